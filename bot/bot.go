@@ -1,0 +1,110 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Bot serves events: it runs the engine inside one atomic store update per event, erases users
+// who ask for it, and keeps answering (with the office's phone and address) while the store is down.
+type Bot struct {
+	engine *Engine
+	store  Store
+	log    *slog.Logger
+
+	down        atomic.Bool // fast path: no lock per message while the store is healthy
+	mu          sync.Mutex
+	lastOutage  time.Time
+	outageCount int
+}
+
+// OutageLogEvery is how often a store outage is logged while it lasts (not once per message).
+const OutageLogEvery = time.Minute
+
+// New returns a Bot; log may be nil.
+func New(e *Engine, s Store, log *slog.Logger) *Bot {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Bot{engine: e, store: s, log: log}
+}
+
+// Engine returns the bot's engine.
+func (b *Bot) Engine() *Engine { return b.engine }
+
+// Store returns the bot's store.
+func (b *Bot) Store() Store { return b.store }
+
+// Handle processes one event and returns the replies to send. When the store fails the user gets
+// the static "temporarily unavailable" message in their language and the error is returned.
+func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
+	var res Result
+	err := b.store.Update(ctx, ev.User, func(s *Session) error {
+		res = b.engine.Handle(s, ev)
+		return nil
+	})
+	if err == nil && res.Erase {
+		err = b.store.Erase(ctx, ev.User)
+	}
+	if err != nil {
+		b.outage(err)
+		return b.Unavailable(ev), err
+	}
+	b.recovered()
+	return res.Replies, nil
+}
+
+// Duplicate reports whether a platform update was handled before. When the store cannot tell, the
+// update is treated as new: answering twice is better than not answering.
+func (b *Bot) Duplicate(ctx context.Context, channel, updateID string) bool {
+	seen, err := b.store.Seen(ctx, channel, updateID)
+	if err != nil {
+		b.outage(err)
+		return false
+	}
+	return seen
+}
+
+// Unavailable is the static reply for when the store is down, in the best language known
+// without the session: the platform hint, else the text's language, else the default.
+func (b *Bot) Unavailable(ev Event) []Reply {
+	l := b.engine.lang
+	code := l.Negotiate(ev.Lang)
+	if code == "" && ev.Kind == KindText {
+		code = l.Detect(ev.Text)
+	}
+	if code == "" {
+		code = l.Languages()[0]
+	}
+	return []Reply{{Lang: code, Text: l.Text(code, MsgUnavailable, "")}}
+}
+
+func (b *Bot) outage(err error) {
+	b.down.Store(true)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.outageCount++
+	if time.Since(b.lastOutage) < OutageLogEvery {
+		return
+	}
+	b.log.Error("store unavailable; users get the static outage message", "err", err, "failures", b.outageCount)
+	b.lastOutage = time.Now()
+	b.outageCount = 0
+}
+
+func (b *Bot) recovered() {
+	if !b.down.Load() {
+		return
+	}
+	b.down.Store(false)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.lastOutage.IsZero() {
+		b.log.Info("store reachable again")
+		b.lastOutage = time.Time{}
+		b.outageCount = 0
+	}
+}

@@ -1,0 +1,293 @@
+package bot
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits the engine enforces on what users send.
+const (
+	// MaxTextRunes is the longest message the engine reads; longer ones get a polite reply.
+	MaxTextRunes = 4096
+	// MaxAnswerRunes bounds a saved free answer so a session stays small.
+	MaxAnswerRunes = 200
+	// IdleAfter is how long a user may be away before the bot greets them back.
+	IdleAfter = 24 * time.Hour
+	// maxHops bounds automatic moves (next, branch) so a content loop cannot hang the engine.
+	maxHops = 32
+)
+
+// Thresholds for free-text topic matching.
+const (
+	// ConfidentMatch is the score from which the engine jumps straight to a topic.
+	ConfidentMatch = 0.6
+	// WeakMatch is the score from which a topic is offered under "Did you mean".
+	WeakMatch = 0.25
+)
+
+// Engine runs conversations. It does no I/O: Handle takes a session and an event and changes the
+// session and returns replies, so it is safe for concurrent use on different sessions.
+type Engine struct {
+	content *Content
+	lang    Language
+	// labels holds the normalised option labels per language and node, for typed choices.
+	labels map[string][]string
+	picker *Node
+}
+
+// Result is what one event produced.
+type Result struct {
+	// Replies to send, in order.
+	Replies []Reply
+	// Erase asks the caller to delete everything stored about the user (after /forget).
+	Erase bool
+}
+
+// NewEngine prepares an engine for validated content.
+func NewEngine(c *Content, l Language) *Engine {
+	e := &Engine{content: c, lang: l, labels: map[string][]string{}}
+	if f := c.Flows[LanguageFlow]; f != nil {
+		e.picker = f.Nodes[f.Start]
+	}
+	for _, code := range l.Languages() {
+		for _, f := range c.Flows {
+			for _, n := range f.Nodes {
+				if len(n.Options) == 0 {
+					continue
+				}
+				ls := make([]string, len(n.Options))
+				for i, o := range n.Options {
+					ls[i] = l.Normalize(l.Text(code, o.Label, ""))
+				}
+				e.labels[code+"\x00"+n.Ref()] = ls
+			}
+		}
+	}
+	return e
+}
+
+// Content returns the content the engine runs.
+func (e *Engine) Content() *Content { return e.content }
+
+// Language returns the locale catalogue the engine speaks through.
+func (e *Engine) Language() Language { return e.lang }
+
+// Handle processes one event for one session.
+func (e *Engine) Handle(s *Session, ev Event) Result {
+	t := turn{e: e, s: s, ev: ev}
+	t.handle()
+	if !t.res.Erase {
+		s.Seen = ev.Time.Unix()
+	}
+	return t.res
+}
+
+// turn is the work of one Handle call.
+type turn struct {
+	e   *Engine
+	s   *Session
+	ev  Event
+	res Result
+}
+
+func (t *turn) handle() {
+	s, ev := t.s, t.ev
+	if s.Lang == "" && ev.Lang != "" {
+		s.Lang = t.e.lang.Negotiate(ev.Lang)
+	}
+	switch ev.Kind {
+	case KindMedia:
+		t.say(MsgMedia)
+		t.showCurrent()
+	case KindChoice:
+		if t.greetIfIdle() {
+			return
+		}
+		t.choice(ev.Data)
+	default:
+		t.text(ev.Text)
+	}
+}
+
+func (t *turn) text(raw string) {
+	if !utf8.ValidString(raw) {
+		t.say(MsgUnreadable)
+		t.showCurrent()
+		return
+	}
+	text := strings.TrimSpace(raw)
+	if text == "" {
+		return
+	}
+	if utf8.RuneCountInString(text) > MaxTextRunes {
+		t.say(MsgTooLong)
+		t.showCurrent()
+		return
+	}
+	if cmd, ok := parseCommand(text); ok {
+		t.command(cmd)
+		return
+	}
+	if t.s.Lang == "" {
+		t.s.Lang = t.e.lang.Detect(text)
+	}
+	if t.greetIfIdle() {
+		return
+	}
+	if t.s.Position() == "" && t.s.Pending == "" {
+		t.firstMessage(text)
+		return
+	}
+	t.typed(text)
+}
+
+// firstMessage starts a conversation: a question goes straight to its topic, anything else to
+// the menu, and an unknown language to the picker.
+func (t *turn) firstMessage(text string) {
+	if t.s.Lang == "" {
+		t.enter(t.e.picker.Ref())
+		return
+	}
+	if m := t.e.lang.Match(t.s.Lang, text); len(m) > 0 && m[0].Score >= ConfidentMatch {
+		t.enter(m[0].Ref)
+		return
+	}
+	t.enter(MainFlow)
+}
+
+// greetIfIdle asks a user who has been away whether to continue or start over.
+func (t *turn) greetIfIdle() bool {
+	s := t.s
+	if s.Seen == 0 || s.Position() == "" || t.ev.Time.Unix()-s.Seen <= int64(IdleAfter/time.Second) {
+		return false
+	}
+	s.Pending = pendingResume
+	t.say(MsgWelcomeBack)
+	t.attach(t.pendingButtons())
+	return true
+}
+
+// typed handles free text in the middle of a conversation.
+func (t *turn) typed(text string) {
+	if data, ok := t.pick(text); ok {
+		t.choice(data)
+		return
+	}
+	if t.s.Pending != "" {
+		// Anything but an answer to the pending question drops it.
+		t.s.Pending = ""
+	} else if n := t.current(); n != nil && n.Ask != "" {
+		t.answer(n, text)
+		return
+	}
+	matches := t.e.lang.Match(t.s.Lang, text)
+	if len(matches) > 0 && matches[0].Score >= ConfidentMatch &&
+		(len(matches) == 1 || matches[0].Score-matches[1].Score >= 0.1 || matches[0].Score >= 0.9) {
+		t.enter(matches[0].Ref)
+		return
+	}
+	var guesses []Button
+	for _, m := range matches {
+		if m.Score < WeakMatch || len(guesses) == 2 {
+			break
+		}
+		if n := t.e.content.Node(m.Ref); n != nil {
+			guesses = append(guesses, Button{Label: t.topicLabel(n), Data: dataGoto + m.Ref})
+		}
+	}
+	if len(guesses) > 0 {
+		t.say(MsgDidYouMean)
+		t.attach(append(guesses, t.menuButton()))
+		return
+	}
+	t.say(MsgNotUnderstood)
+	t.showCurrent()
+}
+
+// answer saves a free answer and moves on.
+func (t *turn) answer(n *Node, text string) {
+	if utf8.RuneCountInString(text) > MaxAnswerRunes {
+		text = string([]rune(text)[:MaxAnswerRunes])
+	}
+	t.setAnswer(n.Ask, text)
+	t.enter(t.e.content.Resolve(n.Flow, n.Next))
+}
+
+func (t *turn) setAnswer(key, value string) {
+	if t.s.Answers == nil {
+		t.s.Answers = map[string]string{}
+	}
+	t.s.Answers[key] = value
+}
+
+// topicLabel is how a suggested topic is named on a button: its keyword list's first phrase.
+func (t *turn) topicLabel(n *Node) string {
+	kw := t.e.lang.Text(t.lang(), n.Keywords, "")
+	if i := strings.IndexByte(kw, ','); i >= 0 {
+		kw = kw[:i]
+	}
+	kw = strings.TrimSpace(kw)
+	if kw == "" {
+		return n.Ref()
+	}
+	r, size := utf8.DecodeRuneInString(kw)
+	return strings.ToUpper(string(r)) + kw[size:]
+}
+
+// current is the node the user is at, or nil.
+func (t *turn) current() *Node {
+	if t.s.Position() == "" {
+		return nil
+	}
+	return t.e.content.Node(t.s.Position())
+}
+
+// lang is the language to answer in: the user's, or the catalogue's first until it is known.
+func (t *turn) lang() string {
+	if t.s.Lang != "" {
+		return t.s.Lang
+	}
+	return t.e.lang.Languages()[0]
+}
+
+// say adds a text reply.
+func (t *turn) say(id string) {
+	t.sayFor(id, "", t.s.Flow, t.s.Node)
+}
+
+func (t *turn) sayFor(id, office, flow, node string) {
+	t.res.Replies = append(t.res.Replies, Reply{
+		Lang: t.lang(), Flow: flow, Node: node, Text: t.e.lang.Text(t.lang(), id, office),
+	})
+}
+
+// attach puts buttons on the last reply (a text, so every platform can show them).
+func (t *turn) attach(b []Button) {
+	if len(b) == 0 {
+		return
+	}
+	r := t.res.Replies
+	if len(r) == 0 || r[len(r)-1].Venue != nil {
+		t.res.Replies = append(r, Reply{Lang: t.lang(), Flow: t.s.Flow, Node: t.s.Node})
+		r = t.res.Replies
+	}
+	r[len(r)-1].Buttons = b
+}
+
+// showCurrent repeats the buttons the user can press now (the menu for a new user).
+func (t *turn) showCurrent() {
+	if t.s.Pending != "" {
+		t.attach(t.pendingButtons())
+		return
+	}
+	n := t.current()
+	if n == nil {
+		if t.s.Lang == "" {
+			t.attach(t.nodeButtons(t.e.picker))
+			return
+		}
+		n = t.e.content.Node(MainFlow)
+	}
+	t.attach(t.nodeButtons(n))
+}

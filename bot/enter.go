@@ -1,0 +1,155 @@
+package bot
+
+// enter moves the user to a node and runs it: language switch, handoff, texts, map pin, then either
+// waits (options, ask, picker) or moves on by itself (next, branch).
+func (t *turn) enter(ref string) {
+	t.moveTo(ref, true)
+}
+
+func (t *turn) moveTo(ref string, remember bool) {
+	s := t.s
+	s.Pending = ""
+	from := s.Position()
+	for hop := 0; hop < maxHops; hop++ {
+		n := t.e.content.Node(ref)
+		if n == nil {
+			// Only reachable with content that skipped validation: say so and show the menu.
+			t.say(MsgOldButton)
+			t.showCurrent()
+			return
+		}
+		if n.Lang != "" {
+			s.Lang = n.Lang
+		}
+		s.Flow, s.Node = n.Flow, n.ID
+		t.visit(n.Flow)
+		if n.Venue != "" {
+			t.venue(n)
+		}
+		for _, id := range n.Say {
+			t.sayFor(id, n.Venue, n.Flow, n.ID)
+		}
+		if n.Handoff != "" && len(t.res.Replies) > 0 {
+			t.res.Replies[len(t.res.Replies)-1].Handoff = n.Handoff
+		}
+		if len(n.Branch) > 0 {
+			ref = t.e.content.Resolve(n.Flow, t.branch(n))
+			continue
+		}
+		if len(n.Options) == 0 && !n.Picker && n.Ask == "" && n.Next != "" {
+			ref = t.e.content.Resolve(n.Flow, n.Next)
+			continue
+		}
+		if remember && from != "" && from != n.Ref() {
+			s.Trail = append(s.Trail, from)
+			if len(s.Trail) > MaxTrail {
+				s.Trail = append(s.Trail[:0], s.Trail[len(s.Trail)-MaxTrail:]...)
+			}
+		}
+		t.attach(t.nodeButtons(n))
+		return
+	}
+	t.say(MsgNotUnderstood)
+	t.attach([]Button{t.menuButton()})
+}
+
+// branch picks the first case whose conditions hold for the saved answers.
+func (t *turn) branch(n *Node) string {
+	for _, c := range n.Branch {
+		if t.holds(c.When) {
+			return c.Goto
+		}
+	}
+	return n.Next
+}
+
+func (t *turn) holds(when map[string]string) bool {
+	for k, want := range when {
+		got := t.s.Answers[k]
+		switch want {
+		case "*":
+			if got == "" {
+				return false
+			}
+		default:
+			if got != want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// visit records the topics a user has seen, for staff and for anonymous reporting.
+func (t *turn) visit(flow string) {
+	if flow == MainFlow || flow == LanguageFlow {
+		return
+	}
+	for _, f := range t.s.Topics {
+		if f == flow {
+			return
+		}
+	}
+	if len(t.s.Topics) < 16 {
+		t.s.Topics = append(t.s.Topics, flow)
+	}
+}
+
+func (t *turn) venue(n *Node) {
+	o := t.e.content.Offices[n.Venue]
+	if o == nil {
+		return
+	}
+	addr := o.Address
+	if o.Postcode != "" || o.City != "" {
+		addr += ", " + o.Postcode + " " + o.City
+	}
+	t.res.Replies = append(t.res.Replies, Reply{
+		Lang: t.lang(), Flow: n.Flow, Node: n.ID,
+		Venue: &Venue{Name: o.Name, Address: addr, Lat: o.Lat, Lon: o.Lon},
+	})
+}
+
+// nodeButtons are the buttons a node offers: its options, the language list for a picker, or
+// Back and Main menu for a page that has nothing else.
+func (t *turn) nodeButtons(n *Node) []Button {
+	switch {
+	case n.Picker:
+		codes := t.e.lang.Languages()
+		b := make([]Button, len(codes))
+		for i, code := range codes {
+			b[i] = Button{Label: t.e.lang.Text(code, MsgLanguageSelf, ""), Data: dataLang + code}
+		}
+		return b
+	case len(n.Options) > 0:
+		b := make([]Button, len(n.Options))
+		for i, o := range n.Options {
+			b[i] = Button{Label: t.e.lang.Text(t.lang(), o.Label, ""), Data: OptionData(n.Ref(), o.ID)}
+		}
+		return b
+	case n.Ask != "":
+		return nil
+	default:
+		return []Button{
+			{Label: t.e.lang.Text(t.lang(), MsgBack, ""), Data: dataCommand + "back"},
+			t.menuButton(),
+		}
+	}
+}
+
+func (t *turn) menuButton() Button {
+	return Button{Label: t.e.lang.Text(t.lang(), MsgMenu, ""), Data: dataCommand + "menu"}
+}
+
+func (t *turn) pendingButtons() []Button {
+	yes, no := MsgContinue, MsgStartOver
+	yesData, noData := dataCommand+"continue", dataCommand+"start"
+	if t.s.Pending == pendingForget {
+		yes, no = MsgForgetYes, MsgForgetNo
+		yesData, noData = dataCommand+"forget_yes", dataCommand+"forget_no"
+	}
+	return []Button{
+		{Label: t.e.lang.Text(t.lang(), yes, ""), Data: yesData},
+		{Label: t.e.lang.Text(t.lang(), no, ""), Data: noData},
+	}
+}

@@ -1,0 +1,37 @@
+package bot
+
+import "time"
+
+// EventKind says what a user did.
+type EventKind uint8
+
+// The kinds of events an adapter can hand to the engine.
+const (
+	// KindText is a typed message; commands ("/start") arrive as text too and are recognised by the engine.
+	KindText EventKind = iota
+	// KindChoice is a pressed button; Event.Data carries the button's data.
+	KindChoice
+	// KindMedia is something the bot cannot read (voice, photo, sticker, document, location, contact);
+	// Event.Media names it.
+	KindMedia
+)
+
+// Event is one thing a user did, already stripped of platform details.
+type Event struct {
+	// Channel names the platform ("telegram", "whatsapp", "web", "cli").
+	Channel string
+	// User is the pseudonymous user key (see UserKey); never a raw platform id.
+	User string
+	// Lang is the platform's language hint (an IETF tag such as "fa-IR"), or empty.
+	Lang string
+	// Kind says which of Text, Data or Media is meaningful.
+	Kind EventKind
+	// Text is the typed message for KindText.
+	Text string
+	// Data is the button data for KindChoice.
+	Data string
+	// Media names the unreadable kind for KindMedia ("voice", "photo", ...).
+	Media string
+	// Time is when the user acted; the engine uses it for idle detection.
+	Time time.Time
+}

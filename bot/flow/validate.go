@@ -1,0 +1,263 @@
+package flow
+
+import (
+	"fmt"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/lang"
+)
+
+// Button label limits of WhatsApp, the strictest platform: reply buttons (up to three options)
+// and list rows (four to ten). Longer menus are sent as numbered text and have no limit.
+const (
+	MaxButtonLabel = 20
+	MaxListLabel   = 24
+	MaxListRows    = 10
+)
+
+// Report is the outcome of checking content against the locales.
+type Report struct {
+	// Problems are structural errors that stop start-up.
+	Problems Errors
+	// Missing are message IDs some locale lacks; the text falls back to the default language.
+	Missing Errors
+	// Coverage is per language, in picker order.
+	Coverage []Coverage
+}
+
+// Coverage is how many of the messages the content uses a language has.
+type Coverage struct {
+	Lang       string
+	Have, Want int
+}
+
+// Percent is the share of messages translated.
+func (c Coverage) Percent() float64 {
+	if c.Want == 0 {
+		return 100
+	}
+	return 100 * float64(c.Have) / float64(c.Want)
+}
+
+// OK reports whether the content has neither problems nor missing texts.
+func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Missing) == 0 }
+
+// use is one place content refers to a message.
+type use struct {
+	id         string
+	file       string
+	line       int
+	labelLimit int // for option labels: the most characters allowed, else 0
+}
+
+// Validate checks that every target exists, every node is reachable, every message exists in
+// every locale and fits the platforms' limits.
+func Validate(c *bot.Content, cat *lang.Catalog) *Report {
+	r := &Report{}
+	bad := func(file string, line int, format string, args ...any) {
+		r.Problems = append(r.Problems, &Error{File: file, Line: line, Reason: fmt.Sprintf(format, args...)})
+	}
+	for _, id := range []string{bot.MainFlow, bot.LanguageFlow, bot.HandoffFlow} {
+		if c.Flows[id] == nil {
+			bad(id+".yaml", 0, "missing: the engine needs a flow %q", id)
+		}
+	}
+	if f := c.Flows[bot.LanguageFlow]; f != nil && !f.Nodes[f.Start].Picker {
+		bad(f.File, f.Nodes[f.Start].Line, "the start node of flow %q must be a picker (picker: true)", f.ID)
+	}
+	var uses []use
+	for _, id := range bot.EngineMessages {
+		uses = append(uses, use{id: id, file: "(engine)"})
+	}
+	target := func(f *bot.Flow, n *bot.Node, line int, what, t string) {
+		if t == "" {
+			bad(f.File, line, "node %q: %s has no target", n.ID, what)
+			return
+		}
+		if c.Node(c.Resolve(f.ID, t)) == nil {
+			bad(f.File, line, "node %q: %s goes to %q, which does not exist", n.ID, what, t)
+		}
+	}
+	for _, f := range sortedFlows(c) {
+		for _, n := range sortedNodes(f) {
+			for _, id := range n.Say {
+				uses = append(uses, use{id: id, file: f.File, line: n.Line})
+			}
+			if n.Keywords != "" {
+				uses = append(uses, use{id: n.Keywords, file: f.File, line: n.Line})
+			}
+			if n.Venue != "" && c.Offices[n.Venue] == nil {
+				bad(f.File, n.Line, "node %q: venue %q is not an office in %s", n.ID, n.Venue, OfficesFile)
+			}
+			if n.Lang != "" && !contains(cat.Languages(), n.Lang) {
+				bad(f.File, n.Line, "node %q: language %q has no locale file", n.ID, n.Lang)
+			}
+			waits := len(n.Options) > 0 || n.Picker || n.Ask != ""
+			switch {
+			case n.Picker && n.Next == "":
+				bad(f.File, n.Line, "node %q: a picker needs next (where to go after a language is chosen)", n.ID)
+			case n.Ask != "" && n.Next == "":
+				bad(f.File, n.Line, "node %q: ask needs next (where to go after the answer)", n.ID)
+			case len(n.Say) == 0 && !waits && n.Next == "" && len(n.Branch) == 0:
+				bad(f.File, n.Line, "node %q does nothing: give it say, options, ask, next or branch", n.ID)
+			}
+			if len(n.Options) > 0 && (n.Ask != "" || n.Picker) {
+				bad(f.File, n.Line, "node %q: options cannot be combined with ask or picker", n.ID)
+			}
+			if n.Next != "" {
+				target(f, n, n.Line, "next", n.Next)
+			}
+			fallback := n.Next != ""
+			for _, cs := range n.Branch {
+				target(f, n, cs.Line, "branch", cs.Goto)
+				fallback = fallback || len(cs.When) == 0
+			}
+			if len(n.Branch) > 0 && !fallback {
+				bad(f.File, n.Line, "node %q: branch needs a last case without when (or next) for answers no case matches", n.ID)
+			}
+			limit := MaxButtonLabel
+			if len(n.Options) > 3 {
+				limit = MaxListLabel
+			}
+			if len(n.Options) > MaxListRows {
+				limit = 0
+			}
+			seen := map[string]bool{}
+			for _, o := range n.Options {
+				switch {
+				case o.ID == "":
+					bad(f.File, o.Line, "node %q: option has no id", n.ID)
+				case seen[o.ID]:
+					bad(f.File, o.Line, "node %q: option id %q is used twice", n.ID, o.ID)
+				}
+				seen[o.ID] = true
+				if d := bot.OptionData(n.Ref(), o.ID); len(d) > bot.MaxDataBytes {
+					bad(f.File, o.Line, "node %q: button data %q is %d bytes, Telegram allows %d: shorten the ids", n.ID, d, len(d), bot.MaxDataBytes)
+				}
+				if o.Label == "" {
+					bad(f.File, o.Line, "node %q: option %q has no label", n.ID, o.ID)
+				} else {
+					uses = append(uses, use{id: o.Label, file: f.File, line: o.Line, labelLimit: limit})
+				}
+				if o.Lang != "" && !contains(cat.Languages(), o.Lang) {
+					bad(f.File, o.Line, "node %q: option %q: language %q has no locale file", n.ID, o.ID, o.Lang)
+				}
+				target(f, n, o.Line, "option "+o.ID, o.Goto)
+			}
+		}
+	}
+	r.unreachable(c)
+	r.messages(cat, uses)
+	return r
+}
+
+// unreachable reports nodes no path leads to. Paths start at the flows the engine jumps to for
+// global commands and at every node with keywords.
+func (r *Report) unreachable(c *bot.Content) {
+	seen := map[string]bool{}
+	var stack []string
+	push := func(ref string) {
+		if n := c.Node(ref); n != nil && !seen[n.Ref()] {
+			seen[n.Ref()] = true
+			stack = append(stack, n.Ref())
+		}
+	}
+	for _, id := range []string{bot.MainFlow, bot.LanguageFlow, bot.HandoffFlow} {
+		push(id)
+	}
+	for _, f := range c.Flows {
+		for _, n := range f.Nodes {
+			if n.Keywords != "" {
+				push(n.Ref())
+			}
+		}
+	}
+	for len(stack) > 0 {
+		n := c.Node(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		if n.Next != "" {
+			push(c.Resolve(n.Flow, n.Next))
+		}
+		for _, o := range n.Options {
+			push(c.Resolve(n.Flow, o.Goto))
+		}
+		for _, cs := range n.Branch {
+			push(c.Resolve(n.Flow, cs.Goto))
+		}
+	}
+	for _, f := range sortedFlows(c) {
+		for _, n := range sortedNodes(f) {
+			if !seen[n.Ref()] {
+				r.Problems = append(r.Problems, &Error{File: f.File, Line: n.Line, Reason: fmt.Sprintf("node %q is unreachable: nothing leads to it", n.ID)})
+			}
+		}
+	}
+}
+
+// messages checks every used message in every language: present, and short enough on a button.
+func (r *Report) messages(cat *lang.Catalog, uses []use) {
+	want := map[string]bool{}
+	for _, u := range uses {
+		want[u.id] = true
+	}
+	for _, code := range cat.Languages() {
+		f := cat.Files()[code]
+		have := 0
+		reported := map[string]bool{}
+		for id := range want {
+			if cat.Has(code, id) {
+				have++
+			}
+		}
+		for _, u := range uses {
+			if !cat.Has(code, u.id) {
+				if !reported[u.id] {
+					reported[u.id] = true
+					where := u.file
+					if u.line > 0 {
+						where = fmt.Sprintf("%s:%d", u.file, u.line)
+					}
+					r.Missing = append(r.Missing, &Error{File: f.Name, Line: 0, Reason: fmt.Sprintf("missing message %q (used at %s)", u.id, where)})
+				}
+				continue
+			}
+			if u.labelLimit > 0 {
+				label := cat.Text(code, u.id, "")
+				if n := utf8.RuneCountInString(label); n > u.labelLimit {
+					r.Problems = append(r.Problems, &Error{File: f.Name, Line: f.IDs[u.id], Reason: fmt.Sprintf("button %q is %d characters, WhatsApp shows at most %d here (used at %s:%d)", label, n, u.labelLimit, u.file, u.line)})
+				}
+			}
+		}
+		r.Coverage = append(r.Coverage, Coverage{Lang: code, Have: have, Want: len(want)})
+	}
+	sort.SliceStable(r.Missing, func(i, j int) bool { return r.Missing[i].File < r.Missing[j].File })
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedFlows(c *bot.Content) []*bot.Flow {
+	out := make([]*bot.Flow, 0, len(c.Flows))
+	for _, f := range c.Flows {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func sortedNodes(f *bot.Flow) []*bot.Node {
+	out := make([]*bot.Node, 0, len(f.Nodes))
+	for _, n := range f.Nodes {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}

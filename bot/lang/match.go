@@ -1,0 +1,177 @@
+package lang
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// topicIndex is one language's keywords: phrases per topic and, per word, how telling it is.
+type topicIndex struct {
+	topics []topic
+	// weight is a word's inverse topic frequency: a word used by one topic counts more than a
+	// word shared by many.
+	weight map[string]float64
+	// deletes maps each word with one letter removed to the words it came from, so one typo is
+	// found with a few map look-ups instead of comparing against every word.
+	deletes map[string][]string
+	// prefixes holds words of four letters or more, so "documents" finds "document".
+	words map[string]bool
+}
+
+type topic struct {
+	ref     string
+	phrases [][]string
+}
+
+// minFuzzyRunes is the shortest word in which one typo is tolerated.
+const minFuzzyRunes = 5
+
+// IndexTopics builds the matching index from topic keyword lists: ref ("flow.node") -> message ID
+// of a comma-separated list of words and phrases in each language.
+func (c *Catalog) IndexTopics(topics map[string]string) {
+	refs := make([]string, 0, len(topics))
+	for ref := range topics {
+		refs = append(refs, ref)
+	}
+	sort.Strings(refs)
+	c.topics = map[string]*topicIndex{}
+	for _, code := range c.codes {
+		idx := &topicIndex{weight: map[string]float64{}, deletes: map[string][]string{}, words: map[string]bool{}}
+		df := map[string]int{}
+		for _, ref := range refs {
+			t := topic{ref: ref}
+			seen := map[string]bool{}
+			for _, p := range splitList(c.Text(code, topics[ref], "")) {
+				words := strings.Fields(Normalize(p))
+				if len(words) == 0 {
+					continue
+				}
+				t.phrases = append(t.phrases, words)
+				for _, w := range words {
+					if !seen[w] {
+						seen[w] = true
+						df[w]++
+					}
+				}
+			}
+			idx.topics = append(idx.topics, t)
+		}
+		n := float64(len(refs))
+		for w, d := range df {
+			idx.weight[w] = 1 + math.Log(n/float64(d))
+			idx.words[w] = true
+			if utf8.RuneCountInString(w) >= minFuzzyRunes {
+				for _, d := range deletions(w) {
+					idx.deletes[d] = append(idx.deletes[d], w)
+				}
+			}
+		}
+		c.topics[code] = idx
+	}
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '،' || r == ';' })
+}
+
+// deletions lists w with each one rune removed.
+func deletions(w string) []string {
+	out := make([]string, 0, len(w))
+	for i := range w {
+		_, size := utf8.DecodeRuneInString(w[i:])
+		out = append(out, w[:i]+w[i+size:])
+	}
+	return out
+}
+
+// Match scores each topic against a free text; see bot.Language. A phrase scores the weighted
+// share of its words found in the text; a topic scores its best phrase.
+func (c *Catalog) Match(lang, text string) []bot.Match {
+	idx := c.topics[lang]
+	if idx == nil {
+		return nil
+	}
+	found := idx.lookup(strings.Fields(Normalize(text)))
+	if len(found) == 0 {
+		return nil
+	}
+	var out []bot.Match
+	for _, t := range idx.topics {
+		best := 0.0
+		for _, p := range t.phrases {
+			var have, all float64
+			for _, w := range p {
+				wt := idx.weight[w]
+				all += wt
+				if q, ok := found[w]; ok {
+					have += wt * q
+				}
+			}
+			if all > 0 && have/all > best {
+				best = have / all
+			}
+		}
+		if best > 0 {
+			out = append(out, bot.Match{Ref: t.ref, Score: best})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
+}
+
+// lookup maps each keyword the text contains to how sure the find is: 1 for the word itself,
+// less for a longer form of it or a word one typo away.
+func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
+	found := map[string]float64{}
+	mark := func(w string, q float64) {
+		if found[w] < q {
+			found[w] = q
+		}
+	}
+	for _, tok := range tokens {
+		if idx.words[tok] {
+			mark(tok, 1)
+			continue
+		}
+		for _, stem := range stems(tok) {
+			if idx.words[stem] {
+				mark(stem, 0.9)
+			}
+		}
+		if utf8.RuneCountInString(tok) >= minFuzzyRunes-1 {
+			for _, w := range idx.deletes[tok] { // tok lacks one letter of w
+				mark(w, 0.8)
+			}
+			for _, d := range deletions(tok) {
+				if idx.words[d] && utf8.RuneCountInString(d) >= minFuzzyRunes {
+					mark(d, 0.8) // tok has one letter too many
+				}
+				for _, w := range idx.deletes[d] { // one letter differs
+					mark(w, 0.8)
+				}
+			}
+		}
+	}
+	return found
+}
+
+// stems are shorter forms of a word that may be its keyword: Arabic-script words without a
+// leading article or conjunction, and any word cut down to a prefix of at least four letters
+// ("documents" -> "document", "adressen" -> "adresse").
+func stems(tok string) []string {
+	var out []string
+	for _, p := range []string{"وال", "بال", "فال", "لل", "ال", "و", "ب"} {
+		if rest, ok := strings.CutPrefix(tok, p); ok && utf8.RuneCountInString(rest) >= 3 {
+			out = append(out, rest)
+		}
+	}
+	runes := []rune(tok)
+	for n := len(runes) - 1; n >= 4 && n >= len(runes)-4; n-- {
+		out = append(out, string(runes[:n]))
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package lang
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize folds text so that what a person types compares equal to what a translator wrote:
+// lower case; every digit script as ASCII digits; Arabic-script letter variants (ي/ی, ك/ک, ة/ه,
+// hamza forms) folded; diacritics, tatweel and zero-width joiners removed; Latin accents folded;
+// punctuation as space; runs of space as one.
+func Normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true // drop leading space
+	put := func(r rune) {
+		if r == ' ' {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			return
+		}
+		b.WriteRune(r)
+		space = false
+	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		s = norm.NFKD.String(s)
+	}
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			switch {
+			case 'A' <= r && r <= 'Z':
+				put(r + 'a' - 'A')
+			case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+				put(r)
+			default:
+				put(' ')
+			}
+		case unicode.Is(unicode.Mn, r), r == 0x0640, r == 0x200C, r == 0x200D, r == 0x200E, r == 0x200F,
+			0x2066 <= r && r <= 0x2069, r == 0x0621:
+			// combining marks, tatweel, zero-width (non-)joiners, direction marks, isolates, lone hamza
+		case unicode.IsDigit(r):
+			put('0' + rune(digitValue(r)))
+		case unicode.IsLetter(r):
+			if f, ok := letterFold[r]; ok {
+				for _, fr := range f {
+					put(fr)
+				}
+				continue
+			}
+			put(unicode.ToLower(r))
+		default:
+			put(' ')
+		}
+	}
+	return strings.TrimSuffix(b.String(), " ")
+}
+
+// letterFold maps letters that NFKD leaves alone but people type interchangeably.
+var letterFold = map[rune]string{
+	// Arabic script: one yeh, one kaf, teh marbuta and heh variants as heh, hamza carriers as bare letters.
+	'ي': "ی", 'ى': "ی", 'ې': "ی", 'ۍ': "ی", 'ئ': "ی", 'ێ': "ی",
+	'ك': "ک", 'ڪ': "ک",
+	'ة': "ه", 'ۀ': "ه", 'ہ': "ه", 'ە': "ه", 'ھ': "ه",
+	'أ': "ا", 'إ': "ا", 'آ': "ا", 'ٱ': "ا",
+	'ؤ': "و",
+	// Latin letters without a decomposition.
+	'ø': "o", 'Ø': "o", 'æ': "ae", 'Æ': "ae", 'ß': "ss", 'œ': "oe", 'Œ': "oe", 'đ': "d", 'Đ': "d",
+	'ł': "l", 'Ł': "l", 'ı': "i",
+	// Cyrillic yo as ye, as most Russian writers type it.
+	'ё': "е", 'Ё': "е",
+}
+
+// digitValue is the value of a decimal digit in any script. Unicode puts each script's digits in
+// a run of ten starting at zero, and Go's tables keep each run as one range, so the offset from
+// the range start, modulo ten, is the digit.
+func digitValue(r rune) int {
+	for _, rg := range unicode.Nd.R16 {
+		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
+			return int(r-rune(rg.Lo)) % 10
+		}
+	}
+	return 0
+}
+
+// Normalize folds text for comparison; see the package function Normalize.
+func (c *Catalog) Normalize(s string) string { return Normalize(s) }

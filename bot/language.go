@@ -1,0 +1,64 @@
+package bot
+
+// Language is what the engine needs from the locale catalogue (implemented by bot/lang).
+type Language interface {
+	// Text returns a message rendered in a language with the data of an office ("" for the
+	// default office). A message missing in that language falls back to the catalogue's
+	// default language; an unknown ID returns the ID itself so a mistake shows instead of silence.
+	Text(lang, id, office string) string
+	// Languages lists the shipped language codes in picker order.
+	Languages() []string
+	// Negotiate picks the shipped language that best fits a platform hint (an IETF tag), or "".
+	Negotiate(hint string) string
+	// Normalize folds text for comparison: case, digit scripts, letter variants, accents, spaces.
+	Normalize(text string) string
+	// Match finds the topics (node references) a free text is about, best first.
+	Match(lang, text string) []Match
+	// Detect guesses the language of a free text from its script and words; "" when unsure.
+	Detect(text string) string
+}
+
+// Match is a topic a free text may be about.
+type Match struct {
+	// Ref is the topic node, "flow.node".
+	Ref string
+	// Score is the match strength from 0 to 1.
+	Score float64
+}
+
+// Well-known flows the engine jumps to for global commands.
+const (
+	MainFlow     = "main"
+	LanguageFlow = "language"
+	HandoffFlow  = "handoff"
+)
+
+// EngineMessages are the message IDs the engine uses outside the flows; every locale needs them.
+var EngineMessages = []string{
+	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgUnavailable,
+	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
+	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange,
+}
+
+// Message IDs used by the engine.
+const (
+	MsgMenu           = "common.menu"
+	MsgBack           = "common.back"
+	MsgNotUnderstood  = "common.not_understood"
+	MsgTooLong        = "common.too_long"
+	MsgUnreadable     = "common.unreadable"
+	MsgMedia          = "common.media"
+	MsgUnavailable    = "common.unavailable"
+	MsgWelcomeBack    = "common.welcome_back"
+	MsgContinue       = "common.continue"
+	MsgStartOver      = "common.start_over"
+	MsgForgetConfirm  = "common.forget_confirm"
+	MsgForgetYes      = "common.forget_yes"
+	MsgForgetNo       = "common.forget_no"
+	MsgForgotten      = "common.forgotten"
+	MsgKept           = "common.kept"
+	MsgOldButton      = "common.old_button"
+	MsgDidYouMean     = "common.did_you_mean"
+	MsgLanguageSelf   = "language.self"
+	MsgLanguageChange = "language.change"
+)

@@ -1,0 +1,172 @@
+package bot
+
+import (
+	"encoding/binary"
+	"errors"
+	"sort"
+)
+
+// Session is what the bot remembers about one user between messages.
+// It is kept small: it is read and written once per message and stored for weeks.
+type Session struct {
+	// Lang is the conversation language ("" until known).
+	Lang string
+	// Flow and Node are where the user is ("" for a new user).
+	Flow, Node string
+	// Trail holds earlier positions ("flow.node") for /back, newest last.
+	Trail []string
+	// Answers are saved option IDs and free answers by key.
+	Answers map[string]string
+	// Pending is a question the engine asked outside the flows ("forget", "resume"), or "".
+	Pending string
+	// Seen is the Unix time of the user's last event.
+	Seen int64
+	// Topics are the flows the user visited, in first-visit order (for staff and reporting).
+	Topics []string
+}
+
+// MaxTrail bounds the /back history so a session stays small.
+const MaxTrail = 8
+
+// ErrBadSession is returned when stored bytes are not a session.
+var ErrBadSession = errors.New("bot: stored session cannot be decoded")
+
+const sessionFormat = 1
+
+// MarshalBinary encodes the session compactly: a format byte, then length-prefixed fields.
+// Answers are written in key order so that equal sessions encode to equal bytes.
+func (s *Session) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 64)
+	b = append(b, sessionFormat)
+	b = appendString(b, s.Lang)
+	b = appendString(b, s.Flow)
+	b = appendString(b, s.Node)
+	b = appendString(b, s.Pending)
+	b = binary.AppendVarint(b, s.Seen)
+	b = appendStrings(b, s.Trail)
+	b = appendStrings(b, s.Topics)
+	keys := make([]string, 0, len(s.Answers))
+	for k := range s.Answers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendString(b, k)
+		b = appendString(b, s.Answers[k])
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote.
+func (s *Session) UnmarshalBinary(b []byte) error {
+	d := decoder{b: b}
+	if len(b) == 0 || b[0] != sessionFormat {
+		return ErrBadSession
+	}
+	d.b = d.b[1:]
+	*s = Session{}
+	s.Lang = d.string()
+	s.Flow = d.string()
+	s.Node = d.string()
+	s.Pending = d.string()
+	s.Seen = d.varint()
+	s.Trail = d.strings()
+	s.Topics = d.strings()
+	n := d.uvarint()
+	if n > 0 && n <= uint64(len(d.b)) {
+		s.Answers = make(map[string]string, n)
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k := d.string()
+			s.Answers[k] = d.string()
+		}
+	} else if n > 0 {
+		d.err = ErrBadSession
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return ErrBadSession
+	}
+	return nil
+}
+
+// Position is the current "flow.node", or "" for a new user.
+func (s *Session) Position() string {
+	if s.Flow == "" {
+		return ""
+	}
+	return s.Flow + "." + s.Node
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendString(b, s)
+	}
+	return b
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = ErrBadSession
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = ErrBadSession
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.err = ErrBadSession
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) strings() []string {
+	n := d.uvarint()
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = ErrBadSession
+		return nil
+	}
+	ss := make([]string, n)
+	for i := range ss {
+		ss[i] = d.string()
+	}
+	return ss
+}

@@ -1,0 +1,201 @@
+// Package storetest is the contract every bot.Store passes: the in-process store and the Redis
+// store run the same suite, so the bot behaves the same on either.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// Factory returns two handles (clients) on one fresh, empty backend whose sessions expire after
+// ttl. For an in-process store both handles may be the same value.
+type Factory func(t *testing.T, ttl time.Duration) (a, b bot.Store)
+
+// Run runs the whole contract.
+func Run(t *testing.T, newStores Factory) {
+	t.Run("NewUserGetsZeroSession", func(t *testing.T) { newUserGetsZeroSession(t, newStores) })
+	t.Run("UpdateKeepsEveryField", func(t *testing.T) { updateKeepsEveryField(t, newStores) })
+	t.Run("FailedUpdateSavesNothing", func(t *testing.T) { failedUpdateSavesNothing(t, newStores) })
+	t.Run("UsersAreSeparate", func(t *testing.T) { usersAreSeparate(t, newStores) })
+	t.Run("ConcurrentUpdatesAreNotLost", func(t *testing.T) { concurrentUpdatesAreNotLost(t, newStores) })
+	t.Run("EraseForgetsUser", func(t *testing.T) { eraseForgetsUser(t, newStores) })
+	t.Run("SeenDedupes", func(t *testing.T) { seenDedupes(t, newStores) })
+	t.Run("SessionsExpire", func(t *testing.T) { sessionsExpire(t, newStores) })
+	t.Run("CancelledContext", func(t *testing.T) { cancelledContext(t, newStores) })
+}
+
+func get(t *testing.T, s bot.Store, user string) bot.Session {
+	t.Helper()
+	var got bot.Session
+	if err := s.Update(context.Background(), user, func(sess *bot.Session) error {
+		got = *sess
+		return errors.New("read only")
+	}); err == nil || err.Error() != "read only" {
+		t.Fatalf("Update returned %v, want the callback's error", err)
+	}
+	return got
+}
+
+func put(t *testing.T, s bot.Store, user string, fn func(*bot.Session)) {
+	t.Helper()
+	if err := s.Update(context.Background(), user, func(sess *bot.Session) error { fn(sess); return nil }); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+func newUserGetsZeroSession(t *testing.T, newStores Factory) {
+	a, _ := newStores(t, time.Hour)
+	if got := get(t, a, "nobody"); !reflect.DeepEqual(got, bot.Session{}) {
+		t.Fatalf("new user session = %+v, want zero", got)
+	}
+}
+
+func updateKeepsEveryField(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	want := bot.Session{
+		Lang: "fa", Flow: "eligibility", Node: "residence", Trail: []string{"main.menu", "eligibility.start"},
+		Answers: map[string]string{"residence": "none", "case": "rejected"}, Pending: "forget",
+		Seen: 1_790_000_000, Topics: []string{"eligibility", "contact"},
+	}
+	put(t, a, "u1", func(s *bot.Session) { *s = want })
+	if got := get(t, b, "u1"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("read back through the other client:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func failedUpdateSavesNothing(t *testing.T, newStores Factory) {
+	a, _ := newStores(t, time.Hour)
+	put(t, a, "u1", func(s *bot.Session) { s.Lang = "en" })
+	boom := errors.New("boom")
+	err := a.Update(context.Background(), "u1", func(s *bot.Session) error { s.Lang = "ru"; return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update error = %v, want the callback's", err)
+	}
+	if got := get(t, a, "u1").Lang; got != "en" {
+		t.Fatalf("after a failed update Lang = %q, want en", got)
+	}
+}
+
+func usersAreSeparate(t *testing.T, newStores Factory) {
+	a, _ := newStores(t, time.Hour)
+	put(t, a, "u1", func(s *bot.Session) { s.Lang = "ar" })
+	put(t, a, "u2", func(s *bot.Session) { s.Lang = "ti" })
+	if get(t, a, "u1").Lang != "ar" || get(t, a, "u2").Lang != "ti" {
+		t.Fatal("one user's update changed another's session")
+	}
+}
+
+// concurrentUpdatesAreNotLost: two clients × 50 goroutines each increment one counter.
+func concurrentUpdatesAreNotLost(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	const perClient = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*perClient)
+	for _, s := range []bot.Store{a, b} {
+		for range perClient {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.Update(context.Background(), "counter", func(sess *bot.Session) error {
+					n, _ := strconv.Atoi(sess.Answers["n"])
+					if sess.Answers == nil {
+						sess.Answers = map[string]string{}
+					}
+					sess.Answers["n"] = strconv.Itoa(n + 1)
+					return nil
+				})
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Update: %v", err)
+		}
+	}
+	if got := get(t, a, "counter").Answers["n"]; got != fmt.Sprint(2*perClient) {
+		t.Fatalf("counter = %s after %d increments", got, 2*perClient)
+	}
+}
+
+func eraseForgetsUser(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	put(t, a, "u1", func(s *bot.Session) { s.Lang = "so"; s.Answers = map[string]string{"k": "v"} })
+	put(t, a, "u2", func(s *bot.Session) { s.Lang = "fr" })
+	if err := b.Erase(context.Background(), "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, a, "u1"); !reflect.DeepEqual(got, bot.Session{}) {
+		t.Fatalf("after Erase session = %+v, want zero", got)
+	}
+	if get(t, a, "u2").Lang != "fr" {
+		t.Fatal("Erase of one user touched another")
+	}
+	if err := b.Erase(context.Background(), "never-existed"); err != nil {
+		t.Fatalf("Erase of an unknown user: %v", err)
+	}
+}
+
+func seenDedupes(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	ctx := context.Background()
+	for i, c := range []struct {
+		store   bot.Store
+		channel string
+		id      string
+		want    bool
+	}{
+		{a, "telegram", "1001", false},
+		{a, "telegram", "1001", true},
+		{b, "telegram", "1001", true},
+		{b, "whatsapp", "1001", false},
+		{a, "telegram", "1002", false},
+	} {
+		got, err := c.store.Seen(ctx, c.channel, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("step %d: Seen(%s, %s) = %v, want %v", i, c.channel, c.id, got, c.want)
+		}
+	}
+}
+
+func sessionsExpire(t *testing.T, newStores Factory) {
+	a, _ := newStores(t, time.Second)
+	put(t, a, "short", func(s *bot.Session) { s.Lang = "ps" })
+	time.Sleep(600 * time.Millisecond)
+	// Use refreshes the TTL.
+	put(t, a, "short", func(s *bot.Session) { s.Node = "menu" })
+	time.Sleep(600 * time.Millisecond)
+	if get(t, a, "short").Lang != "ps" {
+		t.Fatal("session expired although it was used within its TTL")
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if got := get(t, a, "short"); !reflect.DeepEqual(got, bot.Session{}) {
+		t.Fatalf("session outlived its TTL: %+v", got)
+	}
+}
+
+func cancelledContext(t *testing.T, newStores Factory) {
+	a, _ := newStores(t, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	called := false
+	err := a.Update(ctx, "u1", func(*bot.Session) error { called = true; return nil })
+	if err == nil {
+		t.Fatal("Update with a cancelled context succeeded")
+	}
+	if called {
+		t.Fatal("Update with a cancelled context ran the callback")
+	}
+}
