@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// config is the environment the bot runs in; see README for every variable.
+type config struct {
+	addr         string
+	redisURL     string
+	clusterAddrs string
+	secret       string
+	sessionTTL   time.Duration
+	env          func(string) string
+}
+
+func configFromEnv() config {
+	c := config{
+		addr:         os.Getenv("RETURNBOT_ADDR"),
+		redisURL:     os.Getenv("REDIS_URL"),
+		clusterAddrs: os.Getenv("REDIS_CLUSTER_ADDRS"),
+		secret:       os.Getenv("RETURNBOT_SECRET"),
+		sessionTTL:   bot.DefaultSessionTTL,
+		env:          os.Getenv,
+	}
+	if c.addr == "" {
+		c.addr = "127.0.0.1:8080"
+	}
+	if v := os.Getenv("RETURNBOT_SESSION_TTL"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			c.sessionTTL = d
+		}
+	}
+	return c
+}
+
+// usesRedis reports whether a shared store is configured.
+func (c config) usesRedis() bool { return c.redisURL != "" || c.clusterAddrs != "" }
+
+// check refuses configurations that would leak or lose data.
+func (c config) check() error {
+	if c.usesRedis() && len(c.secret) < 16 {
+		return fmt.Errorf("RETURNBOT_SECRET must be set (at least 16 characters) when Redis is used: " +
+			"it keys the pseudonyms under which users are stored; generate one with: openssl rand -hex 32")
+	}
+	return nil
+}
+
+// secretOrLocal is the pseudonym key; a process with the in-memory store and no secret uses a
+// random one, since nothing it stores outlives it.
+func (c config) secretOrLocal() []byte {
+	if c.secret != "" {
+		return []byte(c.secret)
+	}
+	return processSecret
+}

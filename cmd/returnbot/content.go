@@ -1,0 +1,38 @@
+package main
+
+import (
+	"flag"
+	"io/fs"
+	"os"
+
+	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/flows"
+	"github.com/returnbot/returnbot/locales"
+)
+
+// contentFlags are the flags every command has for choosing content.
+type contentFlags struct {
+	flows, locales string
+}
+
+func (c *contentFlags) register(fl *flag.FlagSet) {
+	fl.StringVar(&c.flows, "flows", os.Getenv("RETURNBOT_FLOWS"), "directory of flow files replacing the built-in ones (RETURNBOT_FLOWS)")
+	fl.StringVar(&c.locales, "locales", os.Getenv("RETURNBOT_LOCALES"), "directory of locale files replacing the built-in ones (RETURNBOT_LOCALES)")
+}
+
+func (c *contentFlags) fs() (fs.FS, fs.FS) {
+	var f, l fs.FS = flows.FS, locales.FS
+	if c.flows != "" {
+		f = os.DirFS(c.flows)
+	}
+	if c.locales != "" {
+		l = os.DirFS(c.locales)
+	}
+	return f, l
+}
+
+// load reads and checks the content; file names in errors are relative to the chosen directory.
+func (c *contentFlags) load() (*flow.Pack, error) {
+	f, l := c.fs()
+	return flow.Load(f, l)
+}

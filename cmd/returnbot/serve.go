@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/flow"
+)
+
+// channel is one way users reach the bot (Telegram, WhatsApp, the web chat).
+type channel interface {
+	// Describe says in one line how the channel runs, for the start-up message.
+	Describe() string
+	// Routes adds the channel's HTTP handlers, if any.
+	Routes(mux *http.ServeMux)
+	// Run serves until ctx is cancelled, then finishes what is in flight and returns.
+	Run(ctx context.Context) error
+}
+
+// channelFactory builds a channel from the environment, or returns nil when it is not configured.
+type channelFactory func(env deps) (channel, error)
+
+// deps is what a channel needs from the process.
+type deps struct {
+	cfg   config
+	bot   *bot.Bot
+	pack  *flow.Pack
+	log   *slog.Logger
+	store bot.Store
+}
+
+// channelFactories is filled by the files that wire each channel.
+var channelFactories []channelFactory
+
+// shutdownGrace bounds how long in-flight work may take after SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+func serveCmd(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var cf contentFlags
+	cf.register(fl)
+	cfg := configFromEnv()
+	fl.StringVar(&cfg.addr, "addr", cfg.addr, "HTTP listen address (RETURNBOT_ADDR)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	log := newLogger(stderr, os.Getenv("RETURNBOT_LOG_LEVEL"))
+	if err := cfg.check(); err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
+	pack, err := cf.load()
+	if err != nil {
+		fmt.Fprintln(stderr, "returnbot: the content has errors:")
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if n := len(pack.Report.Missing); n > 0 {
+		log.Warn("some texts are not translated; the default language fills in", "missing", n)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	store, closeStore, err := openStore(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
+	defer closeStore()
+	if !cfg.usesRedis() {
+		log.Warn("REDIS_URL is not set: sessions live in this process only and are lost on restart; use Redis in production")
+	}
+	b := bot.New(pack.Engine, store, log)
+	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
+			pctx, cancel := context.WithTimeout(r.Context(), time.Second)
+			defer cancel()
+			if err := p.Ping(pctx); err != nil {
+				http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	var channels []channel
+	for _, f := range channelFactories {
+		ch, err := f(d)
+		if err != nil {
+			fmt.Fprintln(stderr, "returnbot:", err)
+			return 1
+		}
+		if ch != nil {
+			ch.Routes(mux)
+			channels = append(channels, ch)
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "returnbot listening on http://%s (%d flows, %d languages)\n", ln.Addr(), len(pack.Content.Flows), len(pack.Catalog.Languages()))
+	if len(channels) == 0 {
+		fmt.Fprintln(stdout, "no channels configured: set TELEGRAM_TOKEN or WHATSAPP_TOKEN (see README)")
+	}
+	var names []string
+	for _, ch := range channels {
+		names = append(names, ch.Describe())
+	}
+	if len(names) > 0 {
+		fmt.Fprintln(stdout, "channels: "+strings.Join(names, "; "))
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, len(channels)+1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- err
+		}
+	}()
+	for _, ch := range channels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ch.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- err
+			}
+		}()
+	}
+	code := 0
+	select {
+	case <-ctx.Done():
+	case err := <-errs:
+		log.Error("stopping after a fatal error", "err", err)
+		code = 1
+		stop()
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		log.Warn("shutdown grace period over; exiting with work in flight")
+	}
+	return code
+}
+
+// newLogger logs JSON at the level named by RETURNBOT_LOG_LEVEL (debug, info, warn, error).
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
