@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -120,7 +121,7 @@ func decode(file string, v *yaml.Node, out any) *Error {
 
 func parseFlow(file string, raw []byte) (*bot.Flow, Errors) {
 	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil {
+	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, Errors{yamlError(file, err)}
 	}
 	if len(doc.Content) == 0 {

@@ -1,0 +1,60 @@
+package bot_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+func TestSessionRoundTrip(t *testing.T) {
+	for _, s := range []bot.Session{
+		{},
+		{Lang: "ckb"},
+		{Lang: "fa", Flow: "eligibility", Node: "residence", Trail: []string{"main.menu", "eligibility.start"},
+			Answers: map[string]string{"residence": "none", "free": "کابل"}, Pending: "forget", Seen: -5, Topics: []string{"contact"}},
+	} {
+		b, err := s.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bot.Session
+		if err := got.UnmarshalBinary(b); err != nil {
+			t.Fatalf("%+v: %v", s, err)
+		}
+		if !reflect.DeepEqual(got, s) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", got, s)
+		}
+	}
+}
+
+func TestSessionRejectsGarbage(t *testing.T) {
+	good, _ := (&bot.Session{Lang: "en", Answers: map[string]string{"a": "b"}}).MarshalBinary()
+	for i := range good {
+		var s bot.Session
+		if err := s.UnmarshalBinary(good[:i]); err == nil {
+			t.Errorf("truncated to %d bytes decoded without error", i)
+		}
+	}
+	var s bot.Session
+	if err := s.UnmarshalBinary(append(good, 0)); err == nil {
+		t.Error("trailing byte decoded without error")
+	}
+}
+
+func FuzzSessionDecode(f *testing.F) {
+	good, _ := (&bot.Session{Lang: "en", Flow: "main", Node: "menu", Trail: []string{"x.y"}, Answers: map[string]string{"a": "b"}}).MarshalBinary()
+	f.Add(good)
+	f.Add([]byte{1, 200, 200, 200, 200, 200})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s bot.Session
+		if s.UnmarshalBinary(b) != nil {
+			return
+		}
+		again, _ := s.MarshalBinary()
+		var s2 bot.Session
+		if err := s2.UnmarshalBinary(again); err != nil || !reflect.DeepEqual(s, s2) {
+			t.Fatalf("re-encoding a decoded session changed it: %v", err)
+		}
+	})
+}
