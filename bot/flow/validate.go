@@ -261,3 +261,30 @@ func sortedNodes(f *bot.Flow) []*bot.Node {
 	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
 }
+
+// UsedMessages lists every message ID the content and the engine use, sorted.
+func UsedMessages(c *bot.Content) []string {
+	set := map[string]bool{lang.MsgCommonWords: true}
+	for _, id := range bot.EngineMessages {
+		set[id] = true
+	}
+	for _, f := range c.Flows {
+		for _, n := range f.Nodes {
+			for _, id := range n.Say {
+				set[id] = true
+			}
+			if n.Keywords != "" {
+				set[n.Keywords] = true
+			}
+			for _, o := range n.Options {
+				set[o.Label] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -32,6 +32,7 @@ type Catalog struct {
 	codes    []string
 	files    map[string]*File
 	rendered map[string]string // lang \x00 office \x00 id -> text
+	sources  map[string]string // lang \x00 id -> text as written
 	matcher  language.Matcher
 	topics   map[string]*topicIndex
 	detector *detector
@@ -47,6 +48,8 @@ type File struct {
 	IDs map[string]int
 	// Plural lists the IDs that have plural forms.
 	Plural map[string]bool
+
+	source map[string]string
 }
 
 // Error is a problem in a content file, reported as file:line: reason.
@@ -67,7 +70,7 @@ func Load(fsys fs.FS, c *bot.Content) (*Catalog, error) {
 	if len(names) == 0 {
 		return nil, &Error{File: ".", Line: 0, Reason: "no locale files (*.json) found"}
 	}
-	cat := &Catalog{files: map[string]*File{}, rendered: map[string]string{}}
+	cat := &Catalog{files: map[string]*File{}, rendered: map[string]string{}, sources: map[string]string{}}
 	for _, name := range names {
 		code := strings.TrimSuffix(path.Base(name), ".json")
 		tag, err := language.Parse(code)
@@ -84,6 +87,9 @@ func Load(fsys fs.FS, c *bot.Content) (*Catalog, error) {
 		f, err := parseFile(name, code, raw)
 		if err != nil {
 			return nil, err
+		}
+		for id, text := range f.source {
+			cat.sources[code+"\x00"+id] = text
 		}
 		if _, err := cat.bundle.ParseMessageFileBytes(raw, name); err != nil {
 			return nil, &Error{File: name, Line: 1, Reason: err.Error()}
@@ -124,7 +130,7 @@ func orderCodes(codes []string) []string {
 // parseFile checks the file is a flat JSON object of IDs to texts (or plural forms) and notes the
 // line of every ID, so later checks can point at it.
 func parseFile(name, code string, raw []byte) (*File, error) {
-	f := &File{Name: name, Lang: code, IDs: map[string]int{}, Plural: map[string]bool{}}
+	f := &File{Name: name, Lang: code, IDs: map[string]int{}, Plural: map[string]bool{}, source: map[string]string{}}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	fail := func(off int64, reason string) error {
 		return &Error{File: name, Line: lineAt(raw, off), Reason: reason}
@@ -152,7 +158,9 @@ func parseFile(name, code string, raw []byte) (*File, error) {
 		}
 		switch v := v.(type) {
 		case string:
+			f.source[id] = v
 		case map[string]any:
+			f.source[id], _ = v["other"].(string)
 			for k, s := range v {
 				if _, ok := s.(string); !ok {
 					return nil, &Error{File: name, Line: line, Reason: fmt.Sprintf("message %q: %q must be text", id, k)}
@@ -266,4 +274,10 @@ func canonicalHint(t language.Tag) language.Tag {
 		return language.Make("nb")
 	}
 	return t
+}
+
+// Source returns a message's text as written in the locale file (the "other" form, template
+// unexpanded), for translators.
+func (c *Catalog) Source(lang, id string) string {
+	return c.sources[lang+"\x00"+id]
 }

@@ -36,8 +36,8 @@ func newDetector(c *Catalog) *detector {
 var distinctive = map[string]string{
 	"ps":  "ټډړږښګڼېۍځڅ",
 	"ckb": "ڵڕۆێەڤ",
-	"fa":  "پچژگ",
-	"ar":  "ةىؤ",
+	"fa":  "پچژگکی", // keheh and Farsi yeh: Arabic writes ك and ي
+	"ar":  "ةىؤكي",
 }
 
 // Detect guesses the language of a text; see bot.Language.

@@ -16,6 +16,7 @@ Usage:
   returnbot chat [flags]         talk to the bot in the terminal, one message per line
   returnbot validate [flags]     check flows and locales; prints coverage per language
   returnbot graph [flags]        print the flows as a Mermaid flowchart
+  returnbot i18n missing --lang CODE   untranslated messages with their source text, as JSON
 
 Run 'returnbot COMMAND -h' for a command's flags.
 `
@@ -39,6 +40,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return validateCmd(args, stdout, stderr)
 	case "graph":
 		return graphCmd(args, stdout, stderr)
+	case "i18n":
+		return i18nCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
