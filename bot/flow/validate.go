@@ -71,6 +71,7 @@ func Validate(c *bot.Content, cat *lang.Catalog) *Report {
 	for _, id := range bot.EngineMessages {
 		uses = append(uses, use{id: id, file: "(engine)"})
 	}
+	uses = append(uses, use{id: lang.MsgCommonWords, file: "(language detection)"})
 	target := func(f *bot.Flow, n *bot.Node, line int, what, t string) {
 		if t == "" {
 			bad(f.File, line, "node %q: %s has no target", n.ID, what)

@@ -1,0 +1,237 @@
+package webchat
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/lang"
+)
+
+// Request is the body of POST /webchat/api/message: Text or Choice (a button's data).
+type Request struct {
+	// ID is the browser's random id (16–64 letters, digits, '-' or '_').
+	ID string `json:"id"`
+	// Text is what the user typed.
+	Text string `json:"text,omitempty"`
+	// Choice is the data of the button the user pressed.
+	Choice string `json:"choice,omitempty"`
+	// Lang is a language hint, such as navigator.language.
+	Lang string `json:"lang,omitempty"`
+	// MsgID optionally identifies this message so that a retried POST is handled once.
+	MsgID string `json:"msg_id,omitempty"`
+}
+
+// Response is the answer to a message.
+type Response struct {
+	// Replies are the bot's messages, in order.
+	Replies []Reply `json:"replies"`
+	// Duplicate is true when MsgID was handled before; Replies is then empty.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// Reply is one bot message as the page renders it.
+type Reply struct {
+	Text    string       `json:"text,omitempty"`
+	Buttons []bot.Button `json:"buttons,omitempty"`
+	Venue   *Venue       `json:"venue,omitempty"`
+	// Lang is the language of the text; Dir is "rtl" or "ltr" for it.
+	Lang string `json:"lang"`
+	Dir  string `json:"dir"`
+}
+
+// Venue is a map pin with a link to OpenStreetMap.
+type Venue struct {
+	Name    string  `json:"name"`
+	Address string  `json:"address"`
+	Lat     float64 `json:"lat"`
+	Lon     float64 `json:"lon"`
+	Map     string  `json:"map"`
+}
+
+// apiError is the body of every error response.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+// MapURL links to a location on openstreetmap.org.
+func MapURL(lat, lon float64) string {
+	la, lo := strconv.FormatFloat(lat, 'f', -1, 64), strconv.FormatFloat(lon, 'f', -1, 64)
+	return "https://www.openstreetmap.org/?mlat=" + la + "&mlon=" + lo + "#map=18/" + la + "/" + lo
+}
+
+// Dir is the writing direction of a language code ("ar", "fa-AF", ...): "rtl" or "ltr".
+func Dir(code string) string {
+	base, _, _ := strings.Cut(code, "-")
+	if lang.RightToLeft[strings.ToLower(base)] {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// Convert turns engine replies into what the page renders.
+func Convert(rs []bot.Reply) []Reply {
+	out := make([]Reply, 0, len(rs))
+	for _, r := range rs {
+		w := Reply{Text: r.Text, Buttons: r.Buttons, Lang: r.Lang, Dir: Dir(r.Lang)}
+		if v := r.Venue; v != nil {
+			w.Venue = &Venue{Name: v.Name, Address: v.Address, Lat: v.Lat, Lon: v.Lon, Map: MapURL(v.Lat, v.Lon)}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// validToken reports whether s is 1..max characters of [A-Za-z0-9_-].
+func validToken(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *Handler) fail(w http.ResponseWriter, code int, msg string) {
+	h.secure(w, false)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(apiError{Error: msg})
+}
+
+// message is POST /webchat/api/message.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		// Requiring JSON also keeps other sites from posting plain forms here.
+		h.fail(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return
+	}
+	if !sameOrigin(r) {
+		h.fail(w, http.StatusForbidden, "cross-origin requests are not allowed")
+		return
+	}
+	ipKey := bot.UserKey(h.cfg.Secret, "web-ip", h.clientIP(r))
+	if wait := h.limit(r, "web:ip:"+ipKey, h.cfg.PerIP); wait > 0 {
+		h.tooMany(w, wait)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+	var req Request
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is limited to %d bytes", MaxBody))
+			return
+		}
+		h.fail(w, http.StatusBadRequest, "the body is not valid JSON")
+		return
+	}
+	if !validToken(req.ID, MinIDLen, MaxIDLen) {
+		h.fail(w, http.StatusBadRequest, "id must be 16-64 letters, digits, '-' or '_'")
+		return
+	}
+	if req.MsgID != "" && !validToken(req.MsgID, 1, MaxMsgIDLen) {
+		h.fail(w, http.StatusBadRequest, "msg_id must be 1-64 letters, digits, '-' or '_'")
+		return
+	}
+	if (req.Text == "") == (req.Choice == "") {
+		h.fail(w, http.StatusBadRequest, "send exactly one of text and choice")
+		return
+	}
+	if len(req.Lang) > 35 {
+		req.Lang = ""
+	}
+	user := bot.UserKey(h.cfg.Secret, Channel, req.ID)
+	if wait := h.limit(r, "web:id:"+user, h.cfg.PerID); wait > 0 {
+		h.tooMany(w, wait)
+		return
+	}
+	ctx := r.Context()
+	if req.MsgID != "" && h.cfg.Bot.Duplicate(ctx, Channel, user+":"+req.MsgID) {
+		h.write(w, Response{Replies: []Reply{}, Duplicate: true})
+		return
+	}
+	ev := bot.Event{Channel: Channel, User: user, Lang: req.Lang, Time: h.cfg.Now()}
+	if req.Choice != "" {
+		ev.Kind, ev.Data = bot.KindChoice, req.Choice
+	} else {
+		ev.Kind, ev.Text = bot.KindText, req.Text
+	}
+	replies, err := h.cfg.Bot.Handle(ctx, ev)
+	if err != nil {
+		// The user still gets the static outage message; Bot logs the outage itself.
+		h.cfg.Log.Debug("webchat: handling failed", "user", user, "err", err)
+	}
+	h.write(w, Response{Replies: Convert(replies)})
+}
+
+func (h *Handler) write(w http.ResponseWriter, resp Response) {
+	h.secure(w, false)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// limit takes a token for key and returns how long the client must wait (0: go ahead). A failing
+// limiter lets the request through: answering is more important than pacing.
+func (h *Handler) limit(r *http.Request, key string, rate Rate) time.Duration {
+	if h.cfg.Limiter == nil {
+		return 0
+	}
+	wait, err := h.cfg.Limiter.Reserve(r.Context(), key, rate.PerSecond, rate.Burst)
+	if err != nil {
+		h.cfg.Log.Warn("webchat: rate limiter unavailable; not limiting", "err", err)
+		return 0
+	}
+	return wait
+}
+
+func (h *Handler) tooMany(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	h.fail(w, http.StatusTooManyRequests, "too many messages; wait a moment")
+}
+
+// clientIP is the remote address without port (or the proxy's X-Forwarded-For entry).
+func (h *Handler) clientIP(r *http.Request) string {
+	if h.cfg.TrustForwardedFor {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// sameOrigin accepts requests without an Origin header (non-browser clients) and those whose
+// Origin host is the host they were sent to.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}

@@ -1,0 +1,240 @@
+// returnbot web chat: renders the conversation and talks to /webchat/api/message.
+// Anonymous by design: the only identifier is a random id kept in this tab's sessionStorage.
+(function () {
+  'use strict';
+
+  var API = '/webchat/api/message';
+  var ID_KEY = 'returnbot.id';
+  var LOG_KEY = 'returnbot.history';
+  var MAX_HISTORY = 200;
+
+  var log = document.getElementById('log');
+  var form = document.getElementById('form');
+  var input = document.getElementById('text');
+  var sendBtn = document.getElementById('send');
+  var statusEl = document.getElementById('status');
+  var busy = false;
+
+  function storage() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
+  var memory = {};
+  function load(key) {
+    var s = storage();
+    try { return s ? s.getItem(key) : memory[key] || null; } catch (e) { return memory[key] || null; }
+  }
+  function save(key, value) {
+    var s = storage();
+    try { if (s) { s.setItem(key, value); return; } } catch (e) { /* full or blocked */ }
+    memory[key] = value;
+  }
+
+  // randomID returns n random bytes as base64url (no padding).
+  function randomID(n) {
+    var b = new Uint8Array(n);
+    window.crypto.getRandomValues(b);
+    var s = '';
+    for (var i = 0; i < b.length; i++) { s += String.fromCharCode(b[i]); }
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  var id = load(ID_KEY);
+  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+    id = randomID(18);
+    save(ID_KEY, id);
+  }
+  var history = [];
+  try { history = JSON.parse(load(LOG_KEY) || '[]') || []; } catch (e) { history = []; }
+
+  function remember(entry) {
+    history.push(entry);
+    if (history.length > MAX_HISTORY) { history = history.slice(-MAX_HISTORY); }
+    save(LOG_KEY, JSON.stringify(history));
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  function setDirection(lang, dir) {
+    if (!lang) { return; }
+    document.documentElement.lang = lang;
+    document.documentElement.dir = dir === 'rtl' ? 'rtl' : 'ltr';
+  }
+
+  // renderUser shows what the user typed or pressed.
+  function renderUser(entry) {
+    var m = el('div', 'msg me');
+    var b = el('div', 'bubble', entry.text);
+    b.setAttribute('dir', 'auto');
+    m.appendChild(b);
+    log.appendChild(m);
+    return m;
+  }
+
+  // renderBot shows one bot reply: text, map pin, buttons.
+  function renderBot(r) {
+    var m = el('div', 'msg bot');
+    if (r.lang) { m.setAttribute('lang', r.lang); }
+    m.setAttribute('dir', r.dir === 'rtl' ? 'rtl' : 'ltr');
+    if (r.text) { m.appendChild(el('div', 'bubble', r.text)); }
+    if (r.venue) {
+      var v = el('div', 'bubble venue');
+      var a = el('a', '', r.venue.name || r.venue.address);
+      a.href = r.venue.map;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      v.appendChild(a);
+      if (r.venue.address) { v.appendChild(el('span', 'addr', r.venue.address)); }
+      m.appendChild(v);
+    }
+    if (r.buttons && r.buttons.length) {
+      var g = el('div', 'buttons');
+      g.setAttribute('role', 'group');
+      r.buttons.forEach(function (btn) {
+        var b = el('button', '', btn.label);
+        b.type = 'button';
+        b.setAttribute('data-choice', btn.data);
+        g.appendChild(b);
+      });
+      m.appendChild(g);
+    }
+    log.appendChild(m);
+    return m;
+  }
+
+  function render(entry) {
+    return entry.me ? renderUser(entry) : renderBot(entry.reply);
+  }
+
+  // refreshButtons enables only the buttons offered since the user's last message.
+  function refreshButtons() {
+    var msgs = log.querySelectorAll('.msg');
+    var live = true;
+    for (var i = msgs.length - 1; i >= 0; i--) {
+      if (msgs[i].classList.contains('me')) { live = false; }
+      var bs = msgs[i].querySelectorAll('.buttons button');
+      for (var j = 0; j < bs.length; j++) { bs[j].disabled = !live || busy; }
+    }
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function showStatus(text) {
+    statusEl.textContent = text || '';
+    statusEl.hidden = !text;
+  }
+
+  function setBusy(b) {
+    busy = b;
+    sendBtn.disabled = b;
+    log.setAttribute('aria-busy', b ? 'true' : 'false');
+    refreshButtons();
+  }
+
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  // post sends one message, retrying network errors and server errors with the same msg_id so
+  // the server handles it once.
+  function post(body, attempt) {
+    return fetch(API, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    }).then(function (res) {
+      if (res.status === 429) {
+        var wait = parseInt(res.headers.get('Retry-After') || '2', 10);
+        var e = new Error('rate'); e.wait = wait; throw e;
+      }
+      if (res.status >= 500 && attempt < 2) {
+        return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1); });
+      }
+      if (!res.ok) { throw new Error('http ' + res.status); }
+      return res.json();
+    }, function (err) {
+      if (attempt < 2) { return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1); }); }
+      throw err;
+    });
+  }
+
+  // send posts a text or a choice; shown is the user's bubble text ('' for none).
+  function send(payload, shown, focusAfter) {
+    if (busy) { return; }
+    showStatus('');
+    if (shown) {
+      var entry = { me: true, text: shown };
+      remember(entry);
+      render(entry);
+    }
+    setBusy(true);
+    var typing = el('div', 'msg bot typing');
+    typing.appendChild(el('div', 'bubble', '…'));
+    log.appendChild(typing);
+    scrollDown();
+    payload.id = id;
+    payload.msg_id = randomID(12);
+    if (navigator.language) { payload.lang = navigator.language; }
+    post(payload, 0).then(function (data) {
+      typing.remove();
+      var first = null;
+      (data.replies || []).forEach(function (r) {
+        var e = { reply: r };
+        remember(e);
+        var m = render(e);
+        if (!first) { first = m; }
+        setDirection(r.lang, r.dir);
+      });
+      setBusy(false);
+      scrollDown();
+      var btn = log.querySelector('.msg:last-child .buttons button:not(:disabled)');
+      if (focusAfter === 'buttons' && btn) { btn.focus(); } else if (focusAfter === 'input') { input.focus(); }
+    }, function (err) {
+      typing.remove();
+      setBusy(false);
+      showStatus(err && err.wait ? '⏳ ' + err.wait + ' s' : '⚠ Connection problem, please try again.');
+    });
+  }
+
+  log.addEventListener('click', function (ev) {
+    var b = ev.target.closest('button[data-choice]');
+    if (!b || b.disabled) { return; }
+    send({ choice: b.getAttribute('data-choice') }, b.textContent, 'buttons');
+  });
+
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) { return; }
+    input.value = '';
+    send({ text: text }, text, 'input');
+  });
+
+  input.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event('submit', { cancelable: true }));
+    }
+  });
+
+  document.getElementById('lang').addEventListener('click', function () { send({ text: '/language' }, '', 'buttons'); });
+  document.getElementById('restart').addEventListener('click', function () {
+    history = [];
+    save(LOG_KEY, '[]');
+    log.textContent = '';
+    send({ text: '/start' }, '', 'buttons');
+  });
+
+  history.forEach(function (e) {
+    render(e);
+    if (e.reply) { setDirection(e.reply.lang, e.reply.dir); }
+  });
+  refreshButtons();
+  scrollDown();
+  if (history.length === 0) { send({ text: '/start' }, '', ''); }
+})();

@@ -1,0 +1,36 @@
+// returnbot web chat loader: <script src="https://BOT/webchat/embed.js" async></script>
+// adds a chat button that opens the chat in an iframe. Nothing is read from the host page.
+(function () {
+  'use strict';
+  var me = document.currentScript;
+  if (!me || !me.src) { return; }
+  var origin = new URL(me.src).origin;
+  var label = me.getAttribute('data-label') || 'Chat';
+  var open = false;
+
+  var btn = document.createElement('button');
+  btn.type = 'button';
+  btn.textContent = label;
+  btn.setAttribute('aria-expanded', 'false');
+  btn.style.cssText = 'position:fixed;bottom:16px;inset-inline-end:16px;z-index:2147483646;' +
+    'padding:12px 18px;border:0;border-radius:24px;background:#0b5cad;color:#fff;font:600 18px system-ui,sans-serif;' +
+    'box-shadow:0 2px 8px rgba(0,0,0,.3);cursor:pointer';
+
+  var frame = document.createElement('iframe');
+  frame.title = label;
+  frame.src = origin + '/webchat/';
+  frame.referrerPolicy = 'no-referrer';
+  frame.setAttribute('allow', '');
+  frame.style.cssText = 'position:fixed;bottom:76px;inset-inline-end:16px;z-index:2147483647;display:none;' +
+    'width:min(420px,calc(100vw - 32px));height:min(640px,calc(100vh - 100px));border:1px solid #c9d1d9;' +
+    'border-radius:12px;background:#fff;box-shadow:0 4px 16px rgba(0,0,0,.3)';
+
+  btn.addEventListener('click', function () {
+    open = !open;
+    frame.style.display = open ? 'block' : 'none';
+    btn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (open) { frame.focus(); }
+  });
+  document.body.appendChild(frame);
+  document.body.appendChild(btn);
+})();

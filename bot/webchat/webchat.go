@@ -1,0 +1,131 @@
+// Package webchat is the browser chat channel: one embedded page (HTML, CSS and a small vanilla
+// script) and the JSON API it talks to. Users are anonymous: the browser makes up a random id per
+// tab, and the server stores only the pseudonym bot.UserKey(secret, "web", id).
+package webchat
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// Channel is the Event.Channel of web chat events and the channel part of their pseudonyms.
+const Channel = "web"
+
+// Limits of the API.
+const (
+	// MaxBody is the largest request body accepted (413 above it).
+	MaxBody = 8 << 10
+	// MinIDLen and MaxIDLen bound the browser's id; it is made of letters, digits, '-' and '_'.
+	MinIDLen = 16
+	MaxIDLen = 64
+	// MaxMsgIDLen bounds the optional client message id used for dedupe.
+	MaxMsgIDLen = 64
+)
+
+// Rate is a token bucket: PerSecond refill with room for Burst.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// Default rates: one person clicks and types a message every few seconds at most; one address
+// may be a reception centre or an office's shared Wi-Fi with many people behind it.
+var (
+	DefaultPerID = Rate{PerSecond: 1, Burst: 10}
+	DefaultPerIP = Rate{PerSecond: 10, Burst: 100}
+)
+
+// Config is what the web chat needs.
+type Config struct {
+	// Bot handles the events.
+	Bot *bot.Bot
+	// Secret keys the pseudonyms of browser ids and of client addresses in rate-limit keys.
+	Secret []byte
+	// Limiter paces requests per id and per client address; nil disables rate limiting.
+	Limiter bot.Limiter
+	// PerID and PerIP are the rates; zero values take DefaultPerID and DefaultPerIP.
+	PerID, PerIP Rate
+	// FrameOrigins are the origins (https://office.example) allowed to embed the page in an
+	// iframe; empty allows only this server's own origin.
+	FrameOrigins []string
+	// TrustForwardedFor takes the client address from the last X-Forwarded-For entry (set it only
+	// behind a reverse proxy that appends that header).
+	TrustForwardedFor bool
+	// Log receives errors (never message texts or ids); nil means slog.Default().
+	Log *slog.Logger
+	// Now is the clock for event times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the page, its assets and the API.
+type Handler struct {
+	cfg Config
+	csp string
+	mux *http.ServeMux
+}
+
+// New returns a Handler for cfg.
+func New(cfg Config) *Handler {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.PerID == (Rate{}) {
+		cfg.PerID = DefaultPerID
+	}
+	if cfg.PerIP == (Rate{}) {
+		cfg.PerIP = DefaultPerIP
+	}
+	ancestors := "'self'"
+	for _, o := range cfg.FrameOrigins {
+		if o = strings.TrimSpace(o); o != "" {
+			ancestors += " " + o
+		}
+	}
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
+	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux()}
+	h.Routes(h.mux)
+	return h
+}
+
+// Routes registers the page at / and /webchat/, the assets under /webchat/ and the API at
+// POST /webchat/api/message.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.page)
+	mux.HandleFunc("GET /webchat/{$}", h.page)
+	mux.HandleFunc("GET /webchat/app.css", h.asset("app.css", "text/css; charset=utf-8"))
+	mux.HandleFunc("GET /webchat/app.js", h.asset("app.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /webchat/embed.js", h.asset("embed.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("POST /webchat/api/message", h.message)
+}
+
+// ServeHTTP serves the web chat on its own mux (handy in tests and for mounting elsewhere).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// secure sets the headers every response carries.
+func (h *Handler) secure(w http.ResponseWriter, crossOrigin bool) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", h.csp)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if crossOrigin {
+		hd.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	} else {
+		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+	}
+	if len(h.cfg.FrameOrigins) == 0 {
+		// Old browsers that ignore frame-ancestors.
+		hd.Set("X-Frame-Options", "SAMEORIGIN")
+	}
+}

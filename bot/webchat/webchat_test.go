@@ -1,0 +1,275 @@
+package webchat_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/webchat"
+)
+
+// countLimiter allows burst requests per key, then asks to wait a second.
+type countLimiter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (l *countLimiter) Reserve(_ context.Context, key string, _ float64, burst int) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n == nil {
+		l.n = map[string]int{}
+	}
+	l.n[key]++
+	if l.n[key] > burst {
+		return 1500 * time.Millisecond, nil
+	}
+	return 0, nil
+}
+
+func newHandler(t testing.TB, cfg webchat.Config) (*webchat.Handler, bot.Store) {
+	t.Helper()
+	store := inmem.New(time.Hour)
+	cfg.Bot = bot.New(testPack(t).Engine, store, nil)
+	cfg.Secret = []byte("test-secret-0123456789")
+	return webchat.New(cfg), store
+}
+
+const testID = "AbCdEfGhIjKlMnOpQrStUv"
+
+func post(t testing.TB, h http.Handler, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest("POST", "/webchat/api/message", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func decode(t testing.TB, w *httptest.ResponseRecorder) webchat.Response {
+	t.Helper()
+	if w.Code != 200 {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	var resp webchat.Response
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	h, _ := newHandler(t, webchat.Config{FrameOrigins: []string{"https://office.example"}})
+	for _, path := range []string{"/", "/webchat/", "/webchat/app.css", "/webchat/app.js", "/webchat/embed.js"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if w.Code != 200 {
+			t.Fatalf("%s: status %d", path, w.Code)
+		}
+		csp := w.Header().Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'",
+			"img-src 'self' data:", "frame-ancestors 'self' https://office.example"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe") {
+			t.Errorf("%s: CSP allows unsafe sources: %q", path, csp)
+		}
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+			if got := w.Header().Get(k); got != v {
+				t.Errorf("%s: %s = %q, want %q", path, k, got, v)
+			}
+		}
+	}
+	// Without configured origins only this server may frame the page.
+	h2, _ := newHandler(t, webchat.Config{})
+	w := httptest.NewRecorder()
+	h2.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors 'self'") {
+		t.Errorf("default CSP %q", csp)
+	}
+	if w.Header().Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Error("no X-Frame-Options without configured origins")
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Errorf("page Content-Type %q", ct)
+	}
+}
+
+func TestAssetsHaveNoThirdPartyURLs(t *testing.T) {
+	urlRe := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
+	allowed := map[string]bool{"https://www.openstreetmap.org": true} // built by the server, not loaded
+	for _, name := range []string{"index.html", "app.css", "app.js", "embed.js"} {
+		b, err := webchat.Asset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range urlRe.FindAllString(string(b), -1) {
+			if !allowed[u] {
+				t.Errorf("%s refers to a third-party URL %q", name, u)
+			}
+		}
+		for _, bad := range []string{"@import", "url(", "<iframe src=\"http", "eval(", "new Function", "innerHTML"} {
+			if bytes.Contains(b, []byte(bad)) {
+				t.Errorf("%s contains %q", name, bad)
+			}
+		}
+	}
+	page, _ := webchat.Asset("index.html")
+	if bytes.Contains(page, []byte("<script>")) || bytes.Contains(page, []byte("style=")) {
+		t.Error("index.html has inline script or style, which the CSP blocks")
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	h, _ := newHandler(t, webchat.Config{})
+	resp := decode(t, post(t, h, `{"id":"`+testID+`","text":"/start","lang":"en-GB"}`))
+	if len(resp.Replies) == 0 || resp.Replies[0].Text != "Hello! What would you like to know?" {
+		t.Fatalf("start: %+v", resp.Replies)
+	}
+	last := resp.Replies[len(resp.Replies)-1]
+	if len(last.Buttons) != 3 || last.Lang != "en" || last.Dir != "ltr" {
+		t.Fatalf("menu: %+v", last)
+	}
+	resp = decode(t, post(t, h, `{"id":"`+testID+`","choice":"`+last.Buttons[1].Data+`"}`))
+	var venue *webchat.Venue
+	for _, r := range resp.Replies {
+		if r.Venue != nil {
+			venue = r.Venue
+		}
+	}
+	if venue == nil || venue.Address == "" || venue.Map != "https://www.openstreetmap.org/?mlat=59.91273&mlon=10.74609#map=18/59.91273/10.74609" {
+		t.Fatalf("venue: %+v", resp.Replies)
+	}
+	// Arabic: replies carry dir rtl.
+	resp = decode(t, post(t, h, `{"id":"ZZZZZZZZZZZZZZZZZZZZZZ","text":"/start","lang":"ar-SY"}`))
+	if r := resp.Replies[0]; r.Lang != "ar" || r.Dir != "rtl" {
+		t.Fatalf("arabic: %+v", r)
+	}
+}
+
+func TestDuplicateMessageID(t *testing.T) {
+	h, _ := newHandler(t, webchat.Config{})
+	body := `{"id":"` + testID + `","text":"/start","lang":"en","msg_id":"m1"}`
+	if resp := decode(t, post(t, h, body)); len(resp.Replies) == 0 || resp.Duplicate {
+		t.Fatalf("first: %+v", resp)
+	}
+	if resp := decode(t, post(t, h, body)); len(resp.Replies) != 0 || !resp.Duplicate {
+		t.Fatalf("retry handled again: %+v", resp)
+	}
+	// The same msg_id from another browser is a different message.
+	other := `{"id":"YYYYYYYYYYYYYYYYYYYYYY","text":"/start","lang":"en","msg_id":"m1"}`
+	if resp := decode(t, post(t, h, other)); resp.Duplicate {
+		t.Fatal("msg ids are not scoped per browser")
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	h, _ := newHandler(t, webchat.Config{})
+	cases := []struct {
+		name, body string
+		code       int
+	}{
+		{"short id", `{"id":"abc","text":"hi"}`, 400},
+		{"long id", `{"id":"` + strings.Repeat("a", 65) + `","text":"hi"}`, 400},
+		{"bad charset", `{"id":"AbCdEfGhIjKlMnOp/../x","text":"hi"}`, 400},
+		{"no id", `{"text":"hi"}`, 400},
+		{"bad msg id", `{"id":"` + testID + `","text":"hi","msg_id":"a b"}`, 400},
+		{"neither", `{"id":"` + testID + `"}`, 400},
+		{"both", `{"id":"` + testID + `","text":"a","choice":"b"}`, 400},
+		{"not json", `hello`, 400},
+		{"too big", `{"id":"` + testID + `","text":"` + strings.Repeat("x", webchat.MaxBody) + `"}`, 413},
+	}
+	for _, c := range cases {
+		if w := post(t, h, c.body); w.Code != c.code {
+			t.Errorf("%s: status %d, want %d (%s)", c.name, w.Code, c.code, w.Body)
+		}
+	}
+	r := httptest.NewRequest("POST", "/webchat/api/message", strings.NewReader(`{"id":"`+testID+`","text":"hi"}`))
+	r.Header.Set("Content-Type", "text/plain")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain: status %d", w.Code)
+	}
+	r = httptest.NewRequest("POST", "/webchat/api/message", strings.NewReader(`{"id":"`+testID+`","text":"hi"}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Origin", "https://evil.example")
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusForbidden {
+		t.Errorf("cross-origin: status %d", w.Code)
+	}
+}
+
+func TestRateLimits(t *testing.T) {
+	lim := &countLimiter{}
+	h, _ := newHandler(t, webchat.Config{Limiter: lim, PerID: webchat.Rate{PerSecond: 1, Burst: 3}, PerIP: webchat.Rate{PerSecond: 1, Burst: 5}})
+	body := func(id string) string { return `{"id":"` + id + `","text":"hello"}` }
+	for i := 0; i < 3; i++ {
+		if w := post(t, h, body(testID)); w.Code != 200 {
+			t.Fatalf("message %d: %d", i, w.Code)
+		}
+	}
+	w := post(t, h, body(testID))
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "2" {
+		t.Fatalf("per id: status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	}
+	// Another id from the same address gets one more before the address limit (5) bites.
+	if w := post(t, h, body("BBBBBBBBBBBBBBBBBBBBBB")); w.Code != 200 {
+		t.Fatalf("other id: %d", w.Code)
+	}
+	if w := post(t, h, body("CCCCCCCCCCCCCCCCCCCCCC")); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("per address: %d", w.Code)
+	}
+	// Keys hold pseudonyms, never the raw id or address.
+	for k := range lim.n {
+		if strings.Contains(k, testID) || strings.Contains(k, "192.0.2.1") {
+			t.Errorf("limiter key %q reveals the client", k)
+		}
+	}
+}
+
+func TestStoredKeysArePseudonyms(t *testing.T) {
+	h, store := newHandler(t, webchat.Config{})
+	decode(t, post(t, h, `{"id":"`+testID+`","text":"/start","lang":"en"}`))
+	user := bot.UserKey([]byte("test-secret-0123456789"), "web", testID)
+	var lang string
+	if err := store.Update(context.Background(), user, func(s *bot.Session) error { lang = s.Lang; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if lang != "en" {
+		t.Fatalf("session under the pseudonym has lang %q", lang)
+	}
+}
+
+func TestPageServed(t *testing.T) {
+	h, _ := newHandler(t, webchat.Config{})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !bytes.Contains(b, []byte(`src="/webchat/app.js"`)) {
+		t.Fatal("page does not load app.js")
+	}
+	res, _ = http.Get(srv.URL + "/webchat/nope.js")
+	if res.StatusCode != 404 {
+		t.Errorf("unknown asset: %d", res.StatusCode)
+	}
+	res.Body.Close()
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/webchat"
+)
+
+// The web chat is on unless RETURNBOT_WEBCHAT=off: with nothing configured, the bot is a chat
+// page at http://127.0.0.1:8080.
+func init() { channelFactories = append(channelFactories, newWebchat) }
+
+// webchatChannel serves the chat page and its API on the main HTTP server.
+type webchatChannel struct {
+	h       *webchat.Handler
+	origins []string
+}
+
+func newWebchat(d deps) (channel, error) {
+	if strings.EqualFold(strings.TrimSpace(d.cfg.env("RETURNBOT_WEBCHAT")), "off") {
+		return nil, nil
+	}
+	var origins []string
+	for _, o := range strings.FieldsFunc(d.cfg.env("RETURNBOT_WEBCHAT_ORIGINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		origins = append(origins, strings.TrimRight(o, "/"))
+	}
+	lim, ok := d.store.(bot.Limiter)
+	if !ok {
+		lim = newLocalLimiter()
+	}
+	if lim == nil {
+		d.log.Warn("webchat: no rate limiter available; requests are not rate-limited")
+	}
+	h := webchat.New(webchat.Config{
+		Bot:               d.bot,
+		Secret:            d.cfg.secretOrLocal(),
+		Limiter:           lim,
+		FrameOrigins:      origins,
+		TrustForwardedFor: d.cfg.env("RETURNBOT_TRUST_PROXY") == "1",
+		Log:               d.log,
+	})
+	return &webchatChannel{h: h, origins: origins}, nil
+}
+
+func (c *webchatChannel) Describe() string {
+	s := "web chat at / (API /webchat/api/message)"
+	if len(c.origins) > 0 {
+		s += ", embeddable by " + strings.Join(c.origins, " ")
+	}
+	return s
+}
+
+func (c *webchatChannel) Routes(mux *http.ServeMux) { c.h.Routes(mux) }
+
+// Run has nothing to do in the background: the web chat answers inside its HTTP handlers.
+func (c *webchatChannel) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
+
+// newLocalLimiter is the in-process limiter used when the store does not limit (bot/inmem's,
+// once it exists); nil means no rate limiting.
+var newLocalLimiter = func() bot.Limiter { return nil }
