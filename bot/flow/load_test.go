@@ -16,7 +16,7 @@ const languageOK = "id: language\nstart: pick\nnodes:\n  pick:\n    say: [m.hell
 const handoffOK = "id: handoff\nstart: start\nnodes:\n  start:\n    say: [m.hello]\n"
 
 func locale(extra map[string]string) string {
-	m := map[string]string{"m.hello": "Hello", "m.a": "A", "m.b": "B"}
+	m := map[string]string{"m.hello": "Hello", "m.a": "A", "m.b": "B", "language.words": "the, a"}
 	for _, id := range bot.EngineMessages {
 		m[id] = id
 	}
