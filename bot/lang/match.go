@@ -30,6 +30,9 @@ type topic struct {
 // minFuzzyRunes is the shortest word in which one typo is tolerated.
 const minFuzzyRunes = 5
 
+// minCompoundTail is the shortest keyword found at the end of a longer compound word.
+const minCompoundTail = 5
+
 // IndexTopics builds the matching index from topic keyword lists: ref ("flow.node") -> message ID
 // of a comma-separated list of words and phrases in each language.
 func (c *Catalog) IndexTopics(topics map[string]string) {
@@ -100,8 +103,10 @@ func (c *Catalog) Match(lang, text string) []bot.Match {
 		return nil
 	}
 	var out []bot.Match
+	var mass []float64
 	for _, t := range idx.topics {
-		best := 0.0
+		best, m := 0.0, 0.0
+		counted := map[string]bool{}
 		for _, p := range t.phrases {
 			var have, all float64
 			for _, w := range p {
@@ -109,6 +114,10 @@ func (c *Catalog) Match(lang, text string) []bot.Match {
 				all += wt
 				if q, ok := found[w]; ok {
 					have += wt * q
+					if !counted[w] {
+						counted[w] = true
+						m += wt * q
+					}
 				}
 			}
 			if all > 0 && have/all > best {
@@ -117,10 +126,27 @@ func (c *Catalog) Match(lang, text string) []bot.Match {
 		}
 		if best > 0 {
 			out = append(out, bot.Match{Ref: t.ref, Score: best})
+			mass = append(mass, m)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	return out
+	// Equal scores are settled by how much of the text each topic explains: in "will the police
+	// know if I contact you", "will the police know" outweighs "contact".
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return mass[i] > mass[j]
+	})
+	sorted := make([]bot.Match, len(out))
+	for k, i := range order {
+		sorted[k] = out[i]
+	}
+	return sorted
 }
 
 // lookup maps each keyword the text contains to how sure the find is: 1 for the word itself,
@@ -140,6 +166,16 @@ func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 		for _, stem := range stems(tok) {
 			if idx.words[stem] {
 				mark(stem, 0.9)
+			}
+		}
+		// The end of a compound word ("pengestøtte" -> "støtte",
+		// "reisedokumenter" -> "dokumenter"): Norwegian, Somali and others glue words together.
+		if runes := []rune(tok); len(runes) > minCompoundTail {
+			for i := 1; i <= len(runes)-minCompoundTail; i++ {
+				if tail := string(runes[i:]); idx.words[tail] {
+					mark(tail, 0.8)
+					break
+				}
 			}
 		}
 		if utf8.RuneCountInString(tok) >= minFuzzyRunes-1 {
