@@ -77,6 +77,9 @@ func (e *Engine) Language() Language { return e.lang }
 func (e *Engine) Handle(s *Session, ev Event) Result {
 	t := turn{e: e, s: s, ev: ev}
 	t.handle()
+	if t.detected {
+		t.offerLanguageChange()
+	}
 	if !t.res.Erase {
 		s.Seen = ev.Time.Unix()
 	}
@@ -89,6 +92,8 @@ type turn struct {
 	s   *Session
 	ev  Event
 	res Result
+	// detected is set when the language was guessed from the text: the reply offers a change.
+	detected bool
 }
 
 func (t *turn) handle() {
@@ -131,6 +136,7 @@ func (t *turn) text(raw string) {
 	}
 	if t.s.Lang == "" {
 		t.s.Lang = t.e.lang.Detect(text)
+		t.detected = t.s.Lang != ""
 	}
 	if t.greetIfIdle() {
 		return
@@ -154,6 +160,23 @@ func (t *turn) firstMessage(text string) {
 		return
 	}
 	t.enter(MainFlow)
+}
+
+// offerLanguageChange adds one button to switch language to the last reply, so a wrong guess
+// costs the user a single tap.
+func (t *turn) offerLanguageChange() {
+	r := t.res.Replies
+	if len(r) == 0 || t.e.picker == nil || t.s.Position() == t.e.picker.Ref() {
+		return
+	}
+	last := &r[len(r)-1]
+	label := t.e.lang.Text(t.lang(), MsgLanguageChange, "")
+	for _, b := range last.Buttons {
+		if b.Label == label {
+			return // the page offers it already (the main menu does)
+		}
+	}
+	last.Buttons = append(last.Buttons, Button{Label: label, Data: dataCommand + "language"})
 }
 
 // greetIfIdle asks a user who has been away whether to continue or start over.

@@ -302,3 +302,30 @@ func TestTrailIsBounded(t *testing.T) {
 		t.Fatalf("trail grew to %d", len(s.Trail))
 	}
 }
+
+func TestDetectedLanguageOffersOneTapChange(t *testing.T) {
+	e := testPack(t).Engine
+	s := &bot.Session{}
+	res := e.Handle(s, text("hvor er kontoret"))
+	if s.Lang != "nb" || s.Position() != "info.office" {
+		t.Fatalf("detected %q at %s", s.Lang, s.Position())
+	}
+	b := last(res).Buttons
+	if len(b) == 0 || b[len(b)-1].Label != "nb:language.change" {
+		t.Fatalf("no change-language button after a guessed language: %+v", b)
+	}
+	e.Handle(s, press(b[len(b)-1].Data))
+	if s.Position() != "language.pick" {
+		t.Fatalf("the change button led to %s", s.Position())
+	}
+	// A language from the platform hint is not second-guessed.
+	s = &bot.Session{}
+	ev := text("hvor er kontoret")
+	ev.Lang = "nb"
+	res = e.Handle(s, ev)
+	for _, b := range last(res).Buttons {
+		if b.Label == "nb:language.change" {
+			t.Fatal("offered a language change although the platform named the language")
+		}
+	}
+}
