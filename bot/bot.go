@@ -14,6 +14,7 @@ type Bot struct {
 	engine *Engine
 	store  Store
 	log    *slog.Logger
+	obs    Observer
 
 	down        atomic.Bool // fast path: no lock per message while the store is healthy
 	mu          sync.Mutex
@@ -29,8 +30,24 @@ func New(e *Engine, s Store, log *slog.Logger) *Bot {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Bot{engine: e, store: s, log: log}
+	return &Bot{engine: e, store: s, log: log, obs: nopObserver{}}
 }
+
+// Observer is told what the bot did, for metrics. It never receives text or user keys.
+type Observer interface {
+	// Handled is called once per event: outcome is "ok" or "unavailable" (store down).
+	Handled(channel, outcome string, took time.Duration)
+	// Topic is called when a user opens a topic (a flow) for the first time in their session.
+	Topic(flow, lang string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Handled(string, string, time.Duration) {}
+func (nopObserver) Topic(string, string)                  {}
+
+// Observe sets the observer; call before serving.
+func (b *Bot) Observe(o Observer) { b.obs = o }
 
 // Engine returns the bot's engine.
 func (b *Bot) Engine() *Engine { return b.engine }
@@ -41,9 +58,16 @@ func (b *Bot) Store() Store { return b.store }
 // Handle processes one event and returns the replies to send. When the store fails the user gets
 // the static "temporarily unavailable" message in their language and the error is returned.
 func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
+	start := time.Now()
 	var res Result
+	var lang string
 	err := b.store.Update(ctx, ev.User, func(s *Session) error {
+		before := len(s.Topics)
 		res = b.engine.Handle(s, ev)
+		lang = s.Lang
+		if len(s.Topics) > before {
+			res.newTopics = append([]string(nil), s.Topics[before:]...)
+		}
 		return nil
 	})
 	if err == nil && res.Erase {
@@ -51,9 +75,14 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	}
 	if err != nil {
 		b.outage(err)
+		b.obs.Handled(ev.Channel, "unavailable", time.Since(start))
 		return b.Unavailable(ev), err
 	}
 	b.recovered()
+	for _, t := range res.newTopics {
+		b.obs.Topic(t, lang)
+	}
+	b.obs.Handled(ev.Channel, "ok", time.Since(start))
 	return res.Replies, nil
 }
 

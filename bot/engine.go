@@ -42,6 +42,8 @@ type Result struct {
 	Replies []Reply
 	// Erase asks the caller to delete everything stored about the user (after /forget).
 	Erase bool
+
+	newTopics []string
 }
 
 // NewEngine prepares an engine for validated content.

@@ -154,9 +154,9 @@ func TestKeywordsJumpFromAnywhere(t *testing.T) {
 	e := testPack(t).Engine
 	for _, c := range []struct{ lang, input, want string }{
 		{"en", "where is the office?", "info.office"},
-		{"en", "Adress please", "info.office"},       // one typo
-		{"nb", "Hvor er kontoret?", "info.office"},   // phrase
-		{"nb", "apningstider", "info.office"},        // accent folded
+		{"en", "Adress please", "info.office"},     // one typo
+		{"nb", "Hvor er kontoret?", "info.office"}, // phrase
+		{"nb", "apningstider", "info.office"},      // accent folded
 		{"en", "who can apply", "quiz.q1"},
 	} {
 		s := &bot.Session{Lang: c.lang, Flow: "info", Node: "start", Seen: at.Unix()}

@@ -102,7 +102,7 @@ func TestDetectScripts(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"сколько денег дают?", "ru"},
 		{"ሰላም ከመይ ኣለኹም", "ti"},
-		{"سلام، دفتر شما کجاست؟", "fa"},        // Persian letters and words
+		{"سلام، دفتر شما کجاست؟", "fa"},         // Persian letters and words
 		{"ستاسو دفتر چیرته دی؟ زه غواړم", "ps"}, // Pashto letters ړ
 		{"ئۆفیسەکەتان لە کوێیە؟", "ckb"},        // Sorani letters ۆ ە ێ
 		{"أين يقع المكتب؟ شكرا", "ar"},

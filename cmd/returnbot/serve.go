@@ -18,6 +18,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/metrics"
 )
 
 // channel is one way users reach the bot (Telegram, WhatsApp, the web chat).
@@ -40,6 +41,8 @@ type deps struct {
 	pack  *flow.Pack
 	log   *slog.Logger
 	store bot.Store
+	// metrics counts what channels do (replies sent, failed, throttled; delivery statuses).
+	metrics *metrics.Metrics
 }
 
 // channelFactories is filled by the files that wire each channel.
@@ -84,9 +87,12 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		log.Warn("REDIS_URL is not set: sessions live in this process only and are lost on restart; use Redis in production")
 	}
 	b := bot.New(pack.Engine, store, log)
-	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store}
+	m := metrics.New()
+	b.Observe(m)
+	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store, metrics: m}
 
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
