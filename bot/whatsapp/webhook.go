@@ -1,0 +1,270 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// handleTimeout bounds handling one message and sending its replies (retries included).
+const handleTimeout = 2 * time.Minute
+
+// Payload is a webhook delivery (only the fields the bot reads).
+type Payload struct {
+	Object string  `json:"object"`
+	Entry  []Entry `json:"entry"`
+}
+
+// Entry is one business account's part of a delivery.
+type Entry struct {
+	ID      string   `json:"id"`
+	Changes []Change `json:"changes"`
+}
+
+// Change is one change notification; Field "messages" carries messages and statuses.
+type Change struct {
+	Field string `json:"field"`
+	Value Value  `json:"value"`
+}
+
+// Value holds the messages and statuses of a change.
+type Value struct {
+	MessagingProduct string `json:"messaging_product"`
+	Metadata         struct {
+		PhoneNumberID string `json:"phone_number_id"`
+	} `json:"metadata"`
+	Messages []Message `json:"messages"`
+	Statuses []Status  `json:"statuses"`
+}
+
+// Message is one inbound message.
+type Message struct {
+	From        string                 `json:"from"`
+	ID          string                 `json:"id"`
+	Timestamp   string                 `json:"timestamp"`
+	Type        string                 `json:"type"`
+	Text        *struct{ Body string } `json:"text"`
+	Interactive *struct {
+		Type        string `json:"type"`
+		ButtonReply *Reply `json:"button_reply"`
+		ListReply   *Reply `json:"list_reply"`
+	} `json:"interactive"`
+	// Button is a template's quick-reply button.
+	Button *struct {
+		Payload string `json:"payload"`
+		Text    string `json:"text"`
+	} `json:"button"`
+	Audio *struct {
+		Voice bool `json:"voice"`
+	} `json:"audio"`
+}
+
+// Reply is the pressed button or list row of an interactive message; ID is our button data.
+type Reply struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// Status is a delivery status of a message the bot sent.
+type Status struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Errors []struct {
+		Code  int    `json:"code"`
+		Title string `json:"title"`
+	} `json:"errors"`
+}
+
+// verify answers Meta's subscription handshake.
+func (a *Adapter) verify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	tok := q.Get("hub.verify_token")
+	if q.Get("hub.mode") != "subscribe" || a.cfg.VerifyToken == "" ||
+		subtle.ConstantTimeCompare([]byte(tok), []byte(a.cfg.VerifyToken)) != 1 {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, q.Get("hub.challenge"))
+}
+
+// ValidSignature reports whether header is "sha256=<hex HMAC-SHA256 of body keyed with secret>".
+func ValidSignature(secret string, body []byte, header string) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || secret == "" {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// Sign returns the X-Hub-Signature-256 value for body (for tests and tools).
+func Sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// receive handles a webhook POST: it checks the signature, answers 200 at once and handles the
+// messages in the background, in order per user.
+func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	if !ValidSignature(a.cfg.AppSecret, body, r.Header.Get("X-Hub-Signature-256")) {
+		a.stats.badSignature.Add(1)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var p Payload
+	if err := json.Unmarshal(body, &p); err != nil {
+		http.Error(w, "not JSON", http.StatusBadRequest)
+		return
+	}
+	ctx := context.WithoutCancel(r.Context())
+	for _, e := range p.Entry {
+		for _, c := range e.Changes {
+			if c.Field != "messages" {
+				continue
+			}
+			if id := c.Value.Metadata.PhoneNumberID; a.cfg.PhoneNumberID != "" && id != "" && id != a.cfg.PhoneNumberID {
+				continue
+			}
+			for _, s := range c.Value.Statuses {
+				a.status(s)
+			}
+			for _, m := range c.Value.Messages {
+				a.inbound(ctx, m)
+			}
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// status counts a delivery status and logs failures by error code only.
+func (a *Adapter) status(s Status) {
+	switch s.Status {
+	case "sent":
+		a.stats.statusSent.Add(1)
+	case "delivered":
+		a.stats.statusDelivered.Add(1)
+	case "read":
+		a.stats.statusRead.Add(1)
+	case "failed":
+		a.stats.statusFailed.Add(1)
+		code, title := 0, ""
+		if len(s.Errors) > 0 {
+			code, title = s.Errors[0].Code, s.Errors[0].Title
+		}
+		a.cfg.Log.Warn("whatsapp: message not delivered", "code", code, "reason", title)
+	}
+}
+
+// inbound dedupes one message, records the service window and queues it for the bot.
+func (a *Adapter) inbound(ctx context.Context, m Message) {
+	if m.From == "" || m.ID == "" {
+		return
+	}
+	if a.cfg.Bot.Duplicate(ctx, Channel, m.ID) {
+		a.stats.duplicates.Add(1)
+		return
+	}
+	user := bot.UserKey(a.cfg.Secret, Channel, m.From)
+	at := a.cfg.Now()
+	if sec, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil && sec > 0 && time.Unix(sec, 0).Before(at) {
+		at = time.Unix(sec, 0)
+	}
+	if err := a.cfg.Window.Touch(ctx, user, at); err != nil {
+		a.cfg.Log.Warn("whatsapp: cannot record the service window", "user", user, "err", err)
+	}
+	ev, ok := ToEvent(m)
+	if !ok {
+		return
+	}
+	ev.User, ev.Time = user, at
+	a.stats.received.Add(1)
+	to := m.From
+	a.seq.do(user, func() {
+		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
+		defer cancel()
+		replies, err := a.cfg.Bot.Handle(hctx, ev)
+		if err != nil {
+			a.cfg.Log.Debug("whatsapp: handling failed; sent the outage reply", "user", user, "err", err)
+		}
+		a.sendReplies(hctx, user, to, replies)
+	})
+}
+
+// ToEvent turns an inbound message into an event (without User and Time); ok is false for
+// messages the bot does not answer (reactions).
+func ToEvent(m Message) (ev bot.Event, ok bool) {
+	ev = bot.Event{Channel: Channel, Lang: LangHint(m.From)}
+	switch m.Type {
+	case "text":
+		if m.Text == nil {
+			return media(ev, "unknown"), true
+		}
+		ev.Kind, ev.Text = bot.KindText, m.Text.Body
+	case "interactive":
+		var r *Reply
+		if m.Interactive != nil {
+			r = m.Interactive.ButtonReply
+			if r == nil {
+				r = m.Interactive.ListReply
+			}
+		}
+		if r == nil || r.ID == "" {
+			return media(ev, "unknown"), true
+		}
+		ev.Kind, ev.Data = bot.KindChoice, r.ID
+	case "button":
+		if m.Button == nil || m.Button.Payload == "" {
+			return media(ev, "unknown"), true
+		}
+		ev.Kind, ev.Data = bot.KindChoice, m.Button.Payload
+	case "reaction":
+		return ev, false
+	case "audio":
+		if m.Audio != nil && m.Audio.Voice {
+			return media(ev, "voice"), true
+		}
+		return media(ev, "audio"), true
+	case "image":
+		return media(ev, "photo"), true
+	case "location", "document", "sticker", "video":
+		return media(ev, m.Type), true
+	case "contacts":
+		return media(ev, "contact"), true
+	default:
+		return media(ev, "unknown"), true
+	}
+	return ev, true
+}
+
+func media(ev bot.Event, kind string) bot.Event {
+	ev.Kind, ev.Media = bot.KindMedia, kind
+	return ev
+}

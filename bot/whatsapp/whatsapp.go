@@ -1,0 +1,185 @@
+// Package whatsapp is the WhatsApp Cloud API adapter: a webhook that verifies, parses and dedupes
+// what Meta delivers, and a Graph API client that renders replies as WhatsApp messages (reply
+// buttons, lists, locations) and sends them in order per user, inside the 24-hour customer
+// service window or as a template outside it. It uses plain net/http.
+package whatsapp
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// Channel is the Event.Channel of WhatsApp events and the channel part of their pseudonyms.
+const Channel = "whatsapp"
+
+// DefaultEndpoint is the Graph API base URL.
+const DefaultEndpoint = "https://graph.facebook.com/v21.0"
+
+// MaxBody is the largest webhook body accepted (Meta's deliveries are a few KiB).
+const MaxBody = 1 << 20
+
+// Config is what the adapter needs. Token, PhoneNumberID, AppSecret and VerifyToken come from
+// the Meta app (WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN).
+type Config struct {
+	// Bot handles the events.
+	Bot *bot.Bot
+	// Secret keys the pseudonyms: bot.UserKey(Secret, "whatsapp", wa_id).
+	Secret []byte
+	// Token is the Graph API access token (sent as Bearer).
+	Token string
+	// PhoneNumberID is the business number's id; messages to other numbers are ignored.
+	PhoneNumberID string
+	// AppSecret keys the X-Hub-Signature-256 HMAC of every webhook POST.
+	AppSecret string
+	// VerifyToken is what Meta echoes in the GET verification handshake.
+	VerifyToken string
+	// Endpoint is the Graph API base URL; empty means DefaultEndpoint.
+	Endpoint string
+	// TemplateName and TemplateLang name an approved message template used for messages the bot
+	// starts outside the 24-hour window; without one those messages are held back.
+	TemplateName, TemplateLang string
+	// Window remembers when each user last wrote; nil means an in-memory one (see MemoryWindow).
+	Window Window
+	// Client sends Graph API requests; nil means a client with a 20 s timeout.
+	Client *http.Client
+	// MaxAttempts bounds the tries of one send on 429, 5xx and network errors (default 4);
+	// Backoff is the first wait, doubled each time (default 500 ms).
+	MaxAttempts int
+	Backoff     time.Duration
+	// Log receives operational messages, never texts, phone numbers, wa_ids or names.
+	Log *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Adapter is the WhatsApp channel.
+type Adapter struct {
+	cfg   Config
+	seq   sequencer
+	stats counters
+}
+
+// New returns an Adapter for cfg.
+func New(cfg Config) *Adapter {
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultEndpoint
+	}
+	if cfg.Window == nil {
+		cfg.Window = NewMemoryWindow()
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 20 * time.Second}
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 4
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = 500 * time.Millisecond
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Adapter{cfg: cfg}
+}
+
+// Routes registers GET and POST /whatsapp/webhook.
+func (a *Adapter) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /whatsapp/webhook", a.verify)
+	mux.HandleFunc("POST /whatsapp/webhook", a.receive)
+}
+
+// Wait blocks until every accepted message has been handled and answered, or ctx ends.
+func (a *Adapter) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { a.seq.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats are the adapter's counters since start.
+type Stats struct {
+	// Received counts inbound messages handed to the bot; Duplicates those dropped as redelivered.
+	Received, Duplicates int64
+	// BadSignature counts POSTs refused for a missing or wrong X-Hub-Signature-256.
+	BadSignature int64
+	// Sent counts messages the Graph API accepted; SendErrors those it finally refused;
+	// Retries the extra attempts after 429, 5xx or network errors.
+	Sent, SendErrors, Retries int64
+	// StatusSent, StatusDelivered, StatusRead and StatusFailed count delivery statuses.
+	StatusSent, StatusDelivered, StatusRead, StatusFailed int64
+	// TemplateSent counts proactive messages sent as a template outside the 24-hour window;
+	// HeldBack those not sent because no template is configured.
+	TemplateSent, HeldBack int64
+}
+
+type counters struct {
+	received, duplicates, badSignature                    atomic.Int64
+	sent, sendErrors, retries                             atomic.Int64
+	statusSent, statusDelivered, statusRead, statusFailed atomic.Int64
+	templateSent, heldBack                                atomic.Int64
+}
+
+// Stats returns a snapshot of the counters.
+func (a *Adapter) Stats() Stats {
+	c := &a.stats
+	return Stats{
+		Received: c.received.Load(), Duplicates: c.duplicates.Load(), BadSignature: c.badSignature.Load(),
+		Sent: c.sent.Load(), SendErrors: c.sendErrors.Load(), Retries: c.retries.Load(),
+		StatusSent: c.statusSent.Load(), StatusDelivered: c.statusDelivered.Load(),
+		StatusRead: c.statusRead.Load(), StatusFailed: c.statusFailed.Load(),
+		TemplateSent: c.templateSent.Load(), HeldBack: c.heldBack.Load(),
+	}
+}
+
+// sequencer runs jobs one after another per key (per user), so replies keep their order, and
+// jobs of different users in parallel.
+type sequencer struct {
+	mu sync.Mutex
+	q  map[string][]func()
+	wg sync.WaitGroup
+}
+
+func (s *sequencer) do(key string, job func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.q == nil {
+		s.q = map[string][]func(){}
+	}
+	pending, running := s.q[key]
+	s.q[key] = append(pending, job)
+	if running {
+		return
+	}
+	s.wg.Add(1)
+	go s.drain(key)
+}
+
+func (s *sequencer) drain(key string) {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		jobs := s.q[key]
+		if len(jobs) == 0 {
+			delete(s.q, key)
+			s.mu.Unlock()
+			return
+		}
+		job := jobs[0]
+		s.q[key] = jobs[1:]
+		s.mu.Unlock()
+		job()
+	}
+}

@@ -1,0 +1,60 @@
+package whatsapp
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ServiceWindow is how long after a user's last message the business may send free-form
+// messages; outside it only approved templates are delivered.
+const ServiceWindow = 24 * time.Hour
+
+// windowMargin keeps a send that starts just before the window closes from arriving after it.
+const windowMargin = time.Minute
+
+// Window remembers when each user (by pseudonym) last wrote.
+type Window interface {
+	// Touch records that user wrote at t.
+	Touch(ctx context.Context, user string, t time.Time) error
+	// Last returns when user last wrote; ok is false when unknown.
+	Last(ctx context.Context, user string) (t time.Time, ok bool, err error)
+}
+
+// MemoryWindow is a Window in this process's memory. It forgets everything on restart, so after
+// a restart every proactive message goes out as a template (or is held back) until the user
+// writes again: the safe side. Entries older than the window are dropped.
+type MemoryWindow struct {
+	mu    sync.Mutex
+	last  map[string]time.Time
+	sweep time.Time
+}
+
+// NewMemoryWindow returns an empty MemoryWindow.
+func NewMemoryWindow() *MemoryWindow { return &MemoryWindow{last: map[string]time.Time{}} }
+
+// Touch records that user wrote at t.
+func (w *MemoryWindow) Touch(_ context.Context, user string, t time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t.After(w.last[user]) {
+		w.last[user] = t
+	}
+	if t.Sub(w.sweep) > time.Hour {
+		for u, at := range w.last {
+			if t.Sub(at) > ServiceWindow {
+				delete(w.last, u)
+			}
+		}
+		w.sweep = t
+	}
+	return nil
+}
+
+// Last returns when user last wrote.
+func (w *MemoryWindow) Last(_ context.Context, user string) (time.Time, bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t, ok := w.last[user]
+	return t, ok, nil
+}

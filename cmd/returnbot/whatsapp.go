@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/returnbot/returnbot/bot/whatsapp"
+)
+
+// WhatsApp is on when WHATSAPP_TOKEN is set; see docs/whatsapp.md.
+func init() { channelFactories = append(channelFactories, newWhatsApp) }
+
+// whatsappChannel is the WhatsApp Cloud API webhook and sender.
+type whatsappChannel struct {
+	a        *whatsapp.Adapter
+	template string
+}
+
+func newWhatsApp(d deps) (channel, error) {
+	env := d.cfg.env
+	token := env("WHATSAPP_TOKEN")
+	if token == "" {
+		return nil, nil
+	}
+	cfg := whatsapp.Config{
+		Bot:           d.bot,
+		Secret:        d.cfg.secretOrLocal(),
+		Token:         token,
+		PhoneNumberID: env("WHATSAPP_PHONE_NUMBER_ID"),
+		AppSecret:     env("WHATSAPP_APP_SECRET"),
+		VerifyToken:   env("WHATSAPP_VERIFY_TOKEN"),
+		Endpoint:      env("WHATSAPP_API_ENDPOINT"),
+		TemplateName:  env("WHATSAPP_TEMPLATE_NAME"),
+		TemplateLang:  env("WHATSAPP_TEMPLATE_LANG"),
+		Log:           d.log,
+	}
+	for name, v := range map[string]string{
+		"WHATSAPP_PHONE_NUMBER_ID": cfg.PhoneNumberID,
+		"WHATSAPP_APP_SECRET":      cfg.AppSecret,
+		"WHATSAPP_VERIFY_TOKEN":    cfg.VerifyToken,
+	} {
+		if v == "" {
+			return nil, fmt.Errorf("WHATSAPP_TOKEN is set but %s is not (see docs/whatsapp.md)", name)
+		}
+	}
+	if cfg.TemplateName == "" {
+		d.log.Warn("whatsapp: WHATSAPP_TEMPLATE_NAME is not set; messages the bot starts outside the 24-hour window will be held back")
+	}
+	return &whatsappChannel{a: whatsapp.New(cfg), template: cfg.TemplateName}, nil
+}
+
+func (c *whatsappChannel) Describe() string {
+	s := "WhatsApp Cloud API webhook at /whatsapp/webhook"
+	if c.template != "" {
+		s += " (template " + c.template + " outside the 24-hour window)"
+	}
+	return s
+}
+
+func (c *whatsappChannel) Routes(mux *http.ServeMux) { c.a.Routes(mux) }
+
+// Run waits for shutdown, then lets queued answers finish within the grace period.
+func (c *whatsappChannel) Run(ctx context.Context) error {
+	<-ctx.Done()
+	wctx, cancel := context.WithTimeout(context.Background(), shutdownGrace-time.Second)
+	defer cancel()
+	_ = c.a.Wait(wctx)
+	return nil
+}
+
+// Adapter exposes the adapter to the handoff wiring (SendProactive, Stats).
+func (c *whatsappChannel) Adapter() *whatsapp.Adapter { return c.a }
