@@ -34,7 +34,8 @@ func Normalize(s string) string {
 		}
 	}
 	if !ascii {
-		s = norm.NFKD.String(s)
+		// Invalid bytes first become spaces: NFKD would leave the rune after them undecomposed.
+		s = norm.NFKD.String(strings.ToValidUTF8(s, " "))
 	}
 	for _, r := range s {
 		switch {
@@ -53,13 +54,14 @@ func Normalize(s string) string {
 		case unicode.IsDigit(r):
 			put('0' + rune(digitValue(r)))
 		case unicode.IsLetter(r):
+			r = unicode.ToLower(r)
 			if f, ok := letterFold[r]; ok {
 				for _, fr := range f {
 					put(fr)
 				}
 				continue
 			}
-			put(unicode.ToLower(r))
+			put(r)
 		default:
 			put(' ')
 		}
