@@ -28,10 +28,14 @@ type topic struct {
 }
 
 // minFuzzyRunes is the shortest word in which one typo is tolerated.
-const minFuzzyRunes = 5
+const minFuzzyRunes = 6
 
 // minCompoundTail is the shortest keyword found at the end of a longer compound word.
-const minCompoundTail = 5
+const minCompoundTail = 6
+
+// commonWordWeight scales the weight of a language's most common words (language.words) and of
+// one- and two-letter words: "je", "вам" or "the" in a phrase must not decide a topic.
+const commonWordWeight = 0.2
 
 // IndexTopics builds the matching index from topic keyword lists: ref ("flow.node") -> message ID
 // of a comma-separated list of words and phrases in each language.
@@ -45,6 +49,10 @@ func (c *Catalog) IndexTopics(topics map[string]string) {
 	for _, code := range c.codes {
 		idx := &topicIndex{weight: map[string]float64{}, deletes: map[string][]string{}, words: map[string]bool{}}
 		df := map[string]int{}
+		common := map[string]bool{}
+		for _, w := range splitList(c.Text(code, MsgCommonWords, "")) {
+			common[Normalize(w)] = true
+		}
 		for _, ref := range refs {
 			t := topic{ref: ref}
 			seen := map[string]bool{}
@@ -66,6 +74,9 @@ func (c *Catalog) IndexTopics(topics map[string]string) {
 		n := float64(len(refs))
 		for w, d := range df {
 			idx.weight[w] = 1 + math.Log(n/float64(d))
+			if common[w] || utf8.RuneCountInString(w) <= 2 {
+				idx.weight[w] *= commonWordWeight
+			}
 			idx.words[w] = true
 			if utf8.RuneCountInString(w) >= minFuzzyRunes {
 				for _, d := range deletions(w) {
@@ -179,15 +190,23 @@ func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 			}
 		}
 		if utf8.RuneCountInString(tok) >= minFuzzyRunes-1 {
+			// People rarely mistype the first letter; requiring it keeps "pouvez" from
+			// matching "ouvrez" and "знаете" from matching "узнает".
+			first, _ := utf8.DecodeRuneInString(tok)
+			typo := func(w string) {
+				if r, _ := utf8.DecodeRuneInString(w); r == first {
+					mark(w, 0.8)
+				}
+			}
 			for _, w := range idx.deletes[tok] { // tok lacks one letter of w
-				mark(w, 0.8)
+				typo(w)
 			}
 			for _, d := range deletions(tok) {
 				if idx.words[d] && utf8.RuneCountInString(d) >= minFuzzyRunes {
-					mark(d, 0.8) // tok has one letter too many
+					typo(d) // tok has one letter too many
 				}
 				for _, w := range idx.deletes[d] { // one letter differs
-					mark(w, 0.8)
+					typo(w)
 				}
 			}
 		}
