@@ -74,17 +74,19 @@ func (d *detector) detect(text string) string {
 // arabicScript tells Arabic, Persian, Pashto and Sorani apart: distinctive letters first, common
 // words to break ties; Arabic when nothing else points elsewhere.
 func (d *detector) arabicScript(text string) string {
+	// Each distinctive letter present counts once (not per occurrence), so one frequent letter
+	// does not outweigh the common words below.
 	score := map[string]float64{}
 	for code, letters := range distinctive {
-		for _, r := range text {
-			if strings.ContainsRune(letters, r) {
+		for _, l := range letters {
+			if strings.ContainsRune(text, l) {
 				score[code]++
 			}
 		}
 	}
-	// Pashto and Sorani also use the Persian letters: their own letters decide.
+	// Pashto and Sorani also use the Persian letters and Arabic yeh: their own letters decide.
 	if score["ps"] > 0 || score["ckb"] > 0 {
-		score["fa"] = 0
+		score["fa"], score["ar"] = 0, 0
 	}
 	if best := d.byWords(text, []string{"ar", "fa", "ps", "ckb"}, score); best != "" {
 		return best
@@ -103,7 +105,7 @@ func (d *detector) byWords(text string, candidates []string, prior map[string]fl
 		s := prior[code]
 		for _, w := range words {
 			if d.common[code][w] {
-				s++
+				s += 2
 			}
 		}
 		if s > bestScore {

@@ -29,6 +29,8 @@ func TestNormalize(t *testing.T) {
 		{"می‌خواهم", "میخواهم"},
 		{"مسؤول", "مسوول"},
 		{"\u2068+47 23\u2069", "47 23"},
+		// Ethiopic: letters that sound alike fold together; the Ethiopic full stop is punctuation.
+		{"ኣድራሻ ሐገር ፀሓይ ሠናይ ዓዲ።", "አድራሻ ሀገር ጸሃይ ሰናይ አዲ"},
 		{"", ""},
 	} {
 		if got := lang.Normalize(c.in); got != c.want {

@@ -74,11 +74,11 @@ func (c *Catalog) IndexTopics(topics map[string]string) {
 		n := float64(len(refs))
 		for w, d := range df {
 			idx.weight[w] = 1 + math.Log(n/float64(d))
-			if common[w] || utf8.RuneCountInString(w) <= 2 {
+			if common[w] || letters(w) <= 2 {
 				idx.weight[w] *= commonWordWeight
 			}
 			idx.words[w] = true
-			if utf8.RuneCountInString(w) >= minFuzzyRunes {
+			if letters(w) >= minFuzzyRunes {
 				for _, d := range deletions(w) {
 					idx.deletes[d] = append(idx.deletes[d], w)
 				}
@@ -89,7 +89,27 @@ func (c *Catalog) IndexTopics(topics map[string]string) {
 }
 
 func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '،' || r == ';' })
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == '\n' || r == ';' || r == '،' || r == '؛' || r == '፣' || r == '፤'
+	})
+}
+
+// letters is a word's length for the length rules, in Latin-letter equivalents: an Ethiopic
+// character is a whole syllable (two), and Arabic script leaves short vowels unwritten (one and a
+// half), so "رد" (rejected) is not a throwaway two-letter word.
+func letters(w string) int {
+	halves := 0
+	for _, r := range w {
+		switch {
+		case 0x1200 <= r && r <= 0x137F:
+			halves += 4
+		case 0x0600 <= r && r <= 0x06FF:
+			halves += 3
+		default:
+			halves += 2
+		}
+	}
+	return halves / 2
 }
 
 // deletions lists w with each one rune removed.
@@ -181,15 +201,19 @@ func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 		}
 		// The end of a compound word ("pengestøtte" -> "støtte",
 		// "reisedokumenter" -> "dokumenter"): Norwegian, Somali and others glue words together.
-		if runes := []rune(tok); len(runes) > minCompoundTail {
-			for i := 1; i <= len(runes)-minCompoundTail; i++ {
-				if tail := string(runes[i:]); idx.words[tail] {
+		if runes := []rune(tok); letters(tok) > minCompoundTail {
+			for i := 1; i < len(runes); i++ {
+				tail := string(runes[i:])
+				if letters(tail) < minCompoundTail {
+					break
+				}
+				if idx.words[tail] {
 					mark(tail, 0.8)
 					break
 				}
 			}
 		}
-		if utf8.RuneCountInString(tok) >= minFuzzyRunes-1 {
+		if letters(tok) >= minFuzzyRunes-1 {
 			// People rarely mistype the first letter; requiring it keeps "pouvez" from
 			// matching "ouvrez" and "знаете" from matching "узнает".
 			first, _ := utf8.DecodeRuneInString(tok)
@@ -202,7 +226,7 @@ func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 				typo(w)
 			}
 			for _, d := range deletions(tok) {
-				if idx.words[d] && utf8.RuneCountInString(d) >= minFuzzyRunes {
+				if idx.words[d] && letters(d) >= minFuzzyRunes {
 					typo(d) // tok has one letter too many
 				}
 				for _, w := range idx.deletes[d] { // one letter differs

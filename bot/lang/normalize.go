@@ -53,6 +53,8 @@ func Normalize(s string) string {
 			// combining marks, tatweel, zero-width (non-)joiners, direction marks, isolates, lone hamza
 		case unicode.IsDigit(r):
 			put('0' + rune(digitValue(r)))
+		case 0x1200 <= r && r <= 0x137F && unicode.IsLetter(r):
+			put(ethiopicFold(r))
 		case unicode.IsLetter(r):
 			r = unicode.ToLower(r)
 			if f, ok := letterFold[r]; ok {
@@ -103,3 +105,23 @@ func digitValue(r rune) int {
 
 // Normalize folds text for comparison; see the package function Normalize.
 func (c *Catalog) Normalize(s string) string { return Normalize(s) }
+
+// ethiopicFold maps Ethiopic letters that sound the same and that writers mix up to one series:
+// ሐ and ኀ to ሀ, ሠ to ሰ, ዐ to አ, ፀ to ጸ, and the a-forms ኣ and ዓ to አ.
+func ethiopicFold(r rune) rune {
+	switch {
+	case r == 0x12A3 || r == 0x12D3: // ኣ ዓ
+		return 0x12A0 // አ
+	case 0x1210 <= r && r <= 0x1217: // ሐ series
+		return r - 0x10
+	case 0x1280 <= r && r <= 0x1287: // ኀ series
+		return r - 0x80
+	case 0x1220 <= r && r <= 0x1227: // ሠ series
+		return r + 0x10
+	case 0x12D0 <= r && r <= 0x12D7: // ዐ series
+		return r - 0x30
+	case 0x1340 <= r && r <= 0x1347: // ፀ series
+		return r - 0x08
+	}
+	return r
+}
