@@ -149,3 +149,34 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+// TestChatFindsLanguageAndTopic: without --lang, the first typed question picks the language and
+// the topic, in every script the bot reads.
+func TestChatFindsLanguageAndTopic(t *testing.T) {
+	for _, c := range []struct{ text, lang, flow, node, contains string }{
+		{"سلام، دفتر شما کجاست؟", "fa", "contact", "office", "Skippergata 33"},
+		{"сколько денег дают при возвращении?", "ru", "support", "overview", ""},
+		{"where is your office?", "en", "contact", "office", "Skippergata 33"},
+		{"hvor mye penger får jeg?", "nb", "support", "overview", ""},
+	} {
+		code, out, errOut := runCmd(t, c.text+"\n", "chat", "--json")
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %s", c.text, code, errOut)
+		}
+		var lines []chatLine
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var cl chatLine
+			if err := json.Unmarshal([]byte(l), &cl); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, cl)
+		}
+		last := lines[len(lines)-1]
+		if last.Lang != c.lang || last.Flow != c.flow || last.Node != c.node {
+			t.Errorf("%q answered in %s at %s.%s, want %s at %s.%s", c.text, last.Lang, last.Flow, last.Node, c.lang, c.flow, c.node)
+		}
+		if c.contains != "" && !strings.Contains(out, c.contains) {
+			t.Errorf("%q: reply lacks %q", c.text, c.contains)
+		}
+	}
+}
