@@ -15,6 +15,7 @@ type Bot struct {
 	store  Store
 	log    *slog.Logger
 	obs    Observer
+	hook   HandoffHook // nil: no handoff service
 
 	down        atomic.Bool // fast path: no lock per message while the store is healthy
 	mu          sync.Mutex
@@ -49,6 +50,9 @@ func (nopObserver) Topic(string, string)                  {}
 // Observe sets the observer; call before serving.
 func (b *Bot) Observe(o Observer) { b.obs = o }
 
+// SetHandoff sets the service that acts on handoffs after each event; call before serving.
+func (b *Bot) SetHandoff(h HandoffHook) { b.hook = h }
+
 // Engine returns the bot's engine.
 func (b *Bot) Engine() *Engine { return b.engine }
 
@@ -61,10 +65,12 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	start := time.Now()
 	var res Result
 	var lang string
+	var saved Session
 	err := b.store.Update(ctx, ev.User, func(s *Session) error {
 		before := len(s.Topics)
 		res = b.engine.Handle(s, ev)
 		lang = s.Lang
+		saved = *s
 		if len(s.Topics) > before {
 			res.newTopics = append([]string(nil), s.Topics[before:]...)
 		}
@@ -82,8 +88,15 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	for _, t := range res.newTopics {
 		b.obs.Topic(t, lang)
 	}
+	replies := res.Replies
+	if b.hook != nil {
+		var herr error
+		if replies, herr = b.hook.AfterHandle(ctx, ev, saved, res); herr != nil {
+			b.log.Error("handoff failed", "user", ev.User, "err", herr)
+		}
+	}
 	b.obs.Handled(ev.Channel, "ok", time.Since(start))
-	return res.Replies, nil
+	return replies, nil
 }
 
 // Duplicate reports whether a platform update was handled before. When the store cannot tell, the

@@ -12,6 +12,7 @@ const (
 	dataGoto    = "g|" // g|flow.node
 	dataLang    = "l|" // l|code
 	dataCommand = "c|" // c|menu, c|back, c|forget_yes ...
+	// dataDay ("v|2006-01-02", a visit day) is in visit.go.
 )
 
 // MaxDataBytes is the longest button data Telegram accepts.
@@ -36,6 +37,8 @@ func (t *turn) choice(data string) {
 		t.chooseLanguage(data[len(dataLang):])
 	case strings.HasPrefix(data, dataCommand):
 		t.command(data[len(dataCommand):])
+	case strings.HasPrefix(data, dataDay):
+		t.visitDay(data[len(dataDay):])
 	default:
 		t.stale()
 	}

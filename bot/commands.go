@@ -34,7 +34,7 @@ func (t *turn) command(name string) {
 		// A fresh start forgets earlier answers and the trail too.
 		*s = Session{Lang: s.Lang, Seen: s.Seen}
 		t.home()
-	case "menu", "help":
+	case "menu", "help", "bot":
 		s.Pending = ""
 		t.home()
 	case "continue":
@@ -50,6 +50,14 @@ func (t *turn) command(name string) {
 		t.enter(t.e.picker.Ref())
 	case "counsellor":
 		t.enter(HandoffFlow)
+	case "noremind":
+		// Cancels the visit reminder (the card's button, or typed): handoff.noremind says so.
+		if t.e.content.Node(HandoffFlow+".noremind") != nil {
+			t.enter(HandoffFlow + ".noremind")
+			return
+		}
+		t.say(MsgNotUnderstood)
+		t.showCurrent()
 	case "forget":
 		s.Pending = pendingForget
 		t.say(MsgForgetConfirm)
@@ -64,7 +72,11 @@ func (t *turn) command(name string) {
 		t.say(MsgKept)
 		t.showCurrent()
 	default:
-		t.say(MsgNotUnderstood)
+		if staffCommands[name] {
+			t.say(MsgNotAllowed)
+		} else {
+			t.say(MsgNotUnderstood)
+		}
 		t.showCurrent()
 	}
 }

@@ -34,6 +34,8 @@ type Engine struct {
 	// labels holds the normalised option labels per language and node, for typed choices.
 	labels map[string][]string
 	picker *Node
+	// cal is the office calendar for the handoff pages (visit.go); nil without one.
+	cal Calendar
 }
 
 // Result is what one event produced.
@@ -42,6 +44,9 @@ type Result struct {
 	Replies []Reply
 	// Erase asks the caller to delete everything stored about the user (after /forget).
 	Erase bool
+	// Relay is what the user wrote while staff hold the chat (Session.Mode): the handoff service
+	// passes it to staff; the bot itself says nothing.
+	Relay string
 
 	newTopics []string
 }
@@ -78,7 +83,10 @@ func (e *Engine) Language() Language { return e.lang }
 // Handle processes one event for one session.
 func (e *Engine) Handle(s *Session, ev Event) Result {
 	t := turn{e: e, s: s, ev: ev}
-	t.handle()
+	if !t.held() {
+		t.handle()
+		t.markRelease()
+	}
 	if t.detected {
 		t.offerLanguageChange()
 	}
@@ -96,6 +104,8 @@ type turn struct {
 	res Result
 	// detected is set when the language was guessed from the text: the reply offers a change.
 	detected bool
+	// released is set when the user took the bot back from staff (visit.go).
+	released bool
 }
 
 func (t *turn) handle() {

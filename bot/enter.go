@@ -23,6 +23,10 @@ func (t *turn) moveTo(ref string, remember bool) {
 		}
 		s.Flow, s.Node = n.Flow, n.ID
 		t.visit(n.Flow)
+		if n.Handoff != "" && t.handoffNode(n) { // pages that depend on the clock (visit.go)
+			t.remember(remember, from, n)
+			return
+		}
 		if n.Venue != "" {
 			t.venue(n)
 		}
@@ -40,17 +44,23 @@ func (t *turn) moveTo(ref string, remember bool) {
 			ref = t.e.content.Resolve(n.Flow, n.Next)
 			continue
 		}
-		if remember && from != "" && from != n.Ref() {
-			s.Trail = append(s.Trail, from)
-			if len(s.Trail) > MaxTrail {
-				s.Trail = append(s.Trail[:0], s.Trail[len(s.Trail)-MaxTrail:]...)
-			}
-		}
+		t.remember(remember, from, n)
 		t.attach(t.nodeButtons(n))
 		return
 	}
 	t.say(MsgNotUnderstood)
 	t.attach([]Button{t.menuButton()})
+}
+
+// remember adds the page the user came from to the /back trail.
+func (t *turn) remember(remember bool, from string, n *Node) {
+	s := t.s
+	if remember && from != "" && from != n.Ref() {
+		s.Trail = append(s.Trail, from)
+		if len(s.Trail) > MaxTrail {
+			s.Trail = append(s.Trail[:0], s.Trail[len(s.Trail)-MaxTrail:]...)
+		}
+	}
 }
 
 // branch picks the first case whose conditions hold for the saved answers.
@@ -114,6 +124,8 @@ func (t *turn) venue(n *Node) {
 // Back and Main menu for a page that has nothing else.
 func (t *turn) nodeButtons(n *Node) []Button {
 	switch {
+	case n.Handoff == HandoffVisit && t.e.cal != nil:
+		return t.dayButtons()
 	case n.Picker:
 		codes := t.e.lang.Languages()
 		b := make([]Button, len(codes))

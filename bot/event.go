@@ -34,4 +34,8 @@ type Event struct {
 	Media string
 	// Time is when the user acted; the engine uses it for idle detection.
 	Time time.Time
+	// Route is the platform address to write to the user first (a Telegram chat id), for staff
+	// replies and reminders. The engine ignores it; bot/handoff stores it only sealed, with a
+	// TTL. Never log it.
+	Route string
 }

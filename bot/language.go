@@ -38,6 +38,10 @@ var EngineMessages = []string{
 	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgUnavailable,
 	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
 	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange,
+	// and the handoff texts (visit.go)
+	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgFromStaff, MsgVisitCode,
+	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone,
+	"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
 }
 
 // Message IDs used by the engine.

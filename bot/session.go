@@ -23,6 +23,10 @@ type Session struct {
 	Seen int64
 	// Topics are the flows the user visited, in first-visit order (for staff and reporting).
 	Topics []string
+	// Mode is "" while the bot talks, ModeWaiting after the user asked to chat with a counsellor
+	// and ModeStaff while a staff member holds the chat: in both the bot stays silent and the
+	// user's messages go to staff (see bot/handoff).
+	Mode string
 }
 
 // MaxTrail bounds the /back history so a session stays small.
@@ -31,7 +35,8 @@ const MaxTrail = 8
 // ErrBadSession is returned when stored bytes are not a session.
 var ErrBadSession = errors.New("bot: stored session cannot be decoded")
 
-const sessionFormat = 1
+// sessionFormat is the current encoding; format 1 (before Mode) is still decoded.
+const sessionFormat = 2
 
 // MarshalBinary encodes the session compactly: a format byte, then length-prefixed fields.
 // Answers are written in key order so that equal sessions encode to equal bytes.
@@ -45,6 +50,7 @@ func (s *Session) MarshalBinary() ([]byte, error) {
 	b = binary.AppendVarint(b, s.Seen)
 	b = appendStrings(b, s.Trail)
 	b = appendStrings(b, s.Topics)
+	b = appendString(b, s.Mode)
 	keys := make([]string, 0, len(s.Answers))
 	for k := range s.Answers {
 		keys = append(keys, k)
@@ -61,9 +67,10 @@ func (s *Session) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary decodes what MarshalBinary wrote.
 func (s *Session) UnmarshalBinary(b []byte) error {
 	d := decoder{b: b}
-	if len(b) == 0 || b[0] != sessionFormat {
+	if len(b) == 0 || (b[0] != sessionFormat && b[0] != 1) {
 		return ErrBadSession
 	}
+	format := b[0]
 	d.b = d.b[1:]
 	*s = Session{}
 	s.Lang = d.string()
@@ -73,6 +80,9 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 	s.Seen = d.varint()
 	s.Trail = d.strings()
 	s.Topics = d.strings()
+	if format >= 2 {
+		s.Mode = d.string()
+	}
 	n := d.uvarint()
 	if n > 0 && n <= uint64(len(d.b)) {
 		s.Answers = make(map[string]string, n)

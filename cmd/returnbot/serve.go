@@ -18,6 +18,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/handoff"
 	"github.com/returnbot/returnbot/bot/metrics"
 )
 
@@ -43,6 +44,8 @@ type deps struct {
 	store bot.Store
 	// metrics counts what channels do (replies sent, failed, throttled; delivery statuses).
 	metrics *metrics.Metrics
+	// handoff runs tickets, staff commands and reminders (handoff.go).
+	handoff *handoff.Service
 }
 
 // channelFactories is filled by the files that wire each channel.
@@ -90,6 +93,10 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	m := metrics.New()
 	b.Observe(m)
 	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store, metrics: m}
+	if d.handoff, err = newHandoff(d); err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
@@ -138,6 +145,11 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 
 	var wg sync.WaitGroup
 	errs := make(chan error, len(channels)+1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.handoff.RunReminders(ctx, time.Minute) // each reminder once, across replicas
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

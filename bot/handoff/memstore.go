@@ -1,0 +1,258 @@
+package handoff
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"sync"
+	"time"
+)
+
+// MemStore is the in-process Store (used with bot/inmem): the same TTLs and atomicity, in one
+// process only.
+type MemStore struct {
+	now func() time.Time
+
+	mu        sync.Mutex
+	counter   uint64
+	tickets   map[string]memItem // code -> JSON ticket
+	holders   map[string]memItem // code -> staff
+	byUser    map[string]memItem // user -> code
+	routes    map[string]memItem // user -> sealed
+	reminders map[string]time.Time
+	queue     []string
+	audit     []memAudit
+}
+
+type memItem struct {
+	v   []byte
+	exp time.Time
+}
+
+type memAudit struct {
+	a   Audit
+	exp time.Time
+}
+
+// NewMemStore returns an empty in-process store.
+func NewMemStore() *MemStore {
+	return &MemStore{now: time.Now, tickets: map[string]memItem{}, holders: map[string]memItem{},
+		byUser: map[string]memItem{}, routes: map[string]memItem{}, reminders: map[string]time.Time{}}
+}
+
+// SetClock replaces the store's clock, for tests of expiry.
+func (m *MemStore) SetClock(now func() time.Time) { m.now = now }
+
+func (m *MemStore) get(mp map[string]memItem, k string) ([]byte, bool) {
+	it, ok := mp[k]
+	if !ok {
+		return nil, false
+	}
+	if !m.now().Before(it.exp) {
+		delete(mp, k)
+		return nil, false
+	}
+	return it.v, true
+}
+
+// NextCounter implements Store.
+func (m *MemStore) NextCounter(ctx context.Context) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counter++
+	return m.counter, ctx.Err()
+}
+
+// SaveTicket implements Store.
+func (m *MemStore) SaveTicket(ctx context.Context, t *Ticket, ttl time.Duration) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp := m.now().Add(ttl)
+	m.tickets[t.Code] = memItem{b, exp}
+	m.byUser[t.User] = memItem{[]byte(t.Code), exp}
+	m.dequeueLocked(t.Code)
+	if t.Status != StatusClosed {
+		m.queue = append(m.queue, t.Code)
+	}
+	return ctx.Err()
+}
+
+func (m *MemStore) dequeueLocked(code string) {
+	for i, c := range m.queue {
+		if c == code {
+			m.queue = append(m.queue[:i], m.queue[i+1:]...)
+			return
+		}
+	}
+}
+
+// Ticket implements Store.
+func (m *MemStore) Ticket(ctx context.Context, code string) (*Ticket, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.get(m.tickets, code)
+	if !ok {
+		return nil, ctx.Err()
+	}
+	var t Ticket
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, err
+	}
+	return &t, ctx.Err()
+}
+
+// UserTicket implements Store.
+func (m *MemStore) UserTicket(ctx context.Context, user string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, _ := m.get(m.byUser, user)
+	return string(b), ctx.Err()
+}
+
+// Claim implements Store.
+func (m *MemStore) Claim(ctx context.Context, code, staff string, ttl time.Duration) (string, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if b, ok := m.get(m.holders, code); ok {
+		return string(b), string(b) == staff, ctx.Err()
+	}
+	m.holders[code] = memItem{[]byte(staff), m.now().Add(ttl)}
+	return staff, true, ctx.Err()
+}
+
+// Unclaim implements Store.
+func (m *MemStore) Unclaim(ctx context.Context, code string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.holders, code)
+	return ctx.Err()
+}
+
+// Queue implements Store.
+func (m *MemStore) Queue(ctx context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, c := range m.queue {
+		if _, ok := m.get(m.tickets, c); ok {
+			out = append(out, c)
+		}
+	}
+	return out, ctx.Err()
+}
+
+// SetRoute implements Store.
+func (m *MemStore) SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.routes[user] = memItem{append([]byte(nil), sealed...), m.now().Add(ttl)}
+	return ctx.Err()
+}
+
+// Route implements Store.
+func (m *MemStore) Route(ctx context.Context, user string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, _ := m.get(m.routes, user)
+	return b, ctx.Err()
+}
+
+// Remind implements Store.
+func (m *MemStore) Remind(ctx context.Context, user string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reminders[user] = at
+	return ctx.Err()
+}
+
+// CancelReminder implements Store.
+func (m *MemStore) CancelReminder(ctx context.Context, user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.reminders, user)
+	return ctx.Err()
+}
+
+// DueReminders implements Store.
+func (m *MemStore) DueReminders(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for u, at := range m.reminders {
+		if !at.After(now) {
+			out = append(out, u)
+		}
+	}
+	sort.Strings(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, ctx.Err()
+}
+
+// ClaimReminder implements Store.
+func (m *MemStore) ClaimReminder(ctx context.Context, user string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.reminders[user]
+	delete(m.reminders, user)
+	return ok, ctx.Err()
+}
+
+// AddAudit implements Store.
+func (m *MemStore) AddAudit(ctx context.Context, a Audit, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.audit = append(m.audit, memAudit{a, m.now().Add(ttl)})
+	return ctx.Err()
+}
+
+// AuditTrail implements Store.
+func (m *MemStore) AuditTrail(ctx context.Context, n int) ([]Audit, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	var out []Audit
+	for i := len(m.audit) - 1; i >= 0 && len(out) < n; i-- {
+		if now.Before(m.audit[i].exp) {
+			out = append(out, m.audit[i].a)
+		}
+	}
+	return out, ctx.Err()
+}
+
+// EraseUser implements Store.
+func (m *MemStore) EraseUser(ctx context.Context, user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if it, ok := m.byUser[user]; ok {
+		code := string(it.v)
+		delete(m.tickets, code)
+		delete(m.holders, code)
+		m.dequeueLocked(code)
+	}
+	// Tickets saved earlier under the same user.
+	for code, it := range m.tickets {
+		var t Ticket
+		if json.Unmarshal(it.v, &t) == nil && t.User == user {
+			delete(m.tickets, code)
+			delete(m.holders, code)
+			m.dequeueLocked(code)
+		}
+	}
+	delete(m.byUser, user)
+	delete(m.routes, user)
+	delete(m.reminders, user)
+	return ctx.Err()
+}
+
+// Len counts the records kept about users (tickets, routes, reminders), for tests.
+func (m *MemStore) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.tickets) + len(m.byUser) + len(m.routes) + len(m.reminders) + len(m.holders)
+}

@@ -1,0 +1,315 @@
+package handoff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// Default lifetimes of what the service stores.
+const (
+	// DefaultTicketTTL keeps tickets and routes a while after the visit day.
+	DefaultTicketTTL = 21 * 24 * time.Hour
+	// DefaultAuditTTL keeps the staff audit trail.
+	DefaultAuditTTL = 90 * 24 * time.Hour
+	// ReminderHour is when (office time) the reminder goes out the day before a visit.
+	ReminderHour = 12
+)
+
+// StaffChat posts to the staff chat (the Telegram staff group).
+type StaffChat interface {
+	PostStaff(text string, buttons []bot.Button)
+}
+
+// UserSender writes to a user first, on one channel, by the platform address of the route.
+type UserSender interface {
+	SendTo(route, user string, replies []bot.Reply) error
+}
+
+// Config is what a Service needs. Store, Sessions, Language, Content, Calendar, Codes and Sealer
+// are required.
+type Config struct {
+	Store    Store
+	Sessions bot.Store
+	Language bot.Language
+	Content  *bot.Content
+	Calendar *Calendar
+	Codes    *Codes
+	Sealer   *Sealer
+	// Secret keys the staff pseudonyms in the audit trail.
+	Secret []byte
+	// StaffIDs are the platform user ids allowed to act in the staff chat.
+	StaffIDs map[string]bool
+	// StaffLang is the staff's language ("nb" default).
+	StaffLang string
+	// Staff receives ticket cards and relayed messages; nil drops them.
+	Staff StaffChat
+	// Users sends to users by channel ("telegram").
+	Users map[string]UserSender
+	// Count counts ticket events (opened, taken, closed) for metrics; may be nil.
+	Count func(event string)
+	Log   *slog.Logger
+	Now   func() time.Time
+	// TicketTTL and AuditTTL default to DefaultTicketTTL and DefaultAuditTTL.
+	TicketTTL, AuditTTL time.Duration
+}
+
+// Service turns handoff markers into tickets, visit codes, reminders and relay, and runs the
+// staff commands. It implements bot.HandoffHook.
+type Service struct {
+	cfg Config
+}
+
+// NewService checks cfg and returns a Service.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Sessions == nil || cfg.Language == nil || cfg.Content == nil ||
+		cfg.Calendar == nil || cfg.Codes == nil || cfg.Sealer == nil {
+		return nil, errors.New("handoff: incomplete config")
+	}
+	if cfg.StaffLang == "" {
+		cfg.StaffLang = "nb"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TicketTTL <= 0 {
+		cfg.TicketTTL = DefaultTicketTTL
+	}
+	if cfg.AuditTTL <= 0 {
+		cfg.AuditTTL = DefaultAuditTTL
+	}
+	if cfg.Count == nil {
+		cfg.Count = func(string) {}
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// SetStaff sets where staff posts go (the staff chat is often built after the service).
+func (s *Service) SetStaff(c StaffChat) { s.cfg.Staff = c }
+
+// SetUserSender sets how to write first to users of a channel.
+func (s *Service) SetUserSender(channel string, u UserSender) {
+	if s.cfg.Users == nil {
+		s.cfg.Users = map[string]UserSender{}
+	}
+	s.cfg.Users[channel] = u
+}
+
+func (s *Service) post(text string, buttons ...bot.Button) {
+	if s.cfg.Staff != nil {
+		s.cfg.Staff.PostStaff(text, buttons)
+	}
+}
+
+// AfterHandle implements bot.HandoffHook.
+func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Session, res bot.Result) ([]bot.Reply, error) {
+	replies := res.Replies
+	if res.Erase {
+		return replies, s.cfg.Store.EraseUser(ctx, ev.User)
+	}
+	var errs []error
+	if res.Relay != "" {
+		errs = append(errs, s.relay(ctx, ev, sess, res.Relay))
+	}
+	for i := range replies {
+		switch replies[i].Handoff {
+		case bot.HandoffChat, bot.HandoffVisit:
+			t, err := s.open(ctx, ev, sess, replies[i].Handoff)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if t.Kind == bot.HandoffVisit {
+				replies[i].Text = s.cfg.Language.Text(sess.Lang, bot.MsgVisitCode, "") + " " + t.Code + "\n" + replies[i].Text
+			}
+		case bot.HandoffNoRemind:
+			errs = append(errs, s.cfg.Store.CancelReminder(ctx, ev.User))
+		case bot.HandoffRelease:
+			errs = append(errs, s.released(ctx, ev.User))
+		}
+	}
+	return replies, errors.Join(errs...)
+}
+
+// open creates a ticket for a chat request or a planned visit, keeps the route to the user and
+// shows the ticket to staff.
+func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind string) (*Ticket, error) {
+	n, err := s.cfg.Store.NextCounter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &Ticket{
+		Code: s.cfg.Codes.Code(n), User: ev.User, Channel: ev.Channel, Lang: sess.Lang, Kind: kind,
+		Answers: map[string]string{}, Topics: sess.Topics, Status: StatusOpen, Created: s.cfg.Now(),
+	}
+	for k, v := range sess.Answers {
+		if k != bot.AnswerVisitDay && k != bot.AnswerInterpreter {
+			t.Answers[k] = v
+		}
+	}
+	if kind == bot.HandoffVisit {
+		t.Day = sess.Answers[bot.AnswerVisitDay]
+		t.Interp = sess.Answers[bot.AnswerInterpreter] == "yes"
+	}
+	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		return nil, err
+	}
+	if ev.Route != "" {
+		if err := s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.cfg.TicketTTL); err != nil {
+			return nil, err
+		}
+	}
+	if kind == bot.HandoffVisit {
+		if err := s.schedule(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	s.cfg.Count("opened")
+	s.post(s.card(t), s.ticketButtons(t)...)
+	return t, nil
+}
+
+// schedule sets the reminder for the day before the visit, unless that moment has passed.
+func (s *Service) schedule(ctx context.Context, t *Ticket) error {
+	day, err := time.ParseInLocation(bot.DayLayout, t.Day, s.cfg.Calendar.loc)
+	if err != nil {
+		return s.cfg.Store.CancelReminder(ctx, t.User)
+	}
+	at := day.AddDate(0, 0, -1).Add(ReminderHour * time.Hour)
+	if !at.After(s.cfg.Now()) {
+		return s.cfg.Store.CancelReminder(ctx, t.User)
+	}
+	return s.cfg.Store.Remind(ctx, t.User, at)
+}
+
+// relay passes what a user wrote to staff, marked with the ticket's code so a reply finds it.
+func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, text string) error {
+	code, err := s.cfg.Store.UserTicket(ctx, ev.User)
+	if err != nil {
+		return err
+	}
+	if code == "" {
+		// Waiting without a ticket (it expired or was erased): open one so staff see the message.
+		t, err := s.open(ctx, ev, sess, bot.HandoffChat)
+		if err != nil {
+			return err
+		}
+		code = t.Code
+	}
+	s.post(fmt.Sprintf("✉ %s [%s]\n%s", code, sess.Lang, text))
+	return nil
+}
+
+// released tells staff that the user took the bot back and frees the chat ticket.
+func (s *Service) released(ctx context.Context, user string) error {
+	code, err := s.cfg.Store.UserTicket(ctx, user)
+	if err != nil || code == "" {
+		return err
+	}
+	t, err := s.cfg.Store.Ticket(ctx, code)
+	if err != nil || t == nil {
+		return err
+	}
+	s.post(fmt.Sprintf("↩ %s: %s", code, s.st("user_left")))
+	if t.Kind == bot.HandoffChat && t.Status != StatusClosed {
+		t.Status = StatusClosed
+		s.cfg.Count("closed")
+		_ = s.cfg.Store.Unclaim(ctx, code)
+		return s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL)
+	}
+	return nil
+}
+
+// sendUser writes to the user of a ticket through the stored route.
+func (s *Service) sendUser(ctx context.Context, t *Ticket, replies []bot.Reply) error {
+	sealed, err := s.cfg.Store.Route(ctx, t.User)
+	if err != nil {
+		return err
+	}
+	if sealed == nil {
+		return errors.New("handoff: no route to the user (expired or erased)")
+	}
+	route, err := s.cfg.Sealer.Open(t.User, sealed)
+	if err != nil {
+		return err
+	}
+	u := s.cfg.Users[t.Channel]
+	if u == nil {
+		return fmt.Errorf("handoff: cannot write first on channel %q", t.Channel)
+	}
+	return u.SendTo(string(route), t.User, replies)
+}
+
+// setMode changes the user's session mode (staff take or hand back).
+func (s *Service) setMode(ctx context.Context, user, mode string) error {
+	return s.cfg.Sessions.Update(ctx, user, func(sess *bot.Session) error {
+		sess.Mode = mode
+		return nil
+	})
+}
+
+// userText is a message in the ticket's language.
+func (s *Service) userText(t *Ticket, id string) string {
+	return s.cfg.Language.Text(t.Lang, id, "")
+}
+
+// dayLine is "tirsdag 30.03.2027, 10:00–15:00" in a language.
+func (s *Service) dayLine(lang, day, at string) string {
+	d, err := time.ParseInLocation(bot.DayLayout, day, s.cfg.Calendar.loc)
+	if err != nil {
+		return day
+	}
+	line := bot.DayLabel(s.cfg.Language, lang, d) + "." + d.Format("2006") + ", "
+	if at != "" {
+		return line + at
+	}
+	return line + s.cfg.Calendar.Hours(d)
+}
+
+// card is a ticket as staff see it, in the staff language: code, language, channel, what the
+// user asked for, and their answers and topics by their labels.
+func (s *Service) card(t *Ticket) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "🎫 %s\n%s: %s · %s: %s\n", t.Code, s.st("lang"), t.Lang, s.st("channel"), t.Channel)
+	if t.Kind == bot.HandoffVisit {
+		fmt.Fprintf(&b, "%s: %s\n", s.st("visit"), s.dayLine(s.cfg.StaffLang, t.Day, t.Time))
+		interp := s.st("no")
+		if t.Interp {
+			interp = s.st("yes") + " (" + t.Lang + ")"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", s.st("interpreter"), interp)
+	} else {
+		fmt.Fprintf(&b, "%s\n", s.st("wants_chat"))
+	}
+	for _, a := range s.answers(t.Answers) {
+		fmt.Fprintf(&b, "• %s\n", a)
+	}
+	if len(t.Topics) > 0 {
+		var names []string
+		for _, f := range t.Topics {
+			names = append(names, s.topicName(f))
+		}
+		fmt.Fprintf(&b, "%s: %s\n", s.st("topics"), strings.Join(names, ", "))
+	}
+	status := s.st(t.Status)
+	if t.Staff != "" {
+		status += " (" + t.Staff + ")"
+	}
+	fmt.Fprintf(&b, "%s: %s", s.st("status"), status)
+	return b.String()
+}
+
+func (s *Service) ticketButtons(t *Ticket) []bot.Button {
+	return []bot.Button{
+		{Label: s.st("take"), Data: "take|" + t.Code},
+		{Label: s.st("close"), Data: "close|" + t.Code},
+	}
+}

@@ -1,0 +1,260 @@
+package handoff
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// StaffMsg is one thing done in the staff chat: a command, a reply to a ticket or relayed
+// message, or a pressed ticket button.
+type StaffMsg struct {
+	// StaffID is the platform user id of whoever acted, checked against the allow-list.
+	StaffID string
+	// Name is how staff see each other ("Kari"); shown in the staff chat, never logged.
+	Name string
+	// Text is the message text ("/take ACD-346", or a reply's text).
+	Text string
+	// ReplyTo is the text of the message replied to, if any (a ticket card or relayed message).
+	ReplyTo string
+	// Data is a pressed button's data ("take|ACD-346", "close|ACD-346").
+	Data string
+}
+
+var codeRE = regexp.MustCompile(`\b[` + CodeAlphabet + `]{3}-[` + CodeAlphabet + `]{3}\b`)
+
+// Staff runs a staff action and returns the answer for the staff chat ("" for none). Only
+// StaffIDs may act; anyone else gets "not allowed" and nothing changes. Every action is in the
+// audit trail (who as a pseudonym, what, when; no text).
+func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
+	cmd, arg := "", ""
+	switch {
+	case m.Data != "":
+		cmd, arg, _ = strings.Cut(m.Data, "|")
+	case strings.HasPrefix(m.Text, "/"):
+		word, rest, _ := strings.Cut(strings.TrimSpace(m.Text[1:]), " ")
+		if i := strings.IndexByte(word, '@'); i >= 0 {
+			word = word[:i]
+		}
+		cmd, arg = strings.ToLower(word), strings.TrimSpace(rest)
+	case m.ReplyTo != "":
+		cmd = "reply"
+		arg = codeRE.FindString(m.ReplyTo) + " " + m.Text
+	default:
+		return "" // staff talking among themselves
+	}
+	switch cmd {
+	case "take", "close", "reply", "back", "visit", "code", "queue", "help":
+	default:
+		return ""
+	}
+	if !s.cfg.StaffIDs[m.StaffID] {
+		return s.st("not_allowed")
+	}
+	who := s.pseudonym(m.StaffID)
+	// Staff see who holds a ticket by first name; the pseudonym tells two Karis apart.
+	display := who
+	if m.Name != "" {
+		display = m.Name + " (" + who + ")"
+	}
+	if cmd == "help" {
+		return s.st("help")
+	}
+	if cmd == "queue" {
+		s.audit(ctx, who, "queue", "")
+		return s.queue(ctx)
+	}
+	codeArg, rest, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	code, ok := NormalizeCode(codeArg)
+	if !ok {
+		return s.st("unknown")
+	}
+	t, err := s.cfg.Store.Ticket(ctx, code)
+	if err != nil {
+		s.cfg.Log.Error("handoff: reading a ticket failed", "err", err)
+		return s.st("unknown")
+	}
+	if t == nil {
+		return s.st("unknown")
+	}
+	s.audit(ctx, who, cmd, code)
+	switch cmd {
+	case "code":
+		return s.card(t)
+	case "take":
+		return s.take(ctx, t, display)
+	case "reply":
+		return s.reply(ctx, t, display, strings.TrimSpace(rest))
+	case "back":
+		t.Staff = ""
+		_ = s.cfg.Store.Unclaim(ctx, t.Code)
+		if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+			return err.Error()
+		}
+		_ = s.setMode(ctx, t.User, "")
+		_ = s.sendUser(ctx, t, []bot.Reply{{Lang: t.Lang, Text: s.userText(t, bot.MsgStaffDone)}})
+		return code + ": " + s.st("handed_back")
+	case "close":
+		t.Status = StatusClosed
+		_ = s.cfg.Store.Unclaim(ctx, t.Code)
+		if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+			return err.Error()
+		}
+		var mode string
+		_ = s.cfg.Sessions.Update(ctx, t.User, func(sess *bot.Session) error {
+			mode, sess.Mode = sess.Mode, ""
+			return nil
+		})
+		if mode != "" {
+			_ = s.sendUser(ctx, t, []bot.Reply{{Lang: t.Lang, Text: s.userText(t, bot.MsgStaffDone)}})
+		}
+		s.cfg.Count("closed")
+		return code + ": " + s.st("closed_by") + " " + display
+	case "visit":
+		return s.setVisit(ctx, t, rest)
+	}
+	return ""
+}
+
+// take gives a ticket to one staff member: a second taker is told who has it.
+func (s *Service) take(ctx context.Context, t *Ticket, display string) string {
+	holder, won, err := s.cfg.Store.Claim(ctx, t.Code, display, s.cfg.TicketTTL)
+	if err != nil {
+		return err.Error()
+	}
+	if !won {
+		return t.Code + " " + s.st("already") + " " + holder
+	}
+	t.Status, t.Staff = StatusTaken, display
+	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		return err.Error()
+	}
+	if t.Kind == bot.HandoffChat {
+		_ = s.setMode(ctx, t.User, bot.ModeStaff)
+	}
+	s.cfg.Count("taken")
+	return t.Code + ": " + s.st("taken_by") + " " + display
+}
+
+// reply sends staff's words to the user, marked as from a counsellor, in whatever language
+// staff wrote. Replying takes the ticket when nobody holds it.
+func (s *Service) reply(ctx context.Context, t *Ticket, display, text string) string {
+	if text == "" {
+		return s.st("help")
+	}
+	holder, won, err := s.cfg.Store.Claim(ctx, t.Code, display, s.cfg.TicketTTL)
+	if err != nil {
+		return err.Error()
+	}
+	if !won {
+		return t.Code + " " + s.st("already") + " " + holder
+	}
+	if t.Status != StatusTaken || t.Staff != display {
+		t.Status, t.Staff = StatusTaken, display
+		_ = s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL)
+	}
+	_ = s.setMode(ctx, t.User, bot.ModeStaff)
+	msg := s.userText(t, bot.MsgFromStaff) + "\n" + text
+	if err := s.sendUser(ctx, t, []bot.Reply{{Lang: t.Lang, Text: msg}}); err != nil {
+		s.cfg.Log.Warn("handoff: staff reply not delivered", "user", t.User, "err", err)
+		return t.Code + ": " + s.st("send_failed")
+	}
+	return t.Code + ": " + s.st("sent")
+}
+
+// setVisit sets or changes the visit: "/visit CODE 2026-11-25 12:00" (or 25.11); the day must be
+// open. The user is told and the reminder moves.
+func (s *Service) setVisit(ctx context.Context, t *Ticket, args string) string {
+	f := strings.Fields(args)
+	if len(f) == 0 {
+		return s.st("bad_day")
+	}
+	day, ok := s.parseDay(f[0])
+	if !ok || s.cfg.Calendar.Hours(day) == "" {
+		return s.st("bad_day")
+	}
+	at := ""
+	if len(f) > 1 {
+		if _, err := time.Parse("15:04", f[1]); err != nil {
+			return s.st("bad_day")
+		}
+		at = f[1]
+	}
+	t.Kind, t.Day, t.Time = bot.HandoffVisit, day.Format(bot.DayLayout), at
+	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		return err.Error()
+	}
+	if err := s.schedule(ctx, t); err != nil {
+		return err.Error()
+	}
+	text := s.userText(t, bot.MsgCardWhen) + " " + s.dayLine(t.Lang, t.Day, t.Time) + "\n" +
+		s.userText(t, bot.MsgVisitCode) + " " + t.Code
+	_ = s.sendUser(ctx, t, []bot.Reply{{Lang: t.Lang, Text: text}})
+	return t.Code + ": " + s.st("visit_set") + " " + s.dayLine(s.cfg.StaffLang, t.Day, t.Time)
+}
+
+// parseDay reads 2026-11-25, 25.11.2026 or 25.11 (the next such date) in office time.
+func (s *Service) parseDay(v string) (time.Time, bool) {
+	loc := s.cfg.Calendar.loc
+	for _, layout := range []string{bot.DayLayout, "2.1.2006", "02.01.2006"} {
+		if d, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return d, true
+		}
+	}
+	if d, err := time.ParseInLocation("2.1", strings.TrimSuffix(v, "."), loc); err == nil {
+		now := s.cfg.Now().In(loc)
+		d = time.Date(now.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+		if d.Before(now.AddDate(0, 0, -1)) {
+			d = d.AddDate(1, 0, 0)
+		}
+		return d, true
+	}
+	return time.Time{}, false
+}
+
+// queue lists open tickets for staff.
+func (s *Service) queue(ctx context.Context) string {
+	codes, err := s.cfg.Store.Queue(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, c := range codes {
+		t, err := s.cfg.Store.Ticket(ctx, c)
+		if err != nil || t == nil || t.Status == StatusClosed {
+			continue
+		}
+		what := s.st("wants_chat")
+		if t.Kind == bot.HandoffVisit {
+			what = s.st("visit") + " " + s.dayLine(s.cfg.StaffLang, t.Day, t.Time)
+		}
+		status := s.st(t.Status)
+		if t.Staff != "" {
+			status += " (" + t.Staff + ")"
+		}
+		fmt.Fprintf(&b, "%s [%s] %s · %s\n", t.Code, t.Lang, what, status)
+	}
+	if b.Len() == 0 {
+		return s.st("queue_empty")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func (s *Service) pseudonym(staffID string) string {
+	return "staff:" + bot.UserKey(s.cfg.Secret, "staff", staffID)[:8]
+}
+
+func (s *Service) audit(ctx context.Context, who, action, code string) {
+	if err := s.cfg.Store.AddAudit(ctx, Audit{Staff: who, Action: action, Code: code, Time: s.cfg.Now()}, s.cfg.AuditTTL); err != nil {
+		s.cfg.Log.Error("handoff: audit trail not written", "err", err)
+	}
+}
+
+// AuditTrail returns the latest n staff actions, newest first.
+func (s *Service) AuditTrail(ctx context.Context, n int) ([]Audit, error) {
+	return s.cfg.Store.AuditTrail(ctx, n)
+}

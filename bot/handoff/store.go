@@ -1,0 +1,79 @@
+package handoff
+
+import (
+	"context"
+	"time"
+)
+
+// Ticket is one handoff for staff: a chat request or a planned visit. It holds no message text,
+// no name and no platform id; the route to the user is kept apart, sealed.
+type Ticket struct {
+	Code    string            `json:"code"`
+	User    string            `json:"user"`    // pseudonym
+	Channel string            `json:"channel"` // telegram, whatsapp, web
+	Lang    string            `json:"lang"`
+	Kind    string            `json:"kind"`          // bot.HandoffChat or bot.HandoffVisit
+	Day     string            `json:"day,omitempty"` // visit day, bot.DayLayout
+	Time    string            `json:"time,omitempty"`
+	Interp  bool              `json:"interp,omitempty"`
+	Answers map[string]string `json:"answers,omitempty"` // option IDs by key
+	Topics  []string          `json:"topics,omitempty"`
+	Status  string            `json:"status"` // open, taken, closed
+	Staff   string            `json:"staff,omitempty"`
+	Created time.Time         `json:"created"`
+}
+
+// Ticket statuses.
+const (
+	StatusOpen   = "open"
+	StatusTaken  = "taken"
+	StatusClosed = "closed"
+)
+
+// Audit is one staff action in the audit trail: who, what, when; never message text.
+type Audit struct {
+	Staff  string    `json:"staff"`
+	Action string    `json:"action"`
+	Code   string    `json:"code,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// Store keeps tickets, routes, reminders and the audit trail. Every record expires (ttl); one
+// user's records are kept under the user's key so that EraseUser removes them all.
+// Implementations: MemStore here, redis.Handoff in bot/redis.
+type Store interface {
+	// NextCounter returns a new value of the visit code counter (never the same twice).
+	NextCounter(ctx context.Context) (uint64, error)
+	// SaveTicket writes a ticket, indexes it under its user and queues it while open.
+	SaveTicket(ctx context.Context, t *Ticket, ttl time.Duration) error
+	// Ticket reads a ticket by code; nil when there is none.
+	Ticket(ctx context.Context, code string) (*Ticket, error)
+	// UserTicket returns the code of the user's latest ticket, or "".
+	UserTicket(ctx context.Context, user string) (string, error)
+	// Claim makes staff the holder of a ticket unless someone holds it: it returns the holder
+	// after the call and whether staff got it. Exactly one of two concurrent claims wins.
+	Claim(ctx context.Context, code, staff string, ttl time.Duration) (holder string, won bool, err error)
+	// Unclaim drops the holder of a ticket.
+	Unclaim(ctx context.Context, code string) error
+	// Queue lists the codes of open tickets, oldest first.
+	Queue(ctx context.Context) ([]string, error)
+	// SetRoute stores the sealed platform address of a user.
+	SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error
+	// Route returns the sealed address of a user, nil when there is none.
+	Route(ctx context.Context, user string) ([]byte, error)
+	// Remind schedules the user's reminder at a time (one per user; a new one replaces it).
+	Remind(ctx context.Context, user string, at time.Time) error
+	// CancelReminder removes the user's reminder.
+	CancelReminder(ctx context.Context, user string) error
+	// DueReminders lists users whose reminder is due at now (not yet claimed).
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// ClaimReminder removes a due reminder and reports whether this caller removed it: of
+	// several replicas, exactly one gets true and sends it.
+	ClaimReminder(ctx context.Context, user string) (bool, error)
+	// AddAudit appends to the audit trail (kept for ttl).
+	AddAudit(ctx context.Context, a Audit, ttl time.Duration) error
+	// AuditTrail returns the latest n audit entries, newest first.
+	AuditTrail(ctx context.Context, n int) ([]Audit, error)
+	// EraseUser deletes the user's tickets, route and reminder.
+	EraseUser(ctx context.Context, user string) error
+}

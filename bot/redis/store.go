@@ -1,0 +1,353 @@
+// Package redis is the Redis Store: sessions, update dedupe and rate limits shared by every replica
+// of the bot, on a single Redis server or a Redis Cluster.
+//
+// Keys (Prefix defaults to "rb:"; every key carries a TTL):
+//
+//	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
+//	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
+//	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
+//	rb:rl:<key>            rate limits (Reserve, through redis_rate)
+//
+// <user> is the pseudonymous bot.UserKey, never a platform id.
+package redis
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// DefaultPrefix starts every key the store writes.
+const DefaultPrefix = "rb:"
+
+// DefaultMaxAttempts bounds how often Update runs its compare-and-set before giving up with
+// bot.ErrConflict. One user's messages rarely overlap (Telegram delivers a chat's updates one at a
+// time), so the bound is only reached under a pile-up on one session.
+const DefaultMaxAttempts = 32
+
+// SessionSuffix names the session key of a user: <prefix>{<user>}:s.
+const SessionSuffix = "s"
+
+// stampLen is the size of the random write stamp at the end of a stored session. Four bytes make
+// a wrong match (a concurrent write that drew the same stamp) a 1 in 4 billion event per conflict,
+// and conflicts are themselves rare; eight would push a typical session into Redis's next
+// allocation class (MEMORY USAGE 296 instead of 264 bytes after the eligibility flow).
+const stampLen = 4
+
+// casScript is the write half of Update: it stores ARGV[2] with a TTL of ARGV[3] ms only if the
+// session still ends in the stamp the caller read (ARGV[1]; "" for no session). On a conflict it
+// returns the current value, so the retry needs no second GET.
+//
+// The stamp is random per write rather than a version counter. A counter starts again after
+// Erase, so a writer that read version n before the erase could overwrite a new session that had
+// reached n again; and two writers that start from the same version write equal values, so a write
+// that go-redis re-sent after a lost reply could not be told from a rival's. With random stamps the
+// conflict reply of a re-sent write is our own value, and Update takes it as success instead of
+// running fn twice.
+const casScript = `local cur = redis.call('GET', KEYS[1]) or ''
+if string.sub(cur, -4) ~= ARGV[1] then return cur end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`
+
+// casSHA is computed once so every Update sends EVALSHA with a 40-byte digest, not the script.
+var casSHA = func() string {
+	h := sha1.Sum([]byte(casScript))
+	return hex.EncodeToString(h[:])
+}()
+
+// Options configure a Store; the zero value is usable.
+type Options struct {
+	// TTL is how long an idle session is kept (bot.DefaultSessionTTL if 0). Every update of a
+	// session sets the TTL again.
+	TTL time.Duration
+	// Prefix starts every key (DefaultPrefix if ""). It must not contain '{' or '}': the user's
+	// hash tag must be the first braces in the key.
+	Prefix string
+	// MaxAttempts bounds the compare-and-set attempts of one Update (DefaultMaxAttempts if 0).
+	MaxAttempts int
+}
+
+// Store is the Redis bot.Store and bot.Limiter. It is safe for concurrent use, and any number of
+// Stores (in any number of processes) may share one Redis.
+type Store struct {
+	c           goredis.UniversalClient
+	prefix      string
+	ttlArg      any // the session TTL in milliseconds, boxed once instead of per Update
+	maxAttempts int
+	limiter     *redis_rate.Limiter
+
+	userKeys atomic.Pointer[[]string] // suffixes Erase deletes besides SessionSuffix
+
+	regMu      sync.Mutex // serialises AddUserKeys and OnErase
+	eraseHooks atomic.Pointer[[]EraseHook]
+}
+
+// EraseHook is run by Erase before the user's keys are deleted, for data that lives outside the
+// user's hash tag (a ticket indexed by its code, say) and must go too.
+type EraseHook func(ctx context.Context, user string) error
+
+// New returns a store on client, which may be a *goredis.Client or a *goredis.ClusterClient (see
+// NewClient and NewClusterClient for clients with suitable timeouts). Close closes the client.
+func New(client goredis.UniversalClient, opt Options) (*Store, error) {
+	if opt.TTL <= 0 {
+		opt.TTL = bot.DefaultSessionTTL
+	}
+	if opt.TTL < time.Millisecond {
+		return nil, fmt.Errorf("redis: session TTL %v is shorter than a millisecond", opt.TTL)
+	}
+	if opt.Prefix == "" {
+		opt.Prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(opt.Prefix, "{}") {
+		return nil, fmt.Errorf("redis: key prefix %q contains a brace, which would break the hash tags", opt.Prefix)
+	}
+	if opt.MaxAttempts <= 0 {
+		opt.MaxAttempts = DefaultMaxAttempts
+	}
+	s := &Store{
+		c:           client,
+		prefix:      opt.Prefix,
+		ttlArg:      strconv.FormatInt(opt.TTL.Milliseconds(), 10),
+		maxAttempts: opt.MaxAttempts,
+		limiter:     redis_rate.NewLimiter(rateClient{client}),
+	}
+	s.userKeys.Store(new([]string))
+	s.eraseHooks.Store(new([]EraseHook))
+	return s, nil
+}
+
+// Client returns the store's client, for packages that keep their own data in the same Redis.
+func (s *Store) Client() goredis.UniversalClient { return s.c }
+
+// Key returns prefix+name, for keys that belong to no user (a ticket by code, a queue).
+func (s *Store) Key(name string) string { return s.prefix + name }
+
+// UserKey returns the key <prefix>{<user>}:<suffix>. All keys of one user share the hash tag
+// {<user>}, so they live in one cluster slot and one DEL (or one script) reaches all of them.
+// Register the suffix with AddUserKeys so that Erase deletes the key.
+func (s *Store) UserKey(user, suffix string) string {
+	return s.prefix + "{" + user + "}:" + suffix
+}
+
+// AddUserKeys registers per-user key suffixes that Erase deletes along with the session, so that
+// "forget me" keeps covering everything a later package stores about a user. Erase deletes a
+// fixed list of keys in one command; it never scans the keyspace.
+func (s *Store) AddUserKeys(suffixes ...string) {
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	old := *s.userKeys.Load()
+	next := append([]string(nil), old...)
+	for _, sfx := range suffixes {
+		if sfx == "" || sfx == SessionSuffix || contains(next, sfx) {
+			continue
+		}
+		next = append(next, sfx)
+	}
+	s.userKeys.Store(&next)
+}
+
+// OnErase registers a hook that Erase runs before deleting the user's keys. When a hook fails,
+// Erase stops and returns its error, so a retried "forget me" runs every hook again.
+func (s *Store) OnErase(h EraseHook) {
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	next := append(append([]EraseHook(nil), *s.eraseHooks.Load()...), h)
+	s.eraseHooks.Store(&next)
+}
+
+// Ping checks that Redis answers: on a cluster, every master.
+func (s *Store) Ping(ctx context.Context) error {
+	if cc, ok := s.c.(*goredis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+			return c.Ping(ctx).Err()
+		})
+	}
+	return s.c.Ping(ctx).Err()
+}
+
+// Close closes the client.
+func (s *Store) Close() error { return s.c.Close() }
+
+var errNoUser = errors.New("redis: empty user key")
+
+// Update implements bot.Store with optimistic concurrency: GET the session, run fn, then one
+// EVALSHA that writes the result (and the TTL) only if nobody wrote in between. That is two round
+// trips when there is no conflict; each conflict costs one more, since the script returns the
+// value that won.
+func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if user == "" {
+		return errNoUser
+	}
+	key := s.UserKey(user, SessionSuffix)
+	cur, err := s.c.Get(ctx, key).Result()
+	if err != nil && err != goredis.Nil {
+		return fmt.Errorf("redis: reading a session: %w", err)
+	}
+	keys := []string{key}
+	for attempt := 1; ; attempt++ {
+		var sess bot.Session
+		stamp, err := decodeSession(cur, &sess)
+		if err != nil {
+			return err
+		}
+		if err := fn(&sess); err != nil {
+			return err
+		}
+		val, err := sess.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		// The stamp goes at the end: MarshalBinary usually leaves capacity for it.
+		val = binary.LittleEndian.AppendUint32(val, rand.Uint32())
+		res, err := s.cas(ctx, keys, stamp, val)
+		if err != nil {
+			return fmt.Errorf("redis: writing a session: %w", err)
+		}
+		switch v := res.(type) {
+		case int64:
+			return nil
+		case string:
+			if v == string(val) {
+				// Our own write, applied by a re-sent EVALSHA whose first reply was lost.
+				return nil
+			}
+			cur = v
+		default:
+			return fmt.Errorf("redis: unexpected reply %T from the session script", res)
+		}
+		if attempt >= s.maxAttempts {
+			return bot.ErrConflict
+		}
+		if attempt == 1 {
+			// Usually one other writer, now done: go again at once with the value it wrote.
+			continue
+		}
+		// A pile-up on one session. Waiting spreads the writers out; the value that came back is
+		// stale by the time the wait is over, so read it again.
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+		cur, err = s.c.Get(ctx, key).Result()
+		if err != nil && err != goredis.Nil {
+			return fmt.Errorf("redis: reading a session: %w", err)
+		}
+	}
+}
+
+// cas runs casScript by digest, loading it with EVAL when the server does not have it yet (after
+// a restart, or on a cluster node that has not run it).
+func (s *Store) cas(ctx context.Context, keys []string, stamp string, val []byte) (any, error) {
+	res, err := s.c.EvalSha(ctx, casSHA, keys, stamp, val, s.ttlArg).Result()
+	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
+		res, err = s.c.Eval(ctx, casScript, keys, stamp, val, s.ttlArg).Result()
+	}
+	return res, err
+}
+
+// decodeSession decodes a stored value into sess and returns its stamp; "" is no session.
+func decodeSession(v string, sess *bot.Session) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if len(v) <= stampLen {
+		return "", bot.ErrBadSession
+	}
+	n := len(v) - stampLen
+	if err := sess.UnmarshalBinary([]byte(v[:n])); err != nil {
+		return "", err
+	}
+	return v[n:], nil
+}
+
+// backoff waits a random time that grows with each attempt, so writers piled up on one session
+// spread out instead of colliding again.
+func backoff(ctx context.Context, attempt int) error {
+	limit := min(500*time.Microsecond<<min(attempt-2, 10), 50*time.Millisecond)
+	t := time.NewTimer(rand.N(limit) + 1)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Erase implements bot.Store: it runs the OnErase hooks, then deletes the session and every key
+// registered with AddUserKeys in one DEL (one slot, thanks to the hash tag).
+func (s *Store) Erase(ctx context.Context, user string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if user == "" {
+		return errNoUser
+	}
+	for _, h := range *s.eraseHooks.Load() {
+		if err := h(ctx, user); err != nil {
+			return err
+		}
+	}
+	sfx := *s.userKeys.Load()
+	keys := make([]string, 0, 1+len(sfx))
+	keys = append(keys, s.UserKey(user, SessionSuffix))
+	for _, x := range sfx {
+		keys = append(keys, s.UserKey(user, x))
+	}
+	if err := s.c.Del(ctx, keys...).Err(); err != nil {
+		return fmt.Errorf("redis: erasing a user: %w", err)
+	}
+	return nil
+}
+
+// Seen implements bot.Store with SET NX EX: the first caller creates the key, everyone after it
+// within bot.SeenTTL finds it.
+func (s *Store) Seen(ctx context.Context, channel, updateID string) (bool, error) {
+	created, err := s.c.SetNX(ctx, s.seenKey(channel, updateID), "", bot.SeenTTL).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis: update dedupe: %w", err)
+	}
+	return !created, nil
+}
+
+// seenKey names an update by a digest of its id: WhatsApp message ids (wamid...) encode the
+// sender's phone number, which must not become a key name. 128 bits keep collisions out of reach
+// for the 48 hours a key lives.
+func (s *Store) seenKey(channel, updateID string) string {
+	sum := sha256.Sum256([]byte(updateID))
+	var b [22]byte // base64 of 16 bytes, unpadded
+	base64.RawURLEncoding.Encode(b[:], sum[:16])
+	return s.prefix + "seen:" + channel + ":" + string(b[:])
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	_ bot.Store   = (*Store)(nil)
+	_ bot.Limiter = (*Store)(nil)
+)

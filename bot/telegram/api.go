@@ -1,0 +1,137 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// api is the Bot API as the channel uses it: go-telegram-bot-api for the wire format, with a
+// context per call (the library has none) and errors that never carry the token.
+type api struct {
+	bot   *tgbotapi.BotAPI
+	http  *http.Client
+	token string
+}
+
+// connect checks the token with getMe through tgbotapi.NewBotAPIWithClient.
+func connect(ctx context.Context, token, endpoint string, hc *http.Client) (*api, error) {
+	b, err := tgbotapi.NewBotAPIWithClient(token, endpoint, ctxDoer{ctx: ctx, c: hc})
+	if err != nil {
+		return nil, scrub(err, token)
+	}
+	return &api{bot: b, http: hc, token: token}, nil
+}
+
+// with returns a copy of the library's client whose HTTP calls carry ctx. BotAPI holds no locks,
+// so a shallow copy per call is safe and cheap.
+func (a *api) with(ctx context.Context) *tgbotapi.BotAPI {
+	b := *a.bot
+	b.Debug = false // Debug would log request parameters, i.e. message texts and chat ids.
+	b.Client = ctxDoer{ctx: ctx, c: a.http}
+	return &b
+}
+
+// request sends one method built by the library. Methods that return true (answerCallbackQuery,
+// setWebhook, ...) must go through here: the library's Send would try to decode a Message.
+func (a *api) request(ctx context.Context, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	resp, err := a.with(ctx).Request(c)
+	return resp, scrub(err, a.token)
+}
+
+// raw calls a method with hand-made parameters, for what the library cannot express
+// (setWebhook's secret_token, getUpdates decoded update by update).
+func (a *api) raw(ctx context.Context, method string, p tgbotapi.Params) (*tgbotapi.APIResponse, error) {
+	resp, err := a.with(ctx).MakeRequest(method, p)
+	return resp, scrub(err, a.token)
+}
+
+// ctxDoer attaches a context to the library's context-less requests.
+type ctxDoer struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
+
+// scrub removes the bot token from an error: net/http errors quote the request URL, and the
+// token is part of every Bot API URL.
+func scrub(err error, token string) error {
+	if err == nil || token == "" {
+		return err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: strings.ReplaceAll(ue.URL, token, "<token>"), Err: ue.Err}
+	}
+	if strings.Contains(err.Error(), token) {
+		return &scrubbed{msg: strings.ReplaceAll(err.Error(), token, "<token>"), err: err}
+	}
+	return err
+}
+
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (s *scrubbed) Error() string { return s.msg }
+
+// Unwrap keeps errors.Is working (context errors, timeouts) without exposing the message.
+func (s *scrubbed) Unwrap() error { return s.err }
+
+// outcome is what the sender does after a failed call.
+type outcome uint8
+
+const (
+	// retry after a backoff: network errors, timeouts, 5xx, unreadable answers.
+	retry outcome = iota
+	// wait the time Telegram asked for (429), then retry.
+	throttled
+	// blocked: the user blocked the bot or deleted their account (403); stop sending to them.
+	blocked
+	// permanent: Telegram refused the request (other 4xx); retrying cannot help.
+	permanent
+	// stopped: our own context ended (shutdown bound reached).
+	stopped
+)
+
+// classify sorts an error from a Bot API call and, for 429, returns the wait Telegram asked for.
+func classify(ctx context.Context, err error) (outcome, time.Duration) {
+	if ctx.Err() != nil {
+		return stopped, 0
+	}
+	var te *tgbotapi.Error
+	if errors.As(err, &te) {
+		switch {
+		case te.Code == http.StatusTooManyRequests:
+			d := time.Duration(te.RetryAfter) * time.Second
+			if d <= 0 {
+				d = time.Second
+			}
+			return throttled, d
+		case te.Code == http.StatusForbidden:
+			return blocked, 0
+		case te.Code >= 500 || te.Code == 0:
+			// Code 0: the library's multipart path drops the code; treat as transient.
+			return retry, 0
+		default:
+			return permanent, 0
+		}
+	}
+	return retry, 0
+}
+
+// errCode is the Bot API error code of err, or 0 for transport errors.
+func errCode(err error) int {
+	var te *tgbotapi.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}

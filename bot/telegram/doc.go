@@ -1,0 +1,63 @@
+// Package telegram is the Telegram channel: it receives updates by webhook or long polling,
+// turns them into bot.Events, and sends the bot's replies through a paced queue, on
+// go-telegram-bot-api v5 (with our own contexts, retries and raw calls where the library falls
+// short).
+//
+// # Receiving
+//
+// Webhook mode (Config.WebhookURL set): Run calls setWebhook with secret_token and
+// allowed_updates; the handler (mounted by Routes at the URL's path) answers 401 to a request
+// without the right X-Telegram-Bot-Api-Secret-Token (compared in constant time), 413 to a body
+// over 1 MiB, 400 to a body that is not JSON (logging only its length), and 200 to everything
+// else once the update is handled, including when the bot or its store failed inside: a non-2xx
+// answer makes Telegram deliver the update again for up to a day. Telegram sends one chat's
+// updates one at a time, so handling inside the request keeps each chat in order.
+//
+// Long polling (no webhook URL): Run deletes any webhook and calls getUpdates; a batch is handled
+// (chats in parallel, each chat in order) before its offset is confirmed, and the last batch is
+// confirmed on stop, so nothing is skipped and a restart does not see it again.
+//
+// Both modes drop an update_id seen before (bot.Bot.Duplicate, in the store with a TTL).
+//
+// # What each update does
+//
+//   - Text in a private chat, commands included ("/start", "/start@bot", "/cmd args", with or
+//     without a bot_command entity): bot.KindText; the engine recognises the commands.
+//   - A pressed button (callback_query with data): bot.KindChoice with the button's data; the
+//     callback query is always answered (answerCallbackQuery), whatever it leads to.
+//   - Voice, audio, photo, video, video note, animation, sticker, document, location, venue,
+//     contact, dice, poll, story, game, invoice: bot.KindMedia with Media naming it; the engine
+//     says kindly, in the user's language, what the bot can read and gives the office's phone.
+//     A caption is not read: the user is asked to write instead.
+//   - Edited messages are ignored: the original was answered already, and answering again
+//     would repeat the conversation or, worse, contradict it. Users who correct a typo simply
+//     write again, which is what they do anyway.
+//   - my_chat_member in a private chat with the new status "kicked" (the user blocked the
+//     bot): nothing more is sent to that user (queued messages are dropped and counted) and
+//     the session is erased; "member" (restarted) lifts the block, as does any message.
+//   - Group, supergroup and channel posts, other chat member changes, service messages and
+//     update kinds the bot did not ask for: ignored. Updates from Config.StaffChatID go to
+//     Config.StaffHandler, the hook for staff commands and relay.
+//
+// from.language_code travels as bot.Event.Lang on every event; the engine uses it on first
+// contact (an unsupported language gets the language picker).
+//
+// # Sending
+//
+// Replies go out as plain text (no parse_mode, so no translated or typed character can cause a
+// parse error), split at paragraph, then line, then word boundaries when longer than 4096 UTF-16
+// units; options become an inline keyboard (one button per row, callback_data = bot.Button.Data);
+// a venue becomes sendVenue. Each chat has its own queue (order kept, no chat holds up another).
+// Every message takes a token from the chat's bucket ("tg:chat:<pseudonym>", 1/s, burst 3) and
+// the global one ("tg:global", 30/s) of the bot.Limiter, shared across replicas with Redis. A 429
+// waits parameters.retry_after; 5xx, timeouts and network errors are retried with jittered
+// exponential backoff up to Config.MaxAttempts; a 403 stops sending to that user. A message given
+// up on is counted (Stats.Undeliverable) and logged with the pseudonym. A retry after a timeout
+// may, rarely, deliver a message twice: Telegram gives no idempotency key.
+//
+// # Privacy
+//
+// The user key is bot.UserKey(secret, "telegram", from.id). Logs carry that pseudonym, counts
+// and Bot API error codes only: never a message text, a chat or user id, a name or a phone
+// number. Raw chat ids live in memory only, in the send queue.
+package telegram

@@ -1,0 +1,98 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// handle takes one decoded update through dedupe, the bot and the send queue. It never fails:
+// whatever goes wrong is logged (with the pseudonym only) and the update counts as handled, so
+// Telegram does not deliver it again and again.
+func (c *Adapter) handle(ctx context.Context, raw []byte, u *update) {
+	c.stats.received.Add(1)
+	var a action
+	defer func() {
+		if p := recover(); p != nil {
+			// The value only: a stack or the update could carry what users wrote.
+			c.log.Error("telegram: panic while handling an update", "user", a.user, "panic", fmt.Sprint(p))
+		}
+	}()
+	if c.cfg.Bot.Duplicate(ctx, Channel, strconv.FormatInt(u.UpdateID, 10)) {
+		c.stats.duplicates.Add(1)
+		c.cfg.Metrics.Update(Channel, "duplicate")
+		return
+	}
+	a = c.actionFor(u)
+	switch a.kind {
+	case actIgnore:
+		c.stats.ignored.Add(1)
+		c.cfg.Metrics.Update(Channel, "ignored")
+		c.log.Debug("telegram: update ignored", "why", a.why)
+		if a.callback != "" {
+			c.send.answer(a.callback)
+		}
+	case actStaff:
+		c.staff(ctx, raw)
+	case actBlocked:
+		c.stats.blocked.Add(1)
+		dropped := c.send.block(a.user)
+		if err := c.cfg.Bot.Store().Erase(ctx, a.user); err != nil {
+			c.log.Error("telegram: user blocked the bot; erasing the session failed", "user", a.user, "err", err)
+			return
+		}
+		c.log.Info("telegram: user blocked the bot; session erased", "user", a.user, "dropped", dropped)
+	case actUnblocked:
+		c.send.unblock(a.user)
+	case actEvent:
+		// A user who writes has not blocked the bot (any more).
+		c.send.unblock(a.user)
+		replies, err := c.cfg.Bot.Handle(ctx, a.event)
+		if err != nil {
+			// Bot.Handle logs store outages itself and returns the static outage reply.
+			c.log.Debug("telegram: the bot could not handle an update", "user", a.user, "err", err)
+		}
+		c.send.enqueue(a.chatID, a.user, a.callback, replies)
+	}
+}
+
+// staff passes an update from the staff chat to Config.StaffHandler.
+func (c *Adapter) staff(ctx context.Context, raw []byte) {
+	if c.cfg.StaffHandler == nil {
+		c.stats.ignored.Add(1)
+		c.cfg.Metrics.Update(Channel, "ignored")
+		return
+	}
+	var u tgbotapi.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		c.malformed()
+		c.log.Warn("telegram: staff chat update not readable by the library", "err", err)
+		return
+	}
+	c.cfg.StaffHandler(ctx, u)
+}
+
+// errSyntax marks a body that is not JSON at all.
+var errSyntax = errors.New("telegram: update is not valid JSON")
+
+// decode reads one update. It returns errSyntax for broken JSON and another error when a field
+// the bot reads has an unexpected type; unknown fields are ignored.
+func decode(raw []byte) (*update, error) {
+	if !json.Valid(raw) {
+		return nil, errSyntax
+	}
+	var u update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func (c *Adapter) malformed() {
+	c.stats.malformed.Add(1)
+	c.cfg.Metrics.Update(Channel, "malformed")
+}

@@ -1,0 +1,106 @@
+package telegram
+
+import (
+	"slices"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// buttonsOnly is the text of a message that carries only buttons (Telegram needs some text) and
+// has no venue before it to carry them: language-neutral.
+const buttonsOnly = "👇"
+
+// render turns replies into Bot API messages for one chat, in order. Texts are sent as plain text
+// (no parse_mode), so no translated or user-supplied character can cause a parse error. Long
+// texts are split (see Split); buttons go on the last piece, one per row. A venue becomes
+// sendVenue; buttons with no text of their own ride on the venue before them.
+func render(chatID int64, replies []bot.Reply) []tgbotapi.Chattable {
+	var out []tgbotapi.Chattable
+	replies = slices.Clone(replies) // buttons may move to a venue below
+	for i, r := range replies {
+		kb := keyboard(r.Buttons)
+		if r.Venue != nil {
+			v := venue(chatID, r.Venue)
+			// An empty reply with buttons right after the venue: put them on the venue.
+			if kb == nil && r.Text == "" && i+1 < len(replies) {
+				if n := replies[i+1]; n.Text == "" && n.Venue == nil && len(n.Buttons) > 0 {
+					kb = keyboard(n.Buttons)
+					replies[i+1].Buttons = nil
+				}
+			}
+			switch v := v.(type) {
+			case tgbotapi.VenueConfig:
+				if kb != nil {
+					v.ReplyMarkup = *kb
+				}
+				out = append(out, v)
+			case tgbotapi.MessageConfig:
+				if kb != nil && r.Text == "" {
+					v.ReplyMarkup = *kb
+					kb = nil
+				}
+				out = append(out, v)
+			}
+			if r.Text == "" {
+				continue
+			}
+		}
+		if r.Text == "" && kb == nil {
+			continue
+		}
+		text := r.Text
+		if text == "" {
+			text = buttonsOnly
+		}
+		pieces := Split(text, MaxTextUnits)
+		for j, p := range pieces {
+			m := tgbotapi.NewMessage(chatID, p)
+			if j == len(pieces)-1 && kb != nil {
+				m.ReplyMarkup = *kb
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// venue is a map pin, or its name and address as text when the office has no coordinates.
+func venue(chatID int64, v *bot.Venue) tgbotapi.Chattable {
+	if v.Lat == 0 && v.Lon == 0 {
+		return tgbotapi.NewMessage(chatID, nonEmpty(v.Name+"\n"+v.Address))
+	}
+	title, addr := v.Name, v.Address
+	if title == "" {
+		title = addr
+	}
+	if addr == "" {
+		addr = title
+	}
+	return tgbotapi.NewVenue(chatID, nonEmpty(title), nonEmpty(addr), v.Lat, v.Lon)
+}
+
+func nonEmpty(s string) string {
+	if s == "" || s == "\n" {
+		return "📍"
+	}
+	return s
+}
+
+// keyboard lays buttons out one per row (labels can be long, and right-to-left labels read best
+// alone); nil when there are none.
+func keyboard(bs []bot.Button) *tgbotapi.InlineKeyboardMarkup {
+	if len(bs) == 0 {
+		return nil
+	}
+	rows := make([][]tgbotapi.InlineKeyboardButton, len(bs))
+	for i, b := range bs {
+		if b.Label == "" {
+			b.Label = "…"
+		}
+		rows[i] = tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(b.Label, b.Data))
+	}
+	kb := tgbotapi.NewInlineKeyboardMarkup(rows...)
+	return &kb
+}

@@ -1,0 +1,336 @@
+package telegram
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// sender delivers messages: one queue and one goroutine per chat that has something to send, so
+// one chat's messages go out in order and a slow or throttled chat holds up no other. Every
+// message is paced by the limiter (per chat and global), retried on 429 (after retry_after),
+// 5xx and network errors with a bound, and dropped only with a count and a log line.
+type sender struct {
+	c     *Adapter
+	lim   bot.Limiter
+	local *localLimiter
+
+	api     *api
+	started chan struct{}
+	ctx     context.Context // ends when the drain bound is over
+	cancel  context.CancelFunc
+
+	mu      sync.Mutex
+	queues  map[string]*queue // by pseudonym
+	blocked map[string]bool   // pseudonyms of users who blocked the bot
+	closed  bool
+	workers sync.WaitGroup
+
+	limMu    sync.Mutex
+	limErrAt time.Time
+}
+
+// queue is what one chat has waiting. chatID lives here, in memory, only to address messages.
+type queue struct {
+	chatID int64
+	user   string
+	items  []item
+}
+
+// item is one Bot API call: a message (paced) or a callback answer (not paced: it sends nothing
+// to the chat, it only stops the button's spinner).
+type item struct {
+	msg      tgbotapi.Chattable
+	callback string
+}
+
+func (it item) what() string {
+	switch it.msg.(type) {
+	case tgbotapi.VenueConfig:
+		return "venue"
+	case tgbotapi.CallbackConfig:
+		return "callback answer"
+	}
+	return "message"
+}
+
+func newSender(c *Adapter) *sender {
+	s := &sender{
+		c: c, lim: c.cfg.Limiter, local: newLocalLimiter(nil),
+		started: make(chan struct{}),
+		queues:  map[string]*queue{}, blocked: map[string]bool{},
+	}
+	if s.lim == nil {
+		s.lim = s.local
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// start lets the workers send through a.
+func (s *sender) start(a *api) {
+	s.api = a
+	close(s.started)
+}
+
+// enqueue queues a callback answer (if callback is set) and the replies for a chat.
+func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Reply) {
+	var items []item
+	if callback != "" {
+		items = append(items, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback})
+	}
+	for _, m := range render(chatID, replies) {
+		items = append(items, item{msg: m})
+	}
+	if len(items) == 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		for _, it := range items {
+			s.lost(user, it, "stopped", nil)
+		}
+		return
+	}
+	q := s.queues[user]
+	if q == nil {
+		q = &queue{chatID: chatID, user: user}
+		s.queues[user] = q
+		s.workers.Add(1)
+		go s.run(q)
+	}
+	q.items = append(q.items, items...)
+	s.mu.Unlock()
+}
+
+// answer answers a callback query that leads to no event.
+func (s *sender) answer(callback string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		select {
+		case <-s.started:
+		case <-s.ctx.Done():
+			return
+		}
+		s.deliver(&queue{}, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback})
+	}()
+}
+
+// block stops sending to a user and drops what is queued for them; it returns how many messages
+// were dropped (and counted as undeliverable).
+func (s *sender) block(user string) int {
+	s.mu.Lock()
+	s.blocked[user] = true
+	var dropped []item
+	if q := s.queues[user]; q != nil {
+		dropped, q.items = q.items, nil
+	}
+	s.mu.Unlock()
+	n := 0
+	for _, it := range dropped {
+		if it.callback == "" {
+			n++
+			s.c.stats.undeliverable.Add(1)
+			s.c.cfg.Metrics.Reply(Channel, "failed")
+		}
+	}
+	return n
+}
+
+func (s *sender) unblock(user string) {
+	s.mu.Lock()
+	delete(s.blocked, user)
+	s.mu.Unlock()
+}
+
+// run is the worker of one chat: it sends until the queue is empty, then exits.
+func (s *sender) run(q *queue) {
+	defer s.workers.Done()
+	select {
+	case <-s.started:
+	case <-s.ctx.Done():
+	}
+	for {
+		s.mu.Lock()
+		if len(q.items) == 0 {
+			delete(s.queues, q.user)
+			s.mu.Unlock()
+			return
+		}
+		it := q.items[0]
+		q.items[0] = item{}
+		q.items = q.items[1:]
+		blocked := s.blocked[q.user]
+		s.mu.Unlock()
+		if blocked {
+			s.lost(q.user, it, "blocked", nil)
+			continue
+		}
+		s.deliver(q, it)
+	}
+}
+
+// deliver makes one call, retrying within the bounds.
+func (s *sender) deliver(q *queue, it item) {
+	attempts, throttles := 0, 0
+	for {
+		if s.ctx.Err() != nil {
+			s.lost(q.user, it, "stopped", nil)
+			return
+		}
+		if it.callback == "" && !s.pace(q.user) {
+			s.lost(q.user, it, "stopped", nil)
+			return
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, s.c.cfg.SendTimeout)
+		_, err := s.api.request(ctx, it.msg)
+		cancel()
+		if err == nil {
+			s.c.stats.sent.Add(1)
+			if it.callback == "" {
+				s.c.cfg.Metrics.Reply(Channel, "sent")
+			}
+			return
+		}
+		out, wait := classify(s.ctx, err)
+		switch out {
+		case stopped:
+			s.lost(q.user, it, "stopped", err)
+			return
+		case blocked:
+			if it.callback != "" {
+				s.lost(q.user, it, "refused", err)
+				return
+			}
+			s.c.stats.blocked.Add(1)
+			dropped := s.block(q.user)
+			s.lost(q.user, it, "blocked", err)
+			if dropped > 0 {
+				s.c.log.Warn("telegram: messages undeliverable", "user", q.user, "reason", "blocked", "count", dropped)
+			}
+			return
+		case permanent:
+			s.lost(q.user, it, "refused", err)
+			return
+		case throttled:
+			s.c.cfg.Metrics.Reply(Channel, "throttled")
+			throttles++
+			if throttles > 2*s.c.cfg.MaxAttempts {
+				s.lost(q.user, it, "rate limited", err)
+				return
+			}
+		case retry:
+			attempts++
+			if attempts >= s.c.cfg.MaxAttempts || (it.callback != "" && attempts >= 2) {
+				s.lost(q.user, it, "unreachable", err)
+				return
+			}
+			wait = s.backoff(attempts)
+		}
+		s.c.stats.retries.Add(1)
+		if !sleep(s.ctx, wait) {
+			s.lost(q.user, it, "stopped", err)
+			return
+		}
+	}
+}
+
+// backoff is the wait before retry n (1, 2, ...): doubling from Backoff, capped at MaxBackoff,
+// with jitter so that replicas and chats do not retry in step.
+func (s *sender) backoff(n int) time.Duration {
+	d := s.c.cfg.Backoff << (n - 1)
+	if d <= 0 || d > s.c.cfg.MaxBackoff {
+		d = s.c.cfg.MaxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// pace waits for a token of the chat's bucket and then of the global one. It reports false when
+// the sender stops meanwhile.
+func (s *sender) pace(user string) bool {
+	cr, gr := s.c.cfg.ChatRate, s.c.cfg.GlobalRate
+	return s.wait("tg:chat:"+user, cr) && s.wait("tg:global", gr)
+}
+
+func (s *sender) wait(key string, r Rate) bool {
+	for {
+		d := s.reserve(key, r)
+		if !sleep(s.ctx, d) {
+			return false
+		}
+		// A wait this long may come from a limiter that took no token (bot/redis past its
+		// horizon, during a flood): ask again rather than send on its word.
+		if d < farWait {
+			return true
+		}
+	}
+}
+
+// farWait is the wait from which the sender asks the limiter again after waiting.
+const farWait = 50 * time.Second
+
+func (s *sender) reserve(key string, r Rate) time.Duration {
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	d, err := s.lim.Reserve(ctx, key, r.PerSecond, r.Burst)
+	cancel()
+	if err != nil {
+		// The shared limiter is down: pace within this process rather than not at all.
+		s.limMu.Lock()
+		if time.Since(s.limErrAt) > time.Minute {
+			s.limErrAt = time.Now()
+			s.c.log.Warn("telegram: rate limiter unavailable; pacing in this process only", "err", err)
+		}
+		s.limMu.Unlock()
+		d, _ = s.local.Reserve(s.ctx, key, r.PerSecond, r.Burst)
+	}
+	return d
+}
+
+// lost counts and logs a call given up on. Callback answers are not messages: a failed one is
+// only logged, at debug level when Telegram refused it (an old button, answered too late).
+func (s *sender) lost(user string, it item, reason string, err error) {
+	code := errCode(err)
+	if it.callback != "" {
+		lvl := s.c.log.Warn
+		if code == 400 || reason == "stopped" {
+			lvl = s.c.log.Debug
+		}
+		lvl("telegram: callback query not answered", "user", user, "reason", reason, "code", code, "err", err)
+		return
+	}
+	s.c.stats.undeliverable.Add(1)
+	s.c.cfg.Metrics.Reply(Channel, "failed")
+	s.c.log.Warn("telegram: message undeliverable", "user", user, "what", it.what(), "reason", reason, "code", code, "err", err)
+}
+
+// drain stops taking messages and waits up to bound for the queues to empty; what is still
+// queued then is counted as undeliverable. It returns the sent and undeliverable totals.
+func (s *sender) drain(bound time.Duration) (sent, undeliverable int64) {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.workers.Wait(); close(done) }()
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.cancel()
+		<-done
+	}
+	s.cancel()
+	return s.c.stats.sent.Load(), s.c.stats.undeliverable.Load()
+}

@@ -1,0 +1,75 @@
+package telegram
+
+import (
+	"errors"
+	"strconv"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// Staff side of the handoff (bot/handoff): what the staff chat hook needs from the adapter.
+
+// staffQueue is the send queue key of the staff chat (not a user pseudonym).
+const staffQueue = "staff-chat"
+
+// StaffAction is an update from the staff chat reduced to what staff commands need. It carries
+// the staff member's id and first name for the allow-list and the staff chat only; never log them.
+type StaffAction struct {
+	UserID     int64
+	Name       string
+	Text       string
+	ReplyTo    string // text of the message replied to
+	Data       string // pressed button
+	CallbackID string // to be answered with AnswerCallback
+}
+
+// StaffActionOf reads a staff chat update; ok is false for updates with nothing to act on.
+func StaffActionOf(u tgbotapi.Update) (StaffAction, bool) {
+	switch {
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		if q.From == nil {
+			return StaffAction{CallbackID: q.ID}, false
+		}
+		return StaffAction{UserID: q.From.ID, Name: q.From.FirstName, Data: q.Data, CallbackID: q.ID}, true
+	case u.Message != nil:
+		m := u.Message
+		if m.From == nil || m.From.IsBot || m.Text == "" {
+			return StaffAction{}, false
+		}
+		a := StaffAction{UserID: m.From.ID, Name: m.From.FirstName, Text: m.Text}
+		if r := m.ReplyToMessage; r != nil {
+			a.ReplyTo = r.Text
+		}
+		return a, true
+	}
+	return StaffAction{}, false
+}
+
+// PostStaff sends a message (with buttons) to the staff chat, in order with the others.
+func (c *Adapter) PostStaff(text string, buttons []bot.Button) {
+	if c.cfg.StaffChatID == 0 {
+		return
+	}
+	c.send.enqueue(c.cfg.StaffChatID, staffQueue, "", []bot.Reply{{Text: text, Buttons: buttons}})
+}
+
+// AnswerCallback stops the spinner of a pressed button in the staff chat.
+func (c *Adapter) AnswerCallback(id string) {
+	if id != "" {
+		c.send.answer(id)
+	}
+}
+
+// SendTo writes first to a user whose route (the private chat id, kept sealed by bot/handoff) is
+// known: staff replies and reminders.
+func (c *Adapter) SendTo(route, user string, replies []bot.Reply) error {
+	id, err := strconv.ParseInt(route, 10, 64)
+	if err != nil || id == 0 {
+		return errors.New("telegram: bad route")
+	}
+	c.Send(id, user, replies)
+	return nil
+}

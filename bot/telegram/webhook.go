@@ -1,0 +1,160 @@
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// ServeHTTP is the webhook: it checks the secret token (401), the size (413) and the JSON (400),
+// then handles the update and answers 200. Anything that goes wrong inside the bot still gets a
+// 200, with the outage reply sent to the user: a non-2xx answer makes Telegram deliver the
+// update again for up to a day. While the channel starts or stops it answers 503, which
+// Telegram retries.
+func (c *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	got := r.Header.Get(SecretHeader)
+	if subtle.ConstantTimeCompare([]byte(got), []byte(c.cfg.WebhookSecret)) != 1 {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if r.ContentLength > MaxWebhookBody {
+		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	u, err := decode(body)
+	if errors.Is(err, errSyntax) {
+		c.malformed()
+		// The length only: the body may hold a message.
+		c.log.Warn("telegram: webhook body is not JSON", "bytes", len(body))
+		http.Error(w, "malformed update", http.StatusBadRequest)
+		return
+	}
+	if err != nil {
+		// Valid JSON with fields of unexpected types: answering 400 would only bring it back.
+		c.malformed()
+		c.log.Warn("telegram: webhook update not readable; skipped", "err", typeErr(err))
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !c.enter() {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	defer c.inflight.Done()
+	// Finish the update even if Telegram hangs up: it was taken, and dedupe would drop a retry.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), c.cfg.HandleTimeout)
+	defer cancel()
+	c.handle(ctx, body, u)
+	w.WriteHeader(http.StatusOK)
+}
+
+// enter registers a webhook request as in flight; false while not ready or stopping.
+func (c *Adapter) enter() bool {
+	select {
+	case <-c.ready:
+	default:
+		return false
+	}
+	c.intake.RLock()
+	defer c.intake.RUnlock()
+	if c.stopping {
+		return false
+	}
+	c.inflight.Add(1)
+	return true
+}
+
+// stopIntake refuses new updates and waits up to bound for those in flight.
+func (c *Adapter) stopIntake(bound time.Duration) {
+	c.intake.Lock()
+	c.stopping = true
+	c.intake.Unlock()
+	done := make(chan struct{})
+	go func() { c.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(bound):
+		c.log.Warn("telegram: updates still in flight at shutdown")
+	}
+}
+
+// runWebhook sets the webhook, then waits for ctx and stops the intake.
+func (c *Adapter) runWebhook(ctx context.Context, a *api) error {
+	p := tgbotapi.Params{
+		"url":             c.cfg.WebhookURL,
+		"secret_token":    c.cfg.WebhookSecret,
+		"max_connections": "40",
+	}
+	if err := p.AddInterface("allowed_updates", AllowedUpdates); err != nil {
+		return err
+	}
+	if err := c.callRetry(ctx, "setWebhook", p); err != nil {
+		return err
+	}
+	close(c.ready)
+	c.log.Info("telegram: webhook set", "path", c.hookPath)
+	<-ctx.Done()
+	c.stopIntake(c.cfg.DrainTimeout)
+	return nil
+}
+
+// callRetry makes a setup call until it succeeds, Telegram refuses it (an error: retrying
+// cannot help) or ctx ends (nil: we are stopping anyway).
+func (c *Adapter) callRetry(ctx context.Context, method string, p tgbotapi.Params) error {
+	wait := c.cfg.Backoff
+	for {
+		cctx, cancel := context.WithTimeout(ctx, c.cfg.SendTimeout)
+		_, err := c.api.Load().raw(cctx, method, p)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		out, ra := classify(ctx, err)
+		switch out {
+		case permanent, blocked:
+			return errors.New("telegram: " + method + " refused: " + strconv.Itoa(errCode(err)) + " " + err.Error())
+		case throttled:
+			wait = ra
+		}
+		c.log.Warn("telegram: "+method+" failed; retrying", "err", err, "in", wait)
+		if !sleep(ctx, wait) {
+			return nil
+		}
+		wait = min(wait*2, c.cfg.MaxBackoff)
+	}
+}
+
+// typeErr describes a decoding error without quoting the payload.
+func typeErr(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "field " + te.Field + ": got " + te.Value + ", want " + te.Type.String()
+	}
+	return "undecodable"
+}
