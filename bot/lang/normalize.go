@@ -79,6 +79,8 @@ var letterFold = map[rune]string{
 	'ة': "ه", 'ۀ': "ه", 'ہ': "ه", 'ە': "ه", 'ھ': "ه",
 	'أ': "ا", 'إ': "ا", 'آ': "ا", 'ٱ': "ا",
 	'ؤ': "و",
+	// Sorani and Pashto letters that many phones make hard to type: the plain letter stands in.
+	'ۆ': "و", 'ڕ': "ر", 'ڵ': "ل", 'ګ': "گ",
 	// Latin letters without a decomposition.
 	'ø': "o", 'Ø': "o", 'æ': "ae", 'Æ': "ae", 'ß': "ss", 'œ': "oe", 'Œ': "oe", 'đ': "d", 'Đ': "d",
 	'ł': "l", 'Ł': "l", 'ı': "i",

@@ -3,12 +3,101 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/returnbot/returnbot/bot"
+	rstore "github.com/returnbot/returnbot/bot/redis"
 )
 
-// openRedis connects to REDIS_URL or REDIS_CLUSTER_ADDRS.
+// redisStartupWait is how long start-up waits for Redis to answer: in a compose file or a pod the
+// bot may start a moment before Redis does.
+var redisStartupWait = 10 * time.Second
+
+// openRedis connects to REDIS_URL or REDIS_CLUSTER_ADDRS and returns the Redis store once Redis
+// answers, or an error that says what is wrong.
 func openRedis(ctx context.Context, c config, log *slog.Logger) (bot.Store, func(), error) {
-	return nil, nil, errors.New("Redis support is not built yet; unset REDIS_URL to use the in-process store")
+	redisLog.Store(log)
+	var client goredis.UniversalClient
+	var where string
+	switch {
+	case c.redisURL != "" && c.clusterAddrs != "":
+		return nil, nil, errors.New("both REDIS_URL and REDIS_CLUSTER_ADDRS are set; set one of them")
+	case c.clusterAddrs != "":
+		cc, err := rstore.NewClusterClient(strings.Split(c.clusterAddrs, ","))
+		if err != nil {
+			return nil, nil, err
+		}
+		client, where = cc, "the Redis Cluster at "+strings.Join(cc.Options().Addrs, ",")
+	default:
+		cl, err := rstore.NewClient(c.redisURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		// The address only: the URL may carry a password.
+		client, where = cl, "Redis at "+cl.Options().Addr
+	}
+	store, err := rstore.New(client, rstore.Options{TTL: c.sessionTTL})
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	if err := waitForRedis(ctx, store, log, where); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	log.Info("sessions are kept in Redis", "redis", where, "session_ttl", c.sessionTTL.String())
+	return store, func() { _ = store.Close() }, nil
+}
+
+// waitForRedis pings until Redis answers or redisStartupWait is over.
+func waitForRedis(ctx context.Context, s *rstore.Store, log *slog.Logger, where string) error {
+	ctx, cancel := context.WithTimeout(ctx, redisStartupWait)
+	defer cancel()
+	for warned := false; ; warned = true {
+		err := s.Ping(ctx)
+		if err == nil {
+			return nil
+		}
+		if !warned {
+			log.Warn("Redis does not answer yet; waiting", "redis", where, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cannot reach %s: %v (check REDIS_URL or REDIS_CLUSTER_ADDRS and that Redis is running)", where, err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// redisLog receives go-redis's own messages (failed dials, cluster state), which it would
+// otherwise print to stderr past the structured log.
+var redisLog atomic.Pointer[slog.Logger]
+
+func init() { goredis.SetLogger(redisLogger{}) }
+
+// redisLogger passes go-redis's messages to redisLog, at most one per redisLogEvery: during an
+// outage go-redis reports every failed dial, and the bot already logs the outage itself.
+type redisLogger struct{}
+
+const redisLogEvery = 10 * time.Second
+
+var redisLogLast, redisLogDropped atomic.Int64
+
+func (redisLogger) Printf(_ context.Context, format string, v ...any) {
+	log := redisLog.Load()
+	if log == nil {
+		return
+	}
+	now, last := time.Now().UnixNano(), redisLogLast.Load()
+	if now-last < int64(redisLogEvery) || !redisLogLast.CompareAndSwap(last, now) {
+		redisLogDropped.Add(1)
+		return
+	}
+	log.Warn("redis client: "+fmt.Sprintf(format, v...), "dropped_since_last", redisLogDropped.Swap(0))
 }
