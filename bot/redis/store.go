@@ -188,8 +188,8 @@ var errNoUser = errors.New("redis: empty user key")
 
 // Update implements bot.Store with optimistic concurrency: GET the session, run fn, then one
 // EVALSHA that writes the result (and the TTL) only if nobody wrote in between. That is two round
-// trips when there is no conflict; each conflict costs one more, since the script returns the
-// value that won.
+// trips when there is no conflict. A first conflict costs one more (the script returns the value
+// that won, so fn runs again at once); after that Update waits and reads the session again.
 func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -199,7 +199,7 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 	}
 	key := s.UserKey(user, SessionSuffix)
 	cur, err := s.c.Get(ctx, key).Result()
-	if err != nil && err != goredis.Nil {
+	if err != nil && !errors.Is(err, goredis.Nil) {
 		return fmt.Errorf("redis: reading a session: %w", err)
 	}
 	keys := []string{key}
@@ -247,7 +247,7 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 			return err
 		}
 		cur, err = s.c.Get(ctx, key).Result()
-		if err != nil && err != goredis.Nil {
+		if err != nil && !errors.Is(err, goredis.Nil) {
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
 	}

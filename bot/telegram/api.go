@@ -57,6 +57,7 @@ type ctxDoer struct {
 	c   *http.Client
 }
 
+// Do implements tgbotapi.HTTPClient.
 func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
 
 // scrub removes the bot token from an error: net/http errors quote the request URL, and the
@@ -80,6 +81,7 @@ type scrubbed struct {
 	err error
 }
 
+// Error is the message with the token replaced.
 func (s *scrubbed) Error() string { return s.msg }
 
 // Unwrap keeps errors.Is working (context errors, timeouts) without exposing the message.

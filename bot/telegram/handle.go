@@ -70,7 +70,7 @@ func (c *Adapter) staff(ctx context.Context, raw []byte) {
 	var u tgbotapi.Update
 	if err := json.Unmarshal(raw, &u); err != nil {
 		c.malformed()
-		c.log.Warn("telegram: staff chat update not readable by the library", "err", err)
+		c.log.Warn("telegram: staff chat update not readable by the library", "err", typeErr(err))
 		return
 	}
 	c.cfg.StaffHandler(ctx, u)

@@ -172,6 +172,9 @@ func startWith(t testing.TB, m mode, srv *telegramtest.Server, store bot.Store, 
 	case <-time.After(5 * time.Second):
 		t.Fatal("adapter not ready")
 	}
+	if m == webhook {
+		srv.WaitFor(5*time.Second, "setWebhook", func([]telegramtest.Call) bool { return srv.Webhook() != nil })
+	}
 	t.Cleanup(func() { h.stop() })
 	return h
 }

@@ -85,7 +85,7 @@ func (h *harness) sentFrom(rs []bot.Reply) []telegramtest.Call {
 // TestSendGivesUp: a message that keeps failing is counted and logged (pseudonym only), and the
 // chat's next message goes out; a refused one (400) is not retried.
 func TestSendGivesUp(t *testing.T) {
-	const c, d = 601, 602
+	const c, d = 601234567, 602345678
 	h := start(t, webhook, func(cfg *telegram.Config) { cfg.MaxAttempts = 3 })
 	h.srv.Fail("sendMessage", c, 3, telegramtest.Fault{Code: 500})
 	h.srv.Fail("sendMessage", d, 1, telegramtest.Fault{Code: 400, Description: "Bad Request: chat not found"})
@@ -109,7 +109,7 @@ func TestSendGivesUp(t *testing.T) {
 	if !strings.Contains(logs, key(c)) || !strings.Contains(logs, "undeliverable") {
 		t.Errorf("the lost message was not logged with the pseudonym:\n%s", logs)
 	}
-	for _, leak := range []string{"601", "602", "-xyz"} {
+	for _, leak := range []string{"601234567", "602345678", "-xyz"} {
 		if strings.Contains(logs, leak) {
 			t.Errorf("log carries %q:\n%s", leak, logs)
 		}

@@ -121,7 +121,7 @@ type Adapter struct {
 	stats    counters
 
 	api   atomic.Pointer[api]
-	ready chan struct{} // closed once connected and the webhook is set
+	ready chan struct{} // closed once updates are taken
 
 	// Webhook intake: handlers take a read lock to register, stop takes the write lock.
 	intake   sync.RWMutex
@@ -239,7 +239,8 @@ func (c *Adapter) Routes(mux *http.ServeMux) {
 	}
 }
 
-// Ready is closed once the channel is connected (and, in webhook mode, the webhook is set).
+// Ready is closed once the channel takes updates: connected, and in polling mode the webhook
+// deleted; in webhook mode setWebhook may still be on its way.
 func (c *Adapter) Ready() <-chan struct{} { return c.ready }
 
 // Run connects, sets the webhook or starts long polling, and serves until ctx is cancelled. Then

@@ -111,10 +111,13 @@ func (c *Adapter) runWebhook(ctx context.Context, a *api) error {
 	if err := p.AddInterface("allowed_updates", AllowedUpdates); err != nil {
 		return err
 	}
+	// Take updates from now on: after a restart Telegram has the webhook already and delivers
+	// while setWebhook is on its way.
+	close(c.ready)
 	if err := c.callRetry(ctx, "setWebhook", p); err != nil {
+		c.stopIntake(c.cfg.DrainTimeout)
 		return err
 	}
-	close(c.ready)
 	c.log.Info("telegram: webhook set", "path", c.hookPath)
 	<-ctx.Done()
 	c.stopIntake(c.cfg.DrainTimeout)

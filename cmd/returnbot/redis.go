@@ -64,6 +64,12 @@ func waitForRedis(ctx context.Context, s *rstore.Store, log *slog.Logger, where 
 		if err == nil {
 			return nil
 		}
+		var answer goredis.Error
+		if errors.As(err, &answer) {
+			// Redis is there but refuses (a wrong password, a single node given as a cluster):
+			// waiting will not help.
+			return fmt.Errorf("%s answered with an error: %v", where, err)
+		}
 		if !warned {
 			log.Warn("Redis does not answer yet; waiting", "redis", where, "err", err)
 		}

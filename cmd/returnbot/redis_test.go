@@ -99,6 +99,8 @@ func TestRedisStartupErrors(t *testing.T) {
 		{"", "127.0.0.1:1", "cannot reach the Redis Cluster at 127.0.0.1:1"},
 		{"redis://user:hunter2@[::1", "", "REDIS_URL is not a valid"},
 		{"redis://127.0.0.1:1", "127.0.0.1:2", "both REDIS_URL and REDIS_CLUSTER_ADDRS"},
+		// A single node given as a cluster answers at once; no waiting.
+		{"", strings.TrimPrefix(redistest.Server(t), "redis://"), "answered with an error: ERR This instance has cluster support disabled"},
 	} {
 		t.Setenv("REDIS_URL", c.url)
 		t.Setenv("REDIS_CLUSTER_ADDRS", c.cluster)

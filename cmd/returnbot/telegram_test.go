@@ -50,13 +50,13 @@ func TestServeTelegramPolling(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	_, cmd, stderr := startServe(t, "TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+srv.Endpoint(),
 		"TELEGRAM_WEBHOOK_URL=")
-	srv.Push(startUpdate(0, 4242))
-	srv.WaitFor(10*time.Second, "the answer to /start", func([]telegramtest.Call) bool { return len(srv.Sent(4242)) > 0 })
+	srv.Push(startUpdate(0, 424242421))
+	srv.WaitFor(10*time.Second, "the answer to /start", func([]telegramtest.Call) bool { return len(srv.Sent(424242421)) > 0 })
 	stopServe(t, cmd, stderr)
 	if n := srv.Pending(); n != 0 {
 		t.Errorf("%d updates left unconfirmed after SIGTERM", n)
 	}
-	if strings.Contains(stderr.String(), telegramtest.Token) || strings.Contains(stderr.String(), "4242") {
+	if strings.Contains(stderr.String(), telegramtest.Token) || strings.Contains(stderr.String(), "424242421") {
 		t.Errorf("the log carries the token or a chat id:\n%s", stderr.String())
 	}
 }
