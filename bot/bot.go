@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -66,7 +67,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	var res Result
 	var lang string
 	var saved Session
-	err := b.store.Update(ctx, ev.User, func(s *Session) error {
+	update := func(s *Session) error {
 		before := len(s.Topics)
 		res = b.engine.Handle(s, ev)
 		lang = s.Lang
@@ -75,7 +76,16 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 			res.newTopics = append([]string(nil), s.Topics[before:]...)
 		}
 		return nil
-	})
+	}
+	err := b.store.Update(ctx, ev.User, update)
+	if errors.Is(err, ErrBadSession) && !errors.Is(err, ErrNewerSession) {
+		// Unreadable bytes would otherwise lock the user out until the session expires: start
+		// them afresh, which is all the stored bytes amount to anyway.
+		b.log.Warn("unreadable session replaced by a new one", "user", ev.User)
+		if err = b.store.Erase(ctx, ev.User); err == nil {
+			err = b.store.Update(ctx, ev.User, update)
+		}
+	}
 	if err == nil && res.Erase {
 		err = b.store.Erase(ctx, ev.User)
 	}

@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sort"
 )
 
@@ -34,6 +35,10 @@ const MaxTrail = 8
 
 // ErrBadSession is returned when stored bytes are not a session.
 var ErrBadSession = errors.New("bot: stored session cannot be decoded")
+
+// ErrNewerSession is returned for a session written by a newer returnbot. It is left alone, not
+// replaced, so a rolling upgrade in which an older replica still runs loses nothing.
+var ErrNewerSession = fmt.Errorf("%w: written by a newer version", ErrBadSession)
 
 // sessionFormat is the current encoding; format 1 (before Mode) is still decoded.
 const sessionFormat = 2
@@ -67,6 +72,9 @@ func (s *Session) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary decodes what MarshalBinary wrote.
 func (s *Session) UnmarshalBinary(b []byte) error {
 	d := decoder{b: b}
+	if len(b) > 0 && b[0] > sessionFormat && b[0] < 0x20 {
+		return ErrNewerSession
+	}
 	if len(b) == 0 || (b[0] != sessionFormat && b[0] != 1) {
 		return ErrBadSession
 	}

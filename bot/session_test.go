@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
@@ -57,4 +58,14 @@ func FuzzSessionDecode(f *testing.F) {
 			t.Fatalf("re-encoding a decoded session changed it: %v", err)
 		}
 	})
+}
+
+func TestNewerSessionFormatIsNotMistakenForGarbage(t *testing.T) {
+	var s bot.Session
+	if err := s.UnmarshalBinary([]byte{9, 0, 0}); !errors.Is(err, bot.ErrNewerSession) || !errors.Is(err, bot.ErrBadSession) {
+		t.Fatalf("format 9: %v", err)
+	}
+	if err := s.UnmarshalBinary([]byte("garbage")); errors.Is(err, bot.ErrNewerSession) || !errors.Is(err, bot.ErrBadSession) {
+		t.Fatalf("garbage: %v", err)
+	}
 }

@@ -808,3 +808,27 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestCorruptSessionStartsAfresh: unreadable bytes in a session do not lock the user out until
+// the TTL; a session from a newer version (a rolling upgrade) is left untouched.
+func TestCorruptSessionStartsAfresh(t *testing.T) {
+	c := newClient(t, redistest.Server(t))
+	s := newStore(t, c, redis.Options{})
+	b := bot.New(loadPack(t).Engine, s, quietLog())
+	ctx := context.Background()
+	key := s.UserKey("corrupt", redis.SessionSuffix)
+	c.Set(ctx, key, "\x01\xff\xff\xff\xffgarbage-and-a-stamp", time.Hour)
+	last := talk(t, b, "telegram", "corrupt", "en", "hello")
+	if last.Flow != "main" {
+		t.Fatalf("after a corrupt session the user got %+v, want the menu", last)
+	}
+	newer := "\x09future-format-bytes" + "stmp"
+	c.Set(ctx, s.UserKey("newer", redis.SessionSuffix), newer, time.Hour)
+	replies, err := b.Handle(ctx, bot.Event{Channel: "telegram", User: "newer", Lang: "en", Text: "hello", Time: time.Now()})
+	if !errors.Is(err, bot.ErrNewerSession) || len(replies) != 1 {
+		t.Fatalf("newer session: err %v, replies %+v", err, replies)
+	}
+	if got := c.Get(ctx, s.UserKey("newer", redis.SessionSuffix)).Val(); got != newer {
+		t.Fatalf("a newer-format session was overwritten: %q", got)
+	}
+}

@@ -41,6 +41,10 @@ func chatCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := configFromEnv()
+	if err := cfg.check(); err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
 	store, closeStore, err := openStore(context.Background(), cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

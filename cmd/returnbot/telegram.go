@@ -28,7 +28,6 @@ func newTelegram(d deps) (channel, error) {
 	}
 	lim, ok := d.store.(bot.Limiter)
 	if !ok {
-		// bot/inmem's limiter once it exists; nil lets the adapter pace within the process.
 		lim = newLocalLimiter()
 	}
 	staffHook := &telegramStaff{svc: d.handoff} // handoff.go

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/webchat"
 )
 
@@ -61,6 +62,5 @@ func (c *webchatChannel) Run(ctx context.Context) error {
 	return nil
 }
 
-// newLocalLimiter is the in-process limiter used when the store does not limit (bot/inmem's,
-// once it exists); nil means no rate limiting.
-var newLocalLimiter = func() bot.Limiter { return nil }
+// newLocalLimiter is the in-process limiter used when the store does not limit across replicas.
+func newLocalLimiter() bot.Limiter { return inmem.NewLimiter() }
