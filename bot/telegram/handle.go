@@ -37,6 +37,9 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update) {
 			c.send.answer(a.callback)
 		}
 	case actStaff:
+		// An update from the staff chat shows the bot is (again) in it: a 403 from an earlier
+		// removal must not block the staff queue for good.
+		c.send.unblock(staffQueue)
 		c.staff(ctx, raw)
 	case actBlocked:
 		c.stats.blocked.Add(1)
