@@ -38,6 +38,7 @@ var EngineMessages = []string{
 	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgUnavailable,
 	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
 	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange,
+	"common.days", // the plural days of {{.Retention}} (bot/lang)
 	// and the handoff texts (visit.go)
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgFromStaff, MsgVisitCode,
 	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone,

@@ -20,11 +20,16 @@ type Pack struct {
 // each file:line: reason; missing translations are only reported in Pack.Report, because the
 // default language fills in for them.
 func Load(flows, locales fs.FS) (*Pack, error) {
+	return LoadWith(flows, locales, lang.Options{})
+}
+
+// LoadWith is Load with settings the texts depend on (the retention period users are told).
+func LoadWith(flows, locales fs.FS, opts lang.Options) (*Pack, error) {
 	c, err := LoadContent(flows)
 	if err != nil {
 		return nil, asErrors(err)
 	}
-	cat, err := lang.Load(locales, c)
+	cat, err := lang.LoadWith(locales, c, opts)
 	if err != nil {
 		return nil, asErrors(err)
 	}

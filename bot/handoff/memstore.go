@@ -132,16 +132,21 @@ func (m *MemStore) Unclaim(ctx context.Context, code string) error {
 	return ctx.Err()
 }
 
-// Queue implements Store.
+// Queue implements Store: by creation time, like the Redis store.
 func (m *MemStore) Queue(ctx context.Context) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []string
+	created := map[string]time.Time{}
 	for _, c := range m.queue {
-		if _, ok := m.get(m.tickets, c); ok {
+		if b, ok := m.get(m.tickets, c); ok {
+			var t Ticket
+			_ = json.Unmarshal(b, &t)
+			created[c] = t.Created
 			out = append(out, c)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return created[out[i]].Before(created[out[j]]) })
 	return out, ctx.Err()
 }
 
@@ -208,6 +213,9 @@ func (m *MemStore) AddAudit(ctx context.Context, a Audit, ttl time.Duration) err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.audit = append(m.audit, memAudit{a, m.now().Add(ttl)})
+	if len(m.audit) >= 2*AuditCap { // trimmed now and then; AuditTrail reads at most AuditCap
+		m.audit = append(m.audit[:0:0], m.audit[len(m.audit)-AuditCap:]...)
+	}
 	return ctx.Err()
 }
 
@@ -216,8 +224,9 @@ func (m *MemStore) AuditTrail(ctx context.Context, n int) ([]Audit, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
+	n = min(n, AuditCap)
 	var out []Audit
-	for i := len(m.audit) - 1; i >= 0 && len(out) < n; i-- {
+	for i, left := len(m.audit)-1, AuditCap; i >= 0 && left > 0 && len(out) < n; i, left = i-1, left-1 {
 		if now.Before(m.audit[i].exp) {
 			out = append(out, m.audit[i].a)
 		}

@@ -348,14 +348,26 @@ func TestVisitChatStaffAndHandBack(t *testing.T) {
 }
 
 func TestReminderOnceWithTwoProcesses(t *testing.T) {
-	srv := telegramtest.NewServer(t)
 	sessions := inmem.New(0)
 	hs := handoff.NewMemStore()
+	reminderOnce(t, procStores{sessions, hs}, procStores{sessions, hs})
+}
+
+// procStores are the stores one process of the bot uses.
+type procStores struct {
+	sessions bot.Store
+	handoff  handoff.Store
+}
+
+// reminderOnce runs two processes on their stores (which share their data): a user plans a
+// visit, and when the reminder falls due, both processes racing to send it send it once.
+func reminderOnce(t *testing.T, pa, pb procStores) {
+	srv := telegramtest.NewServer(t)
 	clk := &clock{}
 	loc := osloTime(t)
 	clk.set(time.Date(2027, 3, 24, 16, 0, 0, 0, loc))
-	a := startDesk(t, srv, sessions, hs, clk)
-	b := startDesk(t, srv, sessions, hs, clk)
+	a := startDesk(t, srv, pa.sessions, pa.handoff, clk)
+	b := startDesk(t, srv, pb.sessions, pb.handoff, clk)
 	srv.Push(userPress(userChat, "nb", bot.OptionData("handoff.start", "visit")))
 	waitText(t, srv, userChat, text("nb", "handoff.visit_pick"))
 	srv.Push(userPress(userChat, "nb", "v|2027-03-30"))

@@ -30,6 +30,9 @@ const (
 	StatusClosed = "closed"
 )
 
+// AuditCap bounds the audit trail: a store keeps at most this many entries, the newest.
+const AuditCap = 10000
+
 // Audit is one staff action in the audit trail: who, what, when; never message text.
 type Audit struct {
 	Staff  string    `json:"staff"`
@@ -70,7 +73,7 @@ type Store interface {
 	// ClaimReminder removes a due reminder and reports whether this caller removed it: of
 	// several replicas, exactly one gets true and sends it.
 	ClaimReminder(ctx context.Context, user string) (bool, error)
-	// AddAudit appends to the audit trail (kept for ttl).
+	// AddAudit appends to the audit trail (kept for ttl; at most AuditCap entries, the newest).
 	AddAudit(ctx context.Context, a Audit, ttl time.Duration) error
 	// AuditTrail returns the latest n audit entries, newest first.
 	AuditTrail(ctx context.Context, n int) ([]Audit, error)

@@ -61,8 +61,25 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason) }
 
+// Options are the settings texts depend on.
+type Options struct {
+	// RetentionDays is how long an idle session is kept, shown to users as {{.Retention}}.
+	RetentionDays int
+}
+
+// DefaultRetentionDays matches bot.DefaultSessionTTL.
+const DefaultRetentionDays = 30
+
 // Load reads every *.json locale file in fsys and renders all texts with the offices of c.
 func Load(fsys fs.FS, c *bot.Content) (*Catalog, error) {
+	return LoadWith(fsys, c, Options{})
+}
+
+// LoadWith is Load with settings.
+func LoadWith(fsys fs.FS, c *bot.Content, opts Options) (*Catalog, error) {
+	if opts.RetentionDays <= 0 {
+		opts.RetentionDays = DefaultRetentionDays
+	}
 	names, err := fs.Glob(fsys, "*.json")
 	if err != nil {
 		return nil, err
@@ -104,7 +121,7 @@ func Load(fsys fs.FS, c *bot.Content) (*Catalog, error) {
 		tags[i] = language.Make(c)
 	}
 	cat.matcher = language.NewMatcher(tags)
-	if err := cat.render(c); err != nil {
+	if err := cat.render(c, opts); err != nil {
 		return nil, err
 	}
 	cat.detector = newDetector(cat)

@@ -115,3 +115,29 @@ func TestDetectScripts(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionUsesCLDRPlurals(t *testing.T) {
+	fs := fstest.MapFS{
+		"en.json": {Data: []byte(`{"kept": "Deleted after {{.Retention}}.", "common.days": {"one": "{{.Count}} day", "other": "{{.Count}} days"}}`)},
+		"ru.json": {Data: []byte(`{"kept": "Удаляются через {{.Retention}}.", "common.days": {"one": "{{.Count}} день", "few": "{{.Count}} дня", "many": "{{.Count}} дней", "other": "{{.Count}} дня"}}`)},
+		"ar.json": {Data: []byte(`{"kept": "تُحذف بعد {{.Retention}}.", "common.days": {"zero": "{{.Count}} يوم", "one": "يوم واحد", "two": "يومين", "few": "{{.Count}} أيام", "many": "{{.Count}} يومًا", "other": "{{.Count}} يوم"}}`)},
+		"fr.json": {Data: []byte(`{"kept": "Supprimées après {{.Retention}}."}`)}, // no common.days: English fills in
+	}
+	for _, c := range []struct {
+		days       int
+		lang, want string
+	}{
+		{1, "en", "Deleted after 1 day."}, {30, "en", "Deleted after 30 days."},
+		{1, "ru", "Удаляются через 1 день."}, {3, "ru", "Удаляются через 3 дня."}, {30, "ru", "Удаляются через 30 дней."}, {21, "ru", "Удаляются через 21 день."},
+		{1, "ar", "تُحذف بعد يوم واحد."}, {2, "ar", "تُحذف بعد يومين."}, {7, "ar", "تُحذف بعد 7 أيام."}, {30, "ar", "تُحذف بعد 30 يومًا."}, {100, "ar", "تُحذف بعد 100 يوم."},
+		{30, "fr", "Supprimées après 30 days."},
+	} {
+		cat, err := lang.LoadWith(fs, &bot.Content{}, lang.Options{RetentionDays: c.days})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cat.Text(c.lang, "kept", ""); got != c.want {
+			t.Errorf("%s, %d days: %q, want %q", c.lang, c.days, got, c.want)
+		}
+	}
+}

@@ -12,7 +12,13 @@ import (
 // TemplateData is what a text's template can refer to.
 type TemplateData struct {
 	Office OfficeData
+	// Retention is how long an idle conversation is kept, as words ("30 days"), rendered from
+	// the plural message common.days with the language's CLDR plural rules.
+	Retention string
 }
+
+// MsgDays is the plural message for a number of days ({{.Count}}).
+const MsgDays = "common.days"
 
 // OfficeData is an office as texts see it. In right-to-left languages every value is wrapped in
 // Unicode isolates (FSI…PDI) so numbers and Latin names keep their order inside Arabic-script text.
@@ -58,7 +64,7 @@ func officeData(lang string, o *bot.Office) OfficeData {
 
 // render fills in every message of every language for the default office and each named office.
 // Texts depend only on content, so doing it once keeps the per-message cost to a map lookup.
-func (c *Catalog) render(content *bot.Content) error {
+func (c *Catalog) render(content *bot.Content, opts Options) error {
 	offices := map[string]*bot.Office{"": nil}
 	if content != nil {
 		offices[""] = content.Offices[content.DefaultOffice]
@@ -68,9 +74,13 @@ func (c *Catalog) render(content *bot.Content) error {
 	}
 	for _, code := range c.codes {
 		f := c.files[code]
-		loc := i18n.NewLocalizer(c.bundle, code)
+		loc := i18n.NewLocalizer(c.bundle, code, c.codes[0])
+		retention, err := c.days(code, opts.RetentionDays)
+		if err != nil {
+			return err
+		}
 		for officeID, o := range offices {
-			data := TemplateData{Office: officeData(code, o)}
+			data := TemplateData{Office: officeData(code, o), Retention: retention}
 			for id := range f.IDs {
 				if f.Plural[id] {
 					continue // rendered per count by Plural
@@ -93,4 +103,26 @@ func templateReason(err error) string {
 		return "unknown template field " + field + " (see docs/flows.md for the fields)"
 	}
 	return "template error: " + s
+}
+
+// days renders a number of days in a language through its plural forms; a language without
+// common.days uses the default language's.
+func (c *Catalog) days(code string, n int) (string, error) {
+	file := c.files[code]
+	if !file.Plural[MsgDays] && c.files[c.codes[0]].Plural[MsgDays] {
+		code, file = c.codes[0], c.files[c.codes[0]]
+	}
+	if _, ok := file.IDs[MsgDays]; !ok {
+		return fmt.Sprint(n), nil
+	}
+	loc := i18n.NewLocalizer(c.bundle, code)
+	lc := &i18n.LocalizeConfig{MessageID: MsgDays, TemplateData: map[string]int{"Count": n}}
+	if file.Plural[MsgDays] {
+		lc.PluralCount = n // a plain text ("{{.Count}} d") needs no plural choice
+	}
+	s, err := loc.Localize(lc)
+	if err != nil {
+		return "", &Error{File: file.Name, Line: file.IDs[MsgDays], Reason: fmt.Sprintf("message %q for %d: %s", MsgDays, n, templateReason(err))}
+	}
+	return s, nil
 }

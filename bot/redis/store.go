@@ -96,6 +96,9 @@ type Store struct {
 
 	regMu      sync.Mutex // serialises AddUserKeys and OnErase
 	eraseHooks atomic.Pointer[[]EraseHook]
+
+	handoffOnce sync.Once
+	handoff     *Handoff // see HandoffStore
 }
 
 // EraseHook is run by Erase before the user's keys are deleted, for data that lives outside the

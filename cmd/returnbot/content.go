@@ -4,8 +4,10 @@ import (
 	"flag"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/lang"
 	"github.com/returnbot/returnbot/flows"
 	"github.com/returnbot/returnbot/locales"
 )
@@ -34,5 +36,6 @@ func (c *contentFlags) fs() (fs.FS, fs.FS) {
 // load reads and checks the content; file names in errors are relative to the chosen directory.
 func (c *contentFlags) load() (*flow.Pack, error) {
 	f, l := c.fs()
-	return flow.Load(f, l)
+	days := int((configFromEnv().sessionTTL + 24*time.Hour - 1) / (24 * time.Hour))
+	return flow.LoadWith(f, l, lang.Options{RetentionDays: days})
 }

@@ -1,0 +1,383 @@
+package redis
+
+// Handoff data (tickets, claims, queue, routes, reminders, audit trail) next to the sessions.
+//
+// Keys (Prefix "rb:"; every key carries a TTL):
+//
+//	rb:t:<code>        a ticket, JSON (handoff.Ticket), for the ticket TTL
+//	rb:h:<code>        the staff holding a ticket (Claim), for the claim TTL
+//	rb:{<user>}:t      the code of the user's latest ticket
+//	rb:{<user>}:ts     a set of all the user's ticket codes, so EraseUser finds them all
+//	rb:{<user>}:r      the user's sealed route (handoff.Sealer)
+//	rb:{<user>}:rem    the user's reminder marker: the due time in Unix milliseconds
+//	rb:q               the queue: open and taken ticket codes scored by creation time
+//	rb:rem             due reminders: user pseudonyms scored by due time
+//	rb:codes           the visit code counter (INCR), kept CounterTTL after the last code
+//	rb:audit           the audit trail, newest first, capped at handoff.AuditCap entries
+//
+// A multi-key command or script only ever touches keys of one slot: the user's keys share the
+// user's hash tag, and the global keys (rb:q, rb:rem, rb:t:<code>, ...) are written by separate
+// commands, so the same code runs on a single server and on a Redis Cluster.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/returnbot/returnbot/bot/handoff"
+)
+
+// Handoff key names and per-user suffixes.
+const (
+	handoffTicketSuffix  = "t"
+	handoffTicketsSuffix = "ts"
+	handoffRouteSuffix   = "r"
+	handoffRemindSuffix  = "rem"
+)
+
+// CounterTTL keeps the visit code counter after the last code was handed out. Codes are derived
+// from the counter, so it must outlive every ticket by far.
+const CounterTTL = 400 * 24 * time.Hour
+
+// ReminderGrace keeps a reminder (marker and set) this long past its due time, for replicas that
+// were down when it fell due.
+const ReminderGrace = handoff.DefaultTicketTTL
+
+// zaddScript adds a member to a sorted set and makes sure the set lives at least ARGV[3] ms: the
+// TTL is raised, never lowered, so an early write cannot cut short a later member. One key. It
+// runs inside pipelines, so it is sent with EVAL (EVALSHA cannot fall back there); it is short.
+var zaddScript = goredis.NewScript(`redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local t = redis.call('PTTL', KEYS[1])
+if t < 0 or t < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1`)
+
+// claimScript makes ARGV[1] the holder of a ticket (KEYS[1]) for ARGV[2] ms unless someone holds
+// it, and returns the holder after the call. One key, so it is atomic on a cluster too.
+var claimScript = goredis.NewScript(`local h = redis.call('GET', KEYS[1])
+if h then return h end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]`)
+
+// Handoff is the Redis handoff.Store. Get it from Store.HandoffStore, which also makes Erase
+// remove the user's handoff data.
+type Handoff struct {
+	s *Store
+	c goredis.UniversalClient
+}
+
+// HandoffStore returns the store's handoff.Store and, on the first call, registers its per-user
+// keys and EraseUser with Erase, so that "forget me" removes tickets, routes and reminders too.
+func (s *Store) HandoffStore() handoff.Store {
+	s.handoffOnce.Do(func() {
+		s.handoff = &Handoff{s: s, c: s.c}
+		s.AddUserKeys(handoffTicketSuffix, handoffTicketsSuffix, handoffRouteSuffix, handoffRemindSuffix)
+		s.OnErase(s.handoff.EraseUser)
+	})
+	return s.handoff
+}
+
+func (h *Handoff) ticketKey(code string) string { return h.s.Key("t:" + code) }
+func (h *Handoff) holderKey(code string) string { return h.s.Key("h:" + code) }
+func (h *Handoff) queueKey() string             { return h.s.Key("q") }
+func (h *Handoff) remindersKey() string         { return h.s.Key("rem") }
+func (h *Handoff) counterKey() string           { return h.s.Key("codes") }
+func (h *Handoff) auditKey() string             { return h.s.Key("audit") }
+
+func ms(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
+
+func checkUser(user string) error {
+	if user == "" {
+		return errNoUser
+	}
+	return nil
+}
+
+// NextCounter implements handoff.Store: INCR, then the counter's TTL is set again.
+func (h *Handoff) NextCounter(ctx context.Context) (uint64, error) {
+	pipe := h.c.Pipeline()
+	incr := pipe.Incr(ctx, h.counterKey())
+	pipe.PExpire(ctx, h.counterKey(), CounterTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("redis: visit code counter: %w", err)
+	}
+	return uint64(incr.Val()), nil
+}
+
+// SaveTicket implements handoff.Store. The ticket, the user's index and the queue are separate
+// commands in one pipeline (different slots).
+func (h *Handoff) SaveTicket(ctx context.Context, t *handoff.Ticket, ttl time.Duration) error {
+	if err := checkUser(t.User); err != nil {
+		return err
+	}
+	if t.Code == "" {
+		return errors.New("redis: ticket without a code")
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	pipe := h.c.Pipeline()
+	pipe.Set(ctx, h.ticketKey(t.Code), b, ttl)
+	pipe.Set(ctx, h.s.UserKey(t.User, handoffTicketSuffix), t.Code, ttl)
+	codes := h.s.UserKey(t.User, handoffTicketsSuffix)
+	pipe.SAdd(ctx, codes, t.Code)
+	pipe.PExpire(ctx, codes, ttl)
+	if t.Status == handoff.StatusClosed {
+		pipe.ZRem(ctx, h.queueKey(), t.Code)
+	} else {
+		zaddScript.Eval(ctx, pipe, []string{h.queueKey()}, t.Created.UnixMilli(), t.Code, ms(ttl))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: saving a ticket: %w", err)
+	}
+	return nil
+}
+
+// Ticket implements handoff.Store.
+func (h *Handoff) Ticket(ctx context.Context, code string) (*handoff.Ticket, error) {
+	b, err := h.c.Get(ctx, h.ticketKey(code)).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redis: reading a ticket: %w", err)
+	}
+	var t handoff.Ticket
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("redis: reading a ticket: %w", err)
+	}
+	return &t, nil
+}
+
+// UserTicket implements handoff.Store.
+func (h *Handoff) UserTicket(ctx context.Context, user string) (string, error) {
+	if err := checkUser(user); err != nil {
+		return "", err
+	}
+	code, err := h.c.Get(ctx, h.s.UserKey(user, handoffTicketSuffix)).Result()
+	if errors.Is(err, goredis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("redis: reading the user's ticket: %w", err)
+	}
+	return code, nil
+}
+
+// Claim implements handoff.Store with a one-key script, so exactly one of concurrent claims
+// sets the holder and every other caller reads it.
+func (h *Handoff) Claim(ctx context.Context, code, staff string, ttl time.Duration) (string, bool, error) {
+	holder, err := claimScript.Run(ctx, h.c, []string{h.holderKey(code)}, staff, ms(ttl)).Text()
+	if err != nil {
+		return "", false, fmt.Errorf("redis: claiming a ticket: %w", err)
+	}
+	return holder, holder == staff, nil
+}
+
+// Unclaim implements handoff.Store.
+func (h *Handoff) Unclaim(ctx context.Context, code string) error {
+	if err := h.c.Del(ctx, h.holderKey(code)).Err(); err != nil {
+		return fmt.Errorf("redis: releasing a ticket: %w", err)
+	}
+	return nil
+}
+
+// Queue implements handoff.Store: the queued codes by creation time, less those whose ticket
+// has expired (they are dropped from the queue on the way).
+func (h *Handoff) Queue(ctx context.Context) ([]string, error) {
+	codes, err := h.c.ZRange(ctx, h.queueKey(), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: reading the queue: %w", err)
+	}
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	pipe := h.c.Pipeline()
+	exists := make([]*goredis.IntCmd, len(codes))
+	for i, c := range codes {
+		exists[i] = pipe.Exists(ctx, h.ticketKey(c))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("redis: reading the queue: %w", err)
+	}
+	var out []string
+	var gone []any
+	for i, c := range codes {
+		if exists[i].Val() > 0 {
+			out = append(out, c)
+		} else {
+			gone = append(gone, c)
+		}
+	}
+	if len(gone) > 0 {
+		if err := h.c.ZRem(ctx, h.queueKey(), gone...).Err(); err != nil {
+			return nil, fmt.Errorf("redis: pruning the queue: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// SetRoute implements handoff.Store.
+func (h *Handoff) SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	if err := h.c.Set(ctx, h.s.UserKey(user, handoffRouteSuffix), sealed, ttl).Err(); err != nil {
+		return fmt.Errorf("redis: storing a route: %w", err)
+	}
+	return nil
+}
+
+// Route implements handoff.Store.
+func (h *Handoff) Route(ctx context.Context, user string) ([]byte, error) {
+	if err := checkUser(user); err != nil {
+		return nil, err
+	}
+	b, err := h.c.Get(ctx, h.s.UserKey(user, handoffRouteSuffix)).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redis: reading a route: %w", err)
+	}
+	return b, nil
+}
+
+// Remind implements handoff.Store: the user's marker and the due set are kept ReminderGrace
+// past the due time.
+func (h *Handoff) Remind(ctx context.Context, user string, at time.Time) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	ttl := max(time.Until(at), 0) + ReminderGrace
+	pipe := h.c.Pipeline()
+	pipe.Set(ctx, h.s.UserKey(user, handoffRemindSuffix), strconv.FormatInt(at.UnixMilli(), 10), ttl)
+	zaddScript.Eval(ctx, pipe, []string{h.remindersKey()}, at.UnixMilli(), user, ms(ttl))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: scheduling a reminder: %w", err)
+	}
+	return nil
+}
+
+// CancelReminder implements handoff.Store.
+func (h *Handoff) CancelReminder(ctx context.Context, user string) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	pipe := h.c.Pipeline()
+	pipe.ZRem(ctx, h.remindersKey(), user)
+	pipe.Del(ctx, h.s.UserKey(user, handoffRemindSuffix))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: cancelling a reminder: %w", err)
+	}
+	return nil
+}
+
+// DueReminders implements handoff.Store, earliest first.
+func (h *Handoff) DueReminders(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	users, err := h.c.ZRangeByScore(ctx, h.remindersKey(), &goredis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: reading due reminders: %w", err)
+	}
+	return users, nil
+}
+
+// ClaimReminder implements handoff.Store: ZREM removes the member for exactly one caller.
+func (h *Handoff) ClaimReminder(ctx context.Context, user string) (bool, error) {
+	if err := checkUser(user); err != nil {
+		return false, err
+	}
+	n, err := h.c.ZRem(ctx, h.remindersKey(), user).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis: claiming a reminder: %w", err)
+	}
+	if n == 1 {
+		if err := h.c.Del(ctx, h.s.UserKey(user, handoffRemindSuffix)).Err(); err != nil {
+			return true, fmt.Errorf("redis: clearing a reminder: %w", err)
+		}
+	}
+	return n == 1, nil
+}
+
+// AddAudit implements handoff.Store: LPUSH, LTRIM to handoff.AuditCap, and the TTL set again.
+func (h *Handoff) AddAudit(ctx context.Context, a handoff.Audit, ttl time.Duration) error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	pipe := h.c.Pipeline()
+	pipe.LPush(ctx, h.auditKey(), b)
+	pipe.LTrim(ctx, h.auditKey(), 0, handoff.AuditCap-1)
+	pipe.PExpire(ctx, h.auditKey(), ttl)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: writing the audit trail: %w", err)
+	}
+	return nil
+}
+
+// AuditTrail implements handoff.Store.
+func (h *Handoff) AuditTrail(ctx context.Context, n int) ([]handoff.Audit, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	vals, err := h.c.LRange(ctx, h.auditKey(), 0, int64(n)-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: reading the audit trail: %w", err)
+	}
+	out := make([]handoff.Audit, 0, len(vals))
+	for _, v := range vals {
+		var a handoff.Audit
+		if err := json.Unmarshal([]byte(v), &a); err != nil {
+			return nil, fmt.Errorf("redis: reading the audit trail: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// EraseUser implements handoff.Store: every ticket of the user (with its claim and its place in
+// the queue), then the user's keys in one DEL, then the reminder. The audit trail keeps only
+// codes and staff pseudonyms and is left alone.
+func (h *Handoff) EraseUser(ctx context.Context, user string) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	pipe := h.c.Pipeline()
+	latest := pipe.Get(ctx, h.s.UserKey(user, handoffTicketSuffix))
+	all := pipe.SMembers(ctx, h.s.UserKey(user, handoffTicketsSuffix))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return fmt.Errorf("redis: erasing handoff data: %w", err)
+	}
+	codes := all.Val()
+	if c := latest.Val(); c != "" {
+		codes = append(codes, c)
+	}
+	pipe = h.c.Pipeline()
+	for _, c := range codes {
+		pipe.Del(ctx, h.ticketKey(c))
+		pipe.Del(ctx, h.holderKey(c))
+		pipe.ZRem(ctx, h.queueKey(), c)
+	}
+	pipe.Del(ctx, h.s.UserKey(user, handoffTicketSuffix), h.s.UserKey(user, handoffTicketsSuffix),
+		h.s.UserKey(user, handoffRouteSuffix), h.s.UserKey(user, handoffRemindSuffix))
+	pipe.ZRem(ctx, h.remindersKey(), user)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: erasing handoff data: %w", err)
+	}
+	return nil
+}
+
+var _ handoff.Store = (*Handoff)(nil)
+
+// The service (cmd/returnbot) finds the handoff store of a session store by this method.
+var _ interface{ HandoffStore() handoff.Store } = (*Store)(nil)
