@@ -40,9 +40,7 @@ func newHandoff(d deps) (*handoff.Service, error) {
 	}
 	var store handoff.Store = handoff.NewMemStore()
 	if hs, ok := d.store.(handoffStorer); ok {
-		store = hs.HandoffStore()
-	} else if d.cfg.usesRedis() {
-		d.log.Warn("the Redis store keeps no handoff data yet: tickets and reminders live in this process only")
+		store = hs.HandoffStore() // Redis: shared by all replicas
 	}
 	staffIDs, err := parseStaffIDs(d.cfg.env("STAFF_USER_IDS"))
 	if err != nil {
