@@ -30,9 +30,6 @@ func TestHandoffContract(t *testing.T) {
 // TestHandoffCluster runs the contract on a three-node Redis Cluster (one, keys kept apart by
 // prefix): no command may cross slots.
 func TestHandoffCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a cluster")
-	}
 	addrs := redistest.Cluster(t)
 	var n atomic.Int64
 	handofftest.Run(t, func(t *testing.T) handoff.Store {
