@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -92,7 +93,7 @@ func Validate(c *bot.Content, cat *lang.Catalog) *Report {
 			if n.Venue != "" && c.Offices[n.Venue] == nil {
 				bad(f.File, n.Line, "node %q: venue %q is not an office in %s", n.ID, n.Venue, OfficesFile)
 			}
-			if n.Lang != "" && !contains(cat.Languages(), n.Lang) {
+			if n.Lang != "" && !slices.Contains(cat.Languages(), n.Lang) {
 				bad(f.File, n.Line, "node %q: language %q has no locale file", n.ID, n.Lang)
 			}
 			waits := len(n.Options) > 0 || n.Picker || n.Ask != ""
@@ -142,7 +143,7 @@ func Validate(c *bot.Content, cat *lang.Catalog) *Report {
 				} else {
 					uses = append(uses, use{id: o.Label, file: f.File, line: o.Line, labelLimit: limit})
 				}
-				if o.Lang != "" && !contains(cat.Languages(), o.Lang) {
+				if o.Lang != "" && !slices.Contains(cat.Languages(), o.Lang) {
 					bad(f.File, o.Line, "node %q: option %q: language %q has no locale file", n.ID, o.ID, o.Lang)
 				}
 				target(f, n, o.Line, "option "+o.ID, o.Goto)
@@ -234,15 +235,6 @@ func (r *Report) messages(cat *lang.Catalog, uses []use) {
 		r.Coverage = append(r.Coverage, Coverage{Lang: code, Have: have, Want: len(want)})
 	}
 	sort.SliceStable(r.Missing, func(i, j int) bool { return r.Missing[i].File < r.Missing[j].File })
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedFlows(c *bot.Content) []*bot.Flow {

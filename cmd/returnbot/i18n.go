@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/returnbot/returnbot/bot/flow"
 )
@@ -30,13 +32,7 @@ func i18nCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot i18n missing: --lang is required")
 		return 2
 	}
-	f, l := cf.fs()
-	c, err := flow.LoadContent(f)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	pack, err := flow.Load(f, l)
+	pack, err := cf.load()
 	if pack == nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -51,7 +47,7 @@ func i18nCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	missing := map[string]string{}
-	for _, id := range flow.UsedMessages(c) {
+	for _, id := range flow.UsedMessages(pack.Content) {
 		if !cat.Has(*code, id) && cat.Has(*source, id) {
 			missing[id] = cat.Source(*source, id)
 		}
@@ -77,15 +73,11 @@ func i18nCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// mustJSON encodes a string as JSON without escaping <, > and & (texts stay readable).
 func mustJSON(v any) string {
-	var b []byte
-	w := &jsonBuf{&b}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
-	return string(b[:len(b)-1])
+	return strings.TrimSuffix(b.String(), "\n")
 }
-
-type jsonBuf struct{ b *[]byte }
-
-func (w *jsonBuf) Write(p []byte) (int, error) { *w.b = append(*w.b, p...); return len(p), nil }
