@@ -63,13 +63,23 @@ func (b *Bot) Store() Store { return b.store }
 // Handle processes one event and returns the replies to send. When the store fails the user gets
 // the static "temporarily unavailable" message in their language and the error is returned.
 func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
+	replies, _, err := b.HandleTurn(ctx, ev)
+	return replies, err
+}
+
+// HandleTurn is Handle that also returns the turn the event took in the user's session (1, 2, …):
+// a channel that sends from several replicas sends the replies of turn n only after those of
+// turn n-1 (see TurnLog). Turn 0 means the replies need no order: the store was down, or the
+// user's data was just erased.
+func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, uint64, error) {
 	start := time.Now()
 	var res Result
 	var lang string
 	var saved Session
 	update := func(s *Session) error {
-		before := len(s.Topics)
+		before, turn := len(s.Topics), s.Turn
 		res = b.engine.Handle(s, ev)
+		s.Turn = turn + 1 // after the engine: /start may have replaced the whole session
 		lang = s.Lang
 		saved = *s
 		if len(s.Topics) > before {
@@ -92,7 +102,11 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	if err != nil {
 		b.outage(err)
 		b.obs.Handled(ev.Channel, "unavailable", time.Since(start))
-		return b.Unavailable(ev), err
+		return b.Unavailable(ev), 0, err
+	}
+	turn := saved.Turn
+	if res.Erase {
+		turn = 0 // the turn log went with the rest of the user's data
 	}
 	b.recovered()
 	for _, t := range res.newTopics {
@@ -106,7 +120,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 		}
 	}
 	b.obs.Handled(ev.Channel, "ok", time.Since(start))
-	return replies, nil
+	return replies, turn, nil
 }
 
 // Duplicate reports whether a platform update was handled before. When the store cannot tell, the

@@ -28,6 +28,9 @@ type Session struct {
 	// and ModeStaff while a staff member holds the chat: in both the bot stays silent and the
 	// user's messages go to staff (see bot/handoff).
 	Mode string
+	// Turn counts the events that changed the session. Replies carry the turn they answer, so
+	// that replicas send one user's replies in the order the events were taken (see TurnLog).
+	Turn uint64
 }
 
 // MaxTrail bounds the /back history so a session stays small.
@@ -40,8 +43,9 @@ var ErrBadSession = errors.New("bot: stored session cannot be decoded")
 // replaced, so a rolling upgrade in which an older replica still runs loses nothing.
 var ErrNewerSession = fmt.Errorf("%w: written by a newer version", ErrBadSession)
 
-// sessionFormat is the current encoding; format 1 (before Mode) is still decoded.
-const sessionFormat = 2
+// sessionFormat is the current encoding; formats 1 (before Mode) and 2 (before Turn) are still
+// decoded.
+const sessionFormat = 3
 
 // MarshalBinary encodes the session compactly: a format byte, then length-prefixed fields.
 // Answers are written in key order so that equal sessions encode to equal bytes.
@@ -56,6 +60,7 @@ func (s *Session) MarshalBinary() ([]byte, error) {
 	b = appendStrings(b, s.Trail)
 	b = appendStrings(b, s.Topics)
 	b = appendString(b, s.Mode)
+	b = binary.AppendUvarint(b, s.Turn)
 	keys := make([]string, 0, len(s.Answers))
 	for k := range s.Answers {
 		keys = append(keys, k)
@@ -75,7 +80,7 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 	if len(b) > 0 && b[0] > sessionFormat && b[0] < 0x20 {
 		return ErrNewerSession
 	}
-	if len(b) == 0 || (b[0] != sessionFormat && b[0] != 1) {
+	if len(b) == 0 || b[0] < 1 || b[0] > sessionFormat {
 		return ErrBadSession
 	}
 	format := b[0]
@@ -90,6 +95,9 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 	s.Topics = d.strings()
 	if format >= 2 {
 		s.Mode = d.string()
+	}
+	if format >= 3 {
+		s.Turn = d.uvarint()
 	}
 	n := d.uvarint()
 	if n > 0 && n <= uint64(len(d.b)) {

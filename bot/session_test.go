@@ -13,7 +13,7 @@ func TestSessionRoundTrip(t *testing.T) {
 		{},
 		{Lang: "ckb"},
 		{Lang: "fa", Flow: "eligibility", Node: "residence", Trail: []string{"main.menu", "eligibility.start"},
-			Answers: map[string]string{"residence": "none", "free": "کابل"}, Pending: "forget", Seen: -5, Topics: []string{"contact"}},
+			Answers: map[string]string{"residence": "none", "free": "کابل"}, Pending: "forget", Seen: -5, Topics: []string{"contact"}, Mode: bot.ModeStaff, Turn: 300},
 	} {
 		b, err := s.MarshalBinary()
 		if err != nil {
@@ -67,5 +67,23 @@ func TestNewerSessionFormatIsNotMistakenForGarbage(t *testing.T) {
 	}
 	if err := s.UnmarshalBinary([]byte("garbage")); errors.Is(err, bot.ErrNewerSession) || !errors.Is(err, bot.ErrBadSession) {
 		t.Fatalf("garbage: %v", err)
+	}
+}
+
+// A session written by the previous release (format 2, no Turn) must still be read after an
+// upgrade: it is the same bytes without the turn, and decodes with Turn 0.
+func TestSessionFormat2StillDecodes(t *testing.T) {
+	s := bot.Session{Lang: "fa", Flow: "main", Node: "menu", Mode: bot.ModeWaiting, Answers: map[string]string{"a": "b"}}
+	b, _ := s.MarshalBinary()
+	// Format 3 writes the turn as one uvarint byte (0) right after Mode; drop it and mark format 2.
+	turnAt := len(b) - 1 - 5 // the turn byte, then the answers: count, len "a", "a", len "b", "b"
+	old := append([]byte{2}, b[1:turnAt]...)
+	old = append(old, b[turnAt+1:]...)
+	var got bot.Session
+	if err := got.UnmarshalBinary(old); err != nil {
+		t.Fatalf("format 2: %v", err)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Fatalf("format 2:\n got %+v\nwant %+v", got, s)
 	}
 }

@@ -25,6 +25,9 @@ type entry struct {
 	mu      sync.Mutex // serialises updates of one user without blocking others
 	data    []byte
 	expires time.Time
+	// delivered is the TurnLog record; guarded by Store.mu, not entry.mu, so reading it never
+	// waits for a running update.
+	delivered uint64
 }
 
 // New returns a store whose sessions expire after ttl of inactivity (bot.DefaultSessionTTL if 0).
@@ -84,6 +87,27 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.sessions, user)
+	return ctx.Err()
+}
+
+// DeliveredTurn implements bot.TurnLog.
+func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.sessions[user]; e != nil {
+		return e.delivered, ctx.Err()
+	}
+	return 0, ctx.Err()
+}
+
+// MarkDelivered implements bot.TurnLog. The record lives with the session: a user without one
+// (erased, expired) has nothing to order.
+func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.sessions[user]; e != nil && turn > e.delivered {
+		e.delivered = turn
+	}
 	return ctx.Err()
 }
 

@@ -4,6 +4,7 @@
 // Keys (Prefix defaults to "rb:"; every key carries a TTL):
 //
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
+//	rb:{<user>}:t          the turn log (bot.TurnLog): last turn whose replies went out
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
 //	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
 //	rb:rl:<key>            rate limits (Reserve, through redis_rate)
@@ -130,7 +131,7 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 		maxAttempts: opt.MaxAttempts,
 		limiter:     redis_rate.NewLimiter(rateClient{client}),
 	}
-	s.userKeys.Store(new([]string))
+	s.userKeys.Store(&[]string{TurnSuffix})
 	s.eraseHooks.Store(new([]EraseHook))
 	return s, nil
 }

@@ -30,6 +30,40 @@ func Run(t *testing.T, newStores Factory) {
 	t.Run("SeenDedupes", func(t *testing.T) { seenDedupes(t, newStores) })
 	t.Run("SessionsExpire", func(t *testing.T) { sessionsExpire(t, newStores) })
 	t.Run("CancelledContext", func(t *testing.T) { cancelledContext(t, newStores) })
+	t.Run("TurnLog", func(t *testing.T) { turnLog(t, newStores) })
+}
+
+// turnLog: the delivered turn is shared by both clients, never goes back, and goes with Erase.
+func turnLog(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	la, okA := a.(bot.TurnLog)
+	lb, okB := b.(bot.TurnLog)
+	if !okA || !okB {
+		t.Fatalf("%T does not implement bot.TurnLog", a)
+	}
+	ctx := context.Background()
+	put(t, a, "u1", func(s *bot.Session) { s.Turn = 1 })
+	put(t, a, "u2", func(s *bot.Session) { s.Turn = 1 })
+	if n, err := la.DeliveredTurn(ctx, "u1"); err != nil || n != 0 {
+		t.Fatalf("before any delivery: %d, %v; want 0", n, err)
+	}
+	for _, step := range []struct{ mark, want uint64 }{{1, 1}, {3, 3}, {2, 3}, {4, 4}} {
+		if err := la.MarkDelivered(ctx, "u1", step.mark); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := lb.DeliveredTurn(ctx, "u1"); err != nil || n != step.want {
+			t.Fatalf("after marking %d: other client reads %d, %v; want %d", step.mark, n, err, step.want)
+		}
+	}
+	if n, _ := lb.DeliveredTurn(ctx, "u2"); n != 0 {
+		t.Fatalf("another user's log moved to %d", n)
+	}
+	if err := a.Erase(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := lb.DeliveredTurn(ctx, "u1"); err != nil || n != 0 {
+		t.Fatalf("after Erase: %d, %v; want 0", n, err)
+	}
 }
 
 func get(t *testing.T, s bot.Store, user string) bot.Session {
@@ -63,7 +97,7 @@ func updateKeepsEveryField(t *testing.T, newStores Factory) {
 	want := bot.Session{
 		Lang: "fa", Flow: "eligibility", Node: "residence", Trail: []string{"main.menu", "eligibility.start"},
 		Answers: map[string]string{"residence": "none", "case": "rejected"}, Pending: "forget",
-		Seen: 1_790_000_000, Topics: []string{"eligibility", "contact"},
+		Seen: 1_790_000_000, Topics: []string{"eligibility", "contact"}, Mode: bot.ModeStaff, Turn: 42,
 	}
 	put(t, a, "u1", func(s *bot.Session) { *s = want })
 	if got := get(t, b, "u1"); !reflect.DeepEqual(got, want) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/telegram"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 )
 
@@ -136,16 +137,14 @@ func conversation(t *testing.T, m mode) {
 	}
 }
 
-type statsT = struct {
-	Received, Duplicates, Ignored, Malformed, Sent, Retries, Undeliverable, Blocked int64
-}
+type statsT = telegram.Stats
 
 // waitStats waits until cond holds for the adapter's counters.
 func waitStats(t *testing.T, h *harness, cond func(statsT) bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		s := statsT(h.ad.Stats())
+		s := h.ad.Stats()
 		if cond(s) {
 			return
 		}

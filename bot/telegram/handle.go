@@ -54,12 +54,12 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update) {
 	case actEvent:
 		// A user who writes has not blocked the bot (any more).
 		c.send.unblock(a.user)
-		replies, err := c.cfg.Bot.Handle(ctx, a.event)
+		replies, turn, err := c.cfg.Bot.HandleTurn(ctx, a.event)
 		if err != nil {
 			// Bot.Handle logs store outages itself and returns the static outage reply.
 			c.log.Debug("telegram: the bot could not handle an update", "user", a.user, "err", err)
 		}
-		c.send.enqueue(a.chatID, a.user, a.callback, replies)
+		c.send.enqueue(a.chatID, a.user, a.callback, replies, turn)
 	}
 }
 

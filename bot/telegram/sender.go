@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -35,18 +36,27 @@ type sender struct {
 	limErrAt time.Time
 }
 
-// queue is what one chat has waiting. chatID lives here, in memory, only to address messages.
+// queue is what one chat has waiting, ordered by turn. chatID lives here, in memory, only to
+// address messages.
 type queue struct {
 	chatID int64
 	user   string
 	items  []item
+	// done is the last turn this queue saw out; it spares a turn log read when the previous turn
+	// of the chat went through this process.
+	done uint64
 }
 
 // item is one Bot API call: a message (paced) or a callback answer (not paced: it sends nothing
-// to the chat, it only stops the button's spinner).
+// to the chat, it only stops the button's spinner). Items of an update carry its turn
+// (bot.Bot.HandleTurn; 0: no order): the first item of turn n waits until turn n-1 is out,
+// here or on another replica, and the last one records turn n in the turn log. An update that
+// has nothing to send still queues a marker (msg nil) so the turn log moves on.
 type item struct {
 	msg      tgbotapi.Chattable
 	callback string
+	turn     uint64
+	last     bool
 }
 
 func (it item) what() string {
@@ -78,14 +88,20 @@ func (s *sender) start(a *api) {
 	close(s.started)
 }
 
-// enqueue queues a callback answer (if callback is set) and the replies for a chat.
-func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Reply) {
+// enqueue queues a callback answer (if callback is set) and the replies of one turn for a chat.
+func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Reply, turn uint64) {
 	var items []item
 	if callback != "" {
-		items = append(items, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback})
+		items = append(items, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback, turn: turn})
 	}
 	for _, m := range render(chatID, replies) {
-		items = append(items, item{msg: m})
+		items = append(items, item{msg: m, turn: turn})
+	}
+	if turn > 0 {
+		if len(items) == 0 || items[len(items)-1].callback != "" {
+			items = append(items, item{turn: turn}) // the marker
+		}
+		items[len(items)-1].last = true
 	}
 	if len(items) == 0 {
 		return
@@ -105,8 +121,19 @@ func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Repl
 		s.workers.Add(1)
 		go s.run(q)
 	}
-	q.items = append(q.items, items...)
+	q.items = insertTurn(q.items, items)
 	s.mu.Unlock()
+}
+
+// insertTurn puts the items of one turn after those of earlier turns: two updates of a chat
+// handled at once may reach the queue in either order. Items without a turn go last.
+func insertTurn(queued, items []item) []item {
+	t := items[0].turn
+	at := len(queued)
+	for t > 0 && at > 0 && queued[at-1].turn > t {
+		at--
+	}
+	return slices.Insert(queued, at, items...)
 }
 
 // answer answers a callback query that leads to no event.
@@ -174,11 +201,19 @@ func (s *sender) run(q *queue) {
 		q.items = q.items[1:]
 		blocked := s.blocked[q.user]
 		s.mu.Unlock()
-		if blocked {
-			s.lost(q.user, it, "blocked", nil)
-			continue
+		if it.turn > q.done+1 {
+			s.awaitTurn(q, it.turn)
 		}
-		s.deliver(q, it)
+		switch {
+		case it.msg == nil:
+		case blocked:
+			s.lost(q.user, it, "blocked", nil)
+		default:
+			s.deliver(q, it)
+		}
+		if it.last {
+			s.turnDone(q, it.turn)
+		}
 	}
 }
 

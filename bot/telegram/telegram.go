@@ -95,6 +95,9 @@ type Config struct {
 	DrainTimeout time.Duration
 	// PollConcurrency is how many chats of one getUpdates batch are handled at once (default 16).
 	PollConcurrency int
+	// TurnWait bounds how long a chat's replies wait for those of the chat's previous update
+	// when another replica sends them (default 30s; see bot.TurnLog).
+	TurnWait time.Duration
 }
 
 // Metrics receives counts; labels carry no user data.
@@ -119,6 +122,7 @@ type Adapter struct {
 	hookPath string
 	send     *sender
 	stats    counters
+	turns    bot.TurnLog // the bot's store, when it is shared by replicas (nil: one process)
 
 	api   atomic.Pointer[api]
 	ready chan struct{} // closed once updates are taken
@@ -148,6 +152,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	defaults(&cfg)
 	c := &Adapter{cfg: cfg, log: cfg.Log, ready: make(chan struct{})}
+	if tl, ok := cfg.Bot.Store().(bot.TurnLog); ok && cfg.Bot.Store() != nil {
+		c.turns = tl
+	}
 	if cfg.WebhookURL != "" {
 		u, err := url.Parse(cfg.WebhookURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -199,6 +206,7 @@ func defaults(cfg *Config) {
 	setDur(&cfg.Backoff, 500*time.Millisecond)
 	setDur(&cfg.MaxBackoff, 30*time.Second)
 	setDur(&cfg.DrainTimeout, 8*time.Second)
+	setDur(&cfg.TurnWait, 30*time.Second)
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
 	}
@@ -301,7 +309,7 @@ func (c *Adapter) connectRetry(ctx context.Context) (*api, error) {
 // it. user is the chat's pseudonym. The channel uses it for every reply; it is exported for the
 // staff relay and reminders, which write first.
 func (c *Adapter) Send(chatID int64, user string, replies []bot.Reply) {
-	c.send.enqueue(chatID, user, "", replies)
+	c.send.enqueue(chatID, user, "", replies, 0)
 }
 
 // Stats is a snapshot of the channel's counters.
@@ -323,6 +331,9 @@ type Stats struct {
 	// Blocked counts the times a user was found to have blocked the bot (a 403, or
 	// my_chat_member "kicked").
 	Blocked int64
+	// TurnTimeouts counts replies sent without the previous update's replies having gone out
+	// within TurnWait (a replica stopped mid-send, or the turn log lagged).
+	TurnTimeouts int64
 }
 
 // Stats returns the channel's counters.
@@ -331,12 +342,12 @@ func (c *Adapter) Stats() Stats {
 	return Stats{
 		Received: s.received.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(),
 		Malformed: s.malformed.Load(), Sent: s.sent.Load(), Retries: s.retries.Load(),
-		Undeliverable: s.undeliverable.Load(), Blocked: s.blocked.Load(),
+		Undeliverable: s.undeliverable.Load(), Blocked: s.blocked.Load(), TurnTimeouts: s.turnTimeouts.Load(),
 	}
 }
 
 type counters struct {
-	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked atomic.Int64
+	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, turnTimeouts atomic.Int64
 }
 
 // sleep waits d or until ctx ends; it reports whether the whole wait passed.

@@ -1,0 +1,68 @@
+package redis
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// TurnSuffix names the user's turn log key: <prefix>{<user>}:t, the last turn whose replies went
+// out (bot.TurnLog). It lives in the user's hash tag, expires with the session TTL and goes with
+// Erase.
+const TurnSuffix = "t"
+
+// markScript raises the turn log to ARGV[1] unless it is already there, and renews its TTL: a
+// replica that gave up waiting must not move the log back.
+const markScript = `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1`
+
+var markSHA = func() string {
+	h := sha1.Sum([]byte(markScript))
+	return hex.EncodeToString(h[:])
+}()
+
+// DeliveredTurn implements bot.TurnLog.
+func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) {
+	if user == "" {
+		return 0, errNoUser
+	}
+	v, err := s.c.Get(ctx, s.UserKey(user, TurnSuffix)).Result()
+	if errors.Is(err, goredis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redis: reading the turn log: %w", err)
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("redis: turn log holds %d bytes that are not a number", len(v))
+	}
+	return n, nil
+}
+
+// MarkDelivered implements bot.TurnLog in one round trip.
+func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) error {
+	if user == "" {
+		return errNoUser
+	}
+	keys := []string{s.UserKey(user, TurnSuffix)}
+	n := strconv.FormatUint(turn, 10)
+	err := s.c.EvalSha(ctx, markSHA, keys, n, s.ttlArg).Err()
+	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
+		err = s.c.Eval(ctx, markScript, keys, n, s.ttlArg).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("redis: writing the turn log: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package telegram
+
+import (
+	"context"
+	"time"
+)
+
+// awaitTurn holds a chat's queue until the replies of the turn before turn went out, on this
+// replica or another (bot.TurnLog), so that one user's replies arrive in the order of the updates
+// even when replicas handled them. It waits at most TurnWait: a replica that died with the turn
+// before must not silence the chat. Without a shared turn log (one process) there is nothing to
+// wait for: the queue is already in turn order.
+func (s *sender) awaitTurn(q *queue, turn uint64) {
+	log := s.c.turns
+	if log == nil || turn <= 1 {
+		return
+	}
+	deadline := time.Now().Add(s.c.cfg.TurnWait)
+	pause := time.Millisecond
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+		done, err := log.DeliveredTurn(ctx, q.user)
+		cancel()
+		switch {
+		case err != nil:
+			s.c.log.Warn("telegram: turn log unavailable; sending without waiting", "user", q.user, "err", err)
+			return
+		case done+1 >= turn:
+			q.done = max(q.done, done)
+			return
+		case time.Now().After(deadline):
+			s.c.stats.turnTimeouts.Add(1)
+			s.c.log.Warn("telegram: an earlier turn was not sent in time; sending this one anyway",
+				"user", q.user, "turn", turn, "delivered", done)
+			return
+		}
+		if !sleep(s.ctx, pause) {
+			return
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// turnDone records that a turn's replies went out (or were given up on).
+func (s *sender) turnDone(q *queue, turn uint64) {
+	q.done = max(q.done, turn)
+	if s.c.turns == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)
+	defer cancel()
+	if err := s.c.turns.MarkDelivered(ctx, q.user, turn); err != nil {
+		s.c.log.Warn("telegram: turn log not updated", "user", q.user, "err", err)
+	}
+}
