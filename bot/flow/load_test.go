@@ -7,6 +7,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/handoff"
 )
 
 const offices = "default: hq\noffices:\n  hq: {name: HQ, address: Street 1, phone: \"1\"}\n"
@@ -18,6 +19,9 @@ const handoffOK = "id: handoff\nstart: start\nnodes:\n  start:\n    say: [m.hell
 func locale(extra map[string]string) string {
 	m := map[string]string{"m.hello": "Hello", "m.a": "A", "m.b": "B", "language.words": "the, a"}
 	for _, id := range bot.EngineMessages {
+		m[id] = id
+	}
+	for _, id := range handoff.StaffMessages() {
 		m[id] = id
 	}
 	for k, v := range extra {

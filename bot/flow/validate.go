@@ -54,7 +54,8 @@ type use struct {
 }
 
 // Validate checks that every target exists, every node is reachable, every message exists in
-// every locale and fits the platforms' limits.
+// every locale and fits the platforms' limits. The staff chat's texts (StaffMessages) are
+// checked only in staff languages: translators of user languages are not asked for them.
 func Validate(c *bot.Content, cat *lang.Catalog) *Report {
 	r := &Report{}
 	bad := func(file string, line int, format string, args ...any) {
@@ -151,7 +152,7 @@ func Validate(c *bot.Content, cat *lang.Catalog) *Report {
 		}
 	}
 	r.unreachable(c)
-	r.messages(cat, uses)
+	r.messages(cat, uses, staffUses(c))
 	return r
 }
 
@@ -199,13 +200,18 @@ func (r *Report) unreachable(c *bot.Content) {
 }
 
 // messages checks every used message in every language: present, and short enough on a button.
-func (r *Report) messages(cat *lang.Catalog, uses []use) {
-	want := map[string]bool{}
-	for _, u := range uses {
-		want[u.id] = true
-	}
+// The staff chat's texts count only in staff languages (StaffLanguage).
+func (r *Report) messages(cat *lang.Catalog, userUses, staff []use) {
 	for _, code := range cat.Languages() {
 		f := cat.Files()[code]
+		uses := userUses
+		if StaffLanguage(cat, code) {
+			uses = append(slices.Clip(userUses), staff...)
+		}
+		want := map[string]bool{}
+		for _, u := range uses {
+			want[u.id] = true
+		}
 		have := 0
 		reported := map[string]bool{}
 		for id := range want {
@@ -217,11 +223,7 @@ func (r *Report) messages(cat *lang.Catalog, uses []use) {
 			if !cat.Has(code, u.id) {
 				if !reported[u.id] {
 					reported[u.id] = true
-					where := u.file
-					if u.line > 0 {
-						where = fmt.Sprintf("%s:%d", u.file, u.line)
-					}
-					r.Missing = append(r.Missing, &Error{File: f.Name, Line: 0, Reason: fmt.Sprintf("missing message %q (used at %s)", u.id, where)})
+					r.Missing = append(r.Missing, &Error{File: f.Name, Line: 0, Reason: fmt.Sprintf("missing message %q (used at %s)", u.id, u.where())})
 				}
 				continue
 			}

@@ -31,6 +31,12 @@ type UserSender interface {
 	SendTo(route, user string, replies []bot.Reply) error
 }
 
+// UserEraser is implemented by a UserSender that keeps what it could not deliver yet (the web
+// chat's outbox): /forget erases that too.
+type UserEraser interface {
+	EraseUser(ctx context.Context, user string) error
+}
+
 // Config is what a Service needs. Store, Sessions, Language, Content, Calendar, Codes and Sealer
 // are required.
 type Config struct {
@@ -113,7 +119,11 @@ func (s *Service) post(text string, buttons ...bot.Button) {
 func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Session, res bot.Result) ([]bot.Reply, error) {
 	replies := res.Replies
 	if res.Erase {
-		return replies, s.cfg.Store.EraseUser(ctx, ev.User)
+		err := s.cfg.Store.EraseUser(ctx, ev.User)
+		if e, ok := s.cfg.Users[ev.Channel].(UserEraser); ok {
+			err = errors.Join(err, e.EraseUser(ctx, ev.User))
+		}
+		return replies, err
 	}
 	var errs []error
 	if res.Relay != "" {

@@ -4,7 +4,7 @@
 // Keys (Prefix defaults to "rb:"; every key carries a TTL):
 //
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
-//	rb:{<user>}:t          the turn log (bot.TurnLog): last turn whose replies went out
+//	rb:{<user>}:turn       the turn log (bot.TurnLog): last turn whose replies went out
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
 //	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
 //	rb:rl:<key>            rate limits (Reserve, through redis_rate)

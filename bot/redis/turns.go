@@ -11,10 +11,10 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// TurnSuffix names the user's turn log key: <prefix>{<user>}:t, the last turn whose replies went
-// out (bot.TurnLog). It lives in the user's hash tag, expires with the session TTL and goes with
-// Erase.
-const TurnSuffix = "t"
+// TurnSuffix names the user's turn log key: <prefix>{<user>}:turn, the last turn whose replies
+// went out (bot.TurnLog). It lives in the user's hash tag, expires with the session TTL and goes
+// with Erase. Not "t": that is the handoff's latest-ticket key (handoff.go).
+const TurnSuffix = "turn"
 
 // markScript raises the turn log to ARGV[1] unless it is already there, and renews its TTL: a
 // replica that gave up waiting must not move the log back.

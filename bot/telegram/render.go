@@ -12,6 +12,10 @@ import (
 // has no venue before it to carry them: language-neutral.
 const buttonsOnly = "👇"
 
+// Render is how replies look on Telegram: the Bot API messages the channel sends for them to one
+// chat, in order. Tests and tools compare what a fake Bot API received against it.
+func Render(chatID int64, replies []bot.Reply) []tgbotapi.Chattable { return render(chatID, replies) }
+
 // render turns replies into Bot API messages for one chat, in order. Texts are sent as plain text
 // (no parse_mode), so no translated or user-supplied character can cause a parse error. Long
 // texts are split (see Split); buttons go on the last piece, one per row. A venue becomes

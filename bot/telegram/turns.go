@@ -41,15 +41,32 @@ func (s *sender) awaitTurn(q *queue, turn uint64) {
 	}
 }
 
-// turnDone records that a turn's replies went out (or were given up on).
+// turnDone records that a turn's replies went out (or were given up on). When the store is down
+// the record is retried in the background until TurnWait is over, so that the chat's next turn,
+// perhaps on another replica, does not wait for nothing once the store is back.
 func (s *sender) turnDone(q *queue, turn uint64) {
 	q.done = max(q.done, turn)
-	if s.c.turns == nil {
+	if s.c.turns == nil || s.mark(q.user, turn) == nil {
 		return
 	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		deadline := time.Now().Add(s.c.cfg.TurnWait)
+		for pause := 50 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, time.Second) {
+			if !sleep(s.ctx, pause) {
+				return
+			}
+			if s.mark(q.user, turn) == nil {
+				return
+			}
+		}
+		s.c.log.Warn("telegram: turn log not updated", "user", q.user, "turn", turn)
+	}()
+}
+
+func (s *sender) mark(user string, turn uint64) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 2*time.Second)
 	defer cancel()
-	if err := s.c.turns.MarkDelivered(ctx, q.user, turn); err != nil {
-		s.c.log.Warn("telegram: turn log not updated", "user", q.user, "err", err)
-	}
+	return s.c.turns.MarkDelivered(ctx, user, turn)
 }

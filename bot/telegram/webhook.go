@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -153,11 +154,14 @@ func (c *Adapter) callRetry(ctx context.Context, method string, p tgbotapi.Param
 	}
 }
 
-// typeErr describes a decoding error without quoting the payload.
+// typeErr describes a decoding error without quoting the payload: the field's path, the JSON
+// kind found and the Go type wanted. For numbers te.Value holds the literal too ("number 4242.5"),
+// which may be an id: only its kind is kept.
 func typeErr(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return "field " + te.Field + ": got " + te.Value + ", want " + te.Type.String()
+		kind, _, _ := strings.Cut(te.Value, " ")
+		return "field " + te.Field + ": got " + kind + ", want " + te.Type.String()
 	}
 	return "undecodable"
 }

@@ -28,6 +28,8 @@ type Request struct {
 	Lang string `json:"lang,omitempty"`
 	// MsgID optionally identifies this message so that a retried POST is handled once.
 	MsgID string `json:"msg_id,omitempty"`
+	// Ack is the Seq of the last inbox item the page has shown (0 for none); see InboxRequest.
+	Ack int64 `json:"ack,omitempty"`
 }
 
 // Response is the answer to a message.
@@ -36,6 +38,8 @@ type Response struct {
 	Replies []Reply `json:"replies"`
 	// Duplicate is true when MsgID was handled before; Replies is then empty.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Inbox is what waits in the outbox (counsellor answers, reminders), older than Replies.
+	Inbox []InboxItem `json:"inbox,omitempty"`
 }
 
 // Reply is one bot message as the page renders it.
@@ -112,36 +116,45 @@ func (h *Handler) fail(w http.ResponseWriter, code int, msg string) {
 	_ = json.NewEncoder(w).Encode(apiError{Error: msg})
 }
 
-// message is POST /webchat/api/message.
-func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
+// decode checks what every API request must be (JSON, same origin, within the per-address
+// rate under ipPrefix), reads the body into dst and checks the browser id. It answers the error
+// itself and returns false when the request goes no further.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, ipPrefix string, rate Rate, dst any, id *string) bool {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		// Requiring JSON also keeps other sites from posting plain forms here.
 		h.fail(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		return
+		return false
 	}
 	if !sameOrigin(r) {
 		h.fail(w, http.StatusForbidden, "cross-origin requests are not allowed")
-		return
+		return false
 	}
 	ipKey := bot.UserKey(h.cfg.Secret, "web-ip", h.clientIP(r))
-	if wait := h.limit(r, "web:ip:"+ipKey, h.cfg.PerIP); wait > 0 {
+	if wait := h.limit(r, ipPrefix+ipKey, rate); wait > 0 {
 		h.tooMany(w, wait)
-		return
+		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-	var req Request
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(&req); err != nil {
+	if err := json.NewDecoder(r.Body).Decode(dst); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is limited to %d bytes", MaxBody))
-			return
+			return false
 		}
 		h.fail(w, http.StatusBadRequest, "the body is not valid JSON")
-		return
+		return false
 	}
-	if !validToken(req.ID, MinIDLen, MaxIDLen) {
+	if !validToken(*id, MinIDLen, MaxIDLen) {
 		h.fail(w, http.StatusBadRequest, "id must be 16-64 letters, digits, '-' or '_'")
+		return false
+	}
+	return true
+}
+
+// message is POST /webchat/api/message.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
+	var req Request
+	if !h.decode(w, r, "web:ip:", h.cfg.PerIP, &req, &req.ID) {
 		return
 	}
 	if req.MsgID != "" && !validToken(req.MsgID, 1, MaxMsgIDLen) {
@@ -162,10 +175,11 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if req.MsgID != "" && h.cfg.Bot.Duplicate(ctx, Channel, user+":"+req.MsgID) {
-		h.write(w, Response{Replies: []Reply{}, Duplicate: true})
+		h.write(w, Response{Replies: []Reply{}, Duplicate: true, Inbox: h.fetch(r, user, req.Ack)})
 		return
 	}
-	ev := bot.Event{Channel: Channel, User: user, Lang: req.Lang, Time: h.cfg.Now()}
+	// The route for staff replies and reminders is the outbox under the pseudonym (see SendTo).
+	ev := bot.Event{Channel: Channel, User: user, Lang: req.Lang, Time: h.cfg.Now(), Route: user}
 	if req.Choice != "" {
 		ev.Kind, ev.Data = bot.KindChoice, req.Choice
 	} else {
@@ -176,7 +190,8 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		// The user still gets the static outage message; Bot logs the outage itself.
 		h.cfg.Log.Debug("webchat: handling failed", "user", user, "err", err)
 	}
-	h.write(w, Response{Replies: Convert(replies)})
+	// Fetched after handling, so that an answer staff sent meanwhile comes with this response.
+	h.write(w, Response{Replies: Convert(replies), Inbox: h.fetch(r, user, req.Ack)})
 }
 
 func (h *Handler) write(w http.ResponseWriter, resp Response) {

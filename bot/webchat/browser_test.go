@@ -3,6 +3,7 @@ package webchat_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -22,10 +23,16 @@ const chromiumPath = "/usr/bin/chromium"
 // server's URL and a function that opens a fresh tab (its own sessionStorage, so its own user).
 func browser(t *testing.T) (string, func() context.Context) {
 	t.Helper()
+	h, _ := newHandler(t, webchat.Config{})
+	return browserFor(t, h)
+}
+
+// browserFor is browser for a given handler.
+func browserFor(t *testing.T, h http.Handler) (string, func() context.Context) {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Chromium at %s (apt-get install chromium; scripts/test installs it): %v", chromiumPath, err)
 	}
-	h, _ := newHandler(t, webchat.Config{})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 

@@ -1,6 +1,8 @@
 // Package webchat is the browser chat channel: one embedded page (HTML, CSS and a small vanilla
 // script) and the JSON API it talks to. Users are anonymous: the browser makes up a random id per
-// tab, and the server stores only the pseudonym bot.UserKey(secret, "web", id).
+// tab, and the server stores only the pseudonym bot.UserKey(secret, "web", id). What the bot
+// starts itself (a counsellor's answer, a visit reminder) waits in the user's outbox, which the
+// page polls.
 package webchat
 
 import (
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/outbox"
 )
 
 // Channel is the Event.Channel of web chat events and the channel part of their pseudonyms.
@@ -26,6 +30,10 @@ const (
 	MaxMsgIDLen = 64
 )
 
+// DefaultOutboxTTL is how long counsellor answers and reminders wait for the page after the
+// latest one: a phone keeps a backgrounded tab (and its sessionStorage id) for days.
+const DefaultOutboxTTL = 7 * 24 * time.Hour
+
 // Rate is a token bucket: PerSecond refill with room for Burst.
 type Rate struct {
 	PerSecond float64
@@ -39,6 +47,14 @@ var (
 	DefaultPerIP = Rate{PerSecond: 10, Burst: 100}
 )
 
+// Default rates of inbox polls, kept apart from messages so that an open page never eats the
+// budget of what the user types. The page polls every 5 s and on focus; one address may have
+// hundreds of pages open.
+var (
+	DefaultPollPerID = Rate{PerSecond: 1, Burst: 5}
+	DefaultPollPerIP = Rate{PerSecond: 50, Burst: 250}
+)
+
 // Config is what the web chat needs.
 type Config struct {
 	// Bot handles the events.
@@ -49,6 +65,15 @@ type Config struct {
 	Limiter bot.Limiter
 	// PerID and PerIP are the rates; zero values take DefaultPerID and DefaultPerIP.
 	PerID, PerIP Rate
+	// PollPerID and PollPerIP are the rates of inbox polls; zero values take DefaultPollPerID
+	// and DefaultPollPerIP.
+	PollPerID, PollPerIP Rate
+	// Outbox keeps counsellor answers and reminders until the page fetches them (the page cannot
+	// be written to first). Use one shared by all replicas (bot/redis); nil means an in-process
+	// one (bot/inmem).
+	Outbox outbox.Outbox
+	// OutboxTTL is how long the outbox is kept after the latest message (DefaultOutboxTTL if 0).
+	OutboxTTL time.Duration
 	// FrameOrigins are the origins (https://office.example) allowed to embed the page in an
 	// iframe; empty allows only this server's own origin.
 	FrameOrigins []string
@@ -82,6 +107,18 @@ func New(cfg Config) *Handler {
 	if cfg.PerIP == (Rate{}) {
 		cfg.PerIP = DefaultPerIP
 	}
+	if cfg.PollPerID == (Rate{}) {
+		cfg.PollPerID = DefaultPollPerID
+	}
+	if cfg.PollPerIP == (Rate{}) {
+		cfg.PollPerIP = DefaultPollPerIP
+	}
+	if cfg.Outbox == nil {
+		cfg.Outbox = inmem.NewOutbox()
+	}
+	if cfg.OutboxTTL <= 0 {
+		cfg.OutboxTTL = DefaultOutboxTTL
+	}
 	ancestors := "'self'"
 	for _, o := range cfg.FrameOrigins {
 		if o = strings.TrimSpace(o); o != "" {
@@ -96,7 +133,7 @@ func New(cfg Config) *Handler {
 }
 
 // Routes registers the page at / and /webchat/, the assets under /webchat/ and the API at
-// POST /webchat/api/message.
+// POST /webchat/api/message and POST /webchat/api/inbox.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.page)
 	mux.HandleFunc("GET /webchat/{$}", h.page)
@@ -104,6 +141,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /webchat/app.js", h.asset("app.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("GET /webchat/embed.js", h.asset("embed.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("POST /webchat/api/message", h.message)
+	mux.HandleFunc("POST /webchat/api/inbox", h.inbox)
 }
 
 // ServeHTTP serves the web chat on its own mux (handy in tests and for mounting elsewhere).

@@ -139,10 +139,15 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
-	var p Payload
-	if err := json.Unmarshal(body, &p); err != nil {
+	if !json.Valid(body) {
 		http.Error(w, "not JSON", http.StatusBadRequest)
 		return
+	}
+	var p Payload
+	if err := json.Unmarshal(body, &p); err != nil {
+		// Valid JSON with a field of an unexpected type: a 400 would only make Meta deliver it
+		// again for days. Unmarshal skips just the mistyped fields, so the rest is handled.
+		a.cfg.Log.Warn("whatsapp: webhook payload partly unreadable", "err", typeErr(err))
 	}
 	ctx := context.WithoutCancel(r.Context())
 	for _, e := range p.Entry {
@@ -205,6 +210,9 @@ func (a *Adapter) inbound(ctx context.Context, m Message) {
 		return
 	}
 	ev.User, ev.Time = user, at
+	// The wa_id is where staff replies and reminders go: bot/handoff keeps it only sealed (AES-GCM),
+	// with a TTL, and it is never logged.
+	ev.Route = m.From
 	a.stats.received.Add(1)
 	to := m.From
 	a.seq.do(user, func() {
@@ -267,4 +275,15 @@ func ToEvent(m Message) (ev bot.Event, ok bool) {
 func media(ev bot.Event, kind string) bot.Event {
 	ev.Kind, ev.Media = bot.KindMedia, kind
 	return ev
+}
+
+// typeErr describes a decoding error without quoting the payload: the field's path in Payload,
+// the JSON kind found ("number", not the number) and the Go type wanted.
+func typeErr(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		kind, _, _ := strings.Cut(te.Value, " ")
+		return "field " + te.Field + ": got " + kind + ", want " + te.Type.String()
+	}
+	return "undecodable"
 }

@@ -66,6 +66,14 @@ func newHandoff(d deps) (*handoff.Service, error) {
 	return svc, nil
 }
 
+// addUserSender lets the handoff service write first to users of a channel (staff replies,
+// reminders). Without a service (tests of a single channel) there is nothing to register.
+func addUserSender(d deps, channel string, u handoff.UserSender) {
+	if d.handoff != nil {
+		d.handoff.SetUserSender(channel, u)
+	}
+}
+
 // parseStaffIDs reads STAFF_USER_IDS.
 func parseStaffIDs(v string) (map[string]bool, error) {
 	ids := map[string]bool{}

@@ -17,6 +17,7 @@ Usage:
   returnbot validate [flags]     check flows and locales; prints coverage per language
   returnbot graph [flags]        print the flows as a Mermaid flowchart
   returnbot i18n missing --lang CODE   untranslated messages with their source text, as JSON
+  returnbot loadgen [flags]      drive the bot with synthetic Telegram users and measure it
 
 Run 'returnbot COMMAND -h' for a command's flags.
 `
@@ -42,6 +43,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return graphCmd(args, stdout, stderr)
 	case "i18n":
 		return i18nCmd(args, stdout, stderr)
+	case "loadgen":
+		return loadgenCmd(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,14 @@ func newTelegram(d deps) (channel, error) {
 		}
 		staff = id
 	}
+	globalRate, err := rateFromEnv(d.cfg.env, "TELEGRAM_RATE_GLOBAL", telegram.DefaultGlobalRate)
+	if err != nil {
+		return nil, err
+	}
+	chatRate, err := rateFromEnv(d.cfg.env, "TELEGRAM_RATE_CHAT", telegram.DefaultChatRate)
+	if err != nil {
+		return nil, err
+	}
 	lim, ok := d.store.(bot.Limiter)
 	if !ok {
 		lim = newLocalLimiter()
@@ -47,10 +56,28 @@ func newTelegram(d deps) (channel, error) {
 		Limiter:       lim,
 		Log:           d.log,
 		Metrics:       m,
+		GlobalRate:    globalRate,
+		ChatRate:      chatRate,
 	})
 	if err != nil {
 		return nil, err
 	}
 	staffHook.attach(ch) // handoff.go
 	return ch, nil
+}
+
+// rateFromEnv reads a sending rate in messages per second (TELEGRAM_RATE_GLOBAL: Telegram allows
+// about 30 a second, paid broadcasts up to 1,000; TELEGRAM_RATE_CHAT: about one a second per
+// chat). The burst is a second's worth, and never less than the default's. Unset: the zero Rate,
+// which the channel replaces by its default.
+func rateFromEnv(env func(string) string, name string, def telegram.Rate) (telegram.Rate, error) {
+	v := strings.TrimSpace(env(name))
+	if v == "" {
+		return telegram.Rate{}, nil
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r <= 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+		return telegram.Rate{}, fmt.Errorf("%s must be a number of messages per second, such as %g", name, def.PerSecond)
+	}
+	return telegram.Rate{PerSecond: r, Burst: max(def.Burst, int(math.Min(math.Ceil(r), 1e6)))}, nil
 }

@@ -7,12 +7,19 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/outbox"
 	"github.com/returnbot/returnbot/bot/webchat"
 )
 
 // The web chat is on unless RETURNBOT_WEBCHAT=off: with nothing configured, the bot is a chat
 // page at http://127.0.0.1:8080.
 func init() { channelFactories = append(channelFactories, newWebchat) }
+
+// outboxStorer is implemented by stores that keep the web chat outbox next to sessions
+// (bot/redis), shared by all replicas and erased with the user.
+type outboxStorer interface {
+	Outbox() outbox.Outbox
+}
 
 // webchatChannel serves the chat page and its API on the main HTTP server.
 type webchatChannel struct {
@@ -35,19 +42,28 @@ func newWebchat(d deps) (channel, error) {
 	if lim == nil {
 		d.log.Warn("webchat: no rate limiter available; requests are not rate-limited")
 	}
+	// Staff replies and reminders wait in an outbox that every replica's page poll can reach.
+	var box outbox.Outbox
+	if s, ok := d.store.(outboxStorer); ok {
+		box = s.Outbox()
+	} else {
+		box = inmem.NewOutbox()
+	}
 	h := webchat.New(webchat.Config{
 		Bot:               d.bot,
 		Secret:            d.cfg.secretOrLocal(),
 		Limiter:           lim,
 		FrameOrigins:      origins,
 		TrustForwardedFor: d.cfg.env("RETURNBOT_TRUST_PROXY") == "1",
+		Outbox:            box,
 		Log:               d.log,
 	})
+	addUserSender(d, webchat.Channel, h) // handoff.go
 	return &webchatChannel{h: h, origins: origins}, nil
 }
 
 func (c *webchatChannel) Describe() string {
-	s := "web chat at / (API /webchat/api/message)"
+	s := "web chat at / (API /webchat/api/message, /webchat/api/inbox)"
 	if len(c.origins) > 0 {
 		s += ", embeddable by " + strings.Join(c.origins, " ")
 	}

@@ -48,7 +48,9 @@ func newWhatsApp(d deps) (channel, error) {
 	if cfg.TemplateName == "" {
 		d.log.Warn("whatsapp: WHATSAPP_TEMPLATE_NAME is not set; messages the bot starts outside the 24-hour window will be held back")
 	}
-	return &whatsappChannel{a: whatsapp.New(cfg), template: cfg.TemplateName}, nil
+	a := whatsapp.New(cfg)
+	addUserSender(d, whatsapp.Channel, a) // handoff.go: staff replies and reminders
+	return &whatsappChannel{a: a, template: cfg.TemplateName}, nil
 }
 
 func (c *whatsappChannel) Describe() string {

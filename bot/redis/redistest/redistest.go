@@ -93,6 +93,24 @@ func (i *Instance) Stop() {
 	i.stopLocked()
 }
 
+// Kill ends the server with SIGKILL, as a crash or an OOM kill would: no shutdown save, only
+// what the append-only file already holds survives (start it with "--appendonly", "yes").
+func (i *Instance) Kill() {
+	i.t.Helper()
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.cmd == nil {
+		return
+	}
+	if i.paused {
+		_ = i.cmd.Process.Signal(syscall.SIGCONT)
+		i.paused = false
+	}
+	_ = i.cmd.Process.Kill()
+	<-i.done
+	i.cmd, i.done = nil, nil
+}
+
 // Restart starts the server again on the same port after Stop.
 func (i *Instance) Restart() {
 	i.t.Helper()

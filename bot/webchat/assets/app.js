@@ -1,12 +1,16 @@
-// returnbot web chat: renders the conversation and talks to /webchat/api/message.
+// returnbot web chat: renders the conversation and talks to /webchat/api/message; polls
+// /webchat/api/inbox for what the bot starts itself (a counsellor's answer, a reminder).
 // Anonymous by design: the only identifier is a random id kept in this tab's sessionStorage.
 (function () {
   'use strict';
 
   var API = '/webchat/api/message';
+  var INBOX = '/webchat/api/inbox';
   var ID_KEY = 'returnbot.id';
   var LOG_KEY = 'returnbot.history';
+  var SEQ_KEY = 'returnbot.seq';
   var MAX_HISTORY = 200;
+  var POLL_MS = 5000;
 
   var log = document.getElementById('log');
   var form = document.getElementById('form');
@@ -45,6 +49,9 @@
   }
   var history = [];
   try { history = JSON.parse(load(LOG_KEY) || '[]') || []; } catch (e) { history = []; }
+  // lastSeq is the last inbox item shown: an item is shown only when its seq is higher, and the
+  // server deletes items once a request acknowledges them, so each shows once, in order.
+  var lastSeq = parseInt(load(SEQ_KEY) || '0', 10) || 0;
 
   function remember(entry) {
     history.push(entry);
@@ -137,6 +144,24 @@
 
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
+  // showInbox renders the inbox items not shown yet and returns how many it showed.
+  function showInbox(items) {
+    var n = 0;
+    (items || []).forEach(function (item) {
+      if (!(item.seq > lastSeq)) { return; }
+      (item.replies || []).forEach(function (r) {
+        var e = { reply: r };
+        remember(e);
+        render(e);
+        setDirection(r.lang, r.dir);
+        n++;
+      });
+      lastSeq = item.seq;
+      save(SEQ_KEY, String(lastSeq));
+    });
+    return n;
+  }
+
   // post sends one message, retrying network errors and server errors with the same msg_id so
   // the server handles it once.
   function post(body, attempt) {
@@ -179,9 +204,11 @@
     scrollDown();
     payload.id = id;
     payload.msg_id = randomID(12);
+    payload.ack = lastSeq;
     if (navigator.language) { payload.lang = navigator.language; }
     post(payload, 0).then(function (data) {
       typing.remove();
+      showInbox(data.inbox); // waited before this answer, so it goes first
       var first = null;
       (data.replies || []).forEach(function (r) {
         var e = { reply: r };
@@ -230,11 +257,44 @@
     send({ text: '/start' }, '', 'buttons');
   });
 
+  // poll fetches the inbox while the page is visible. Its answer is dropped when a message went
+  // out meanwhile: that message's answer brings the same items.
+  var polling = false;
+  var pollAfter = 0;
+  function poll() {
+    if (polling || busy || document.visibilityState === 'hidden' || Date.now() < pollAfter) { return; }
+    polling = true;
+    fetch(INBOX, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: id, ack: lastSeq }),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    }).then(function (res) {
+      if (res.status === 429) {
+        pollAfter = Date.now() + 1000 * parseInt(res.headers.get('Retry-After') || '5', 10);
+        return null;
+      }
+      return res.ok ? res.json() : null;
+    }).then(function (data) {
+      polling = false;
+      if (!data || busy) { return; }
+      if (showInbox(data.inbox) > 0) {
+        refreshButtons();
+        scrollDown();
+      }
+    }, function () { polling = false; });
+  }
+  setInterval(poll, POLL_MS);
+  document.addEventListener('visibilitychange', poll);
+  window.addEventListener('focus', poll);
+
   history.forEach(function (e) {
     render(e);
     if (e.reply) { setDirection(e.reply.lang, e.reply.dir); }
   });
   refreshButtons();
   scrollDown();
-  if (history.length === 0) { send({ text: '/start' }, '', ''); }
+  if (history.length === 0) { send({ text: '/start' }, '', ''); } else { poll(); }
 })();

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"syscall"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/metrics"
+	rstore "github.com/returnbot/returnbot/bot/redis"
+	"github.com/returnbot/returnbot/bot/telegram"
+	"github.com/returnbot/returnbot/loadgen"
+)
+
+// loadgenCmd drives the real bot (content, Redis store, handoff, Telegram channel in webhook
+// mode, wired as serve wires them) with synthetic users against a fake Bot API, all in this
+// process on loopback, and prints what it measured; --baseline measures the floor handler too.
+func loadgenCmd(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var cf contentFlags
+	cf.register(fl)
+	var lc loadgen.Config
+	fl.IntVar(&lc.Users, "users", 500, "synthetic users, each in its own chat")
+	fl.Float64Var(&lc.Rate, "rate", 0, "updates per second (open loop); 0 sends as fast as the bot answers (closed loop)")
+	fl.DurationVar(&lc.Duration, "duration", 10*time.Second, "measured time")
+	fl.DurationVar(&lc.Warmup, "warmup", 2*time.Second, "time run before measuring, left out of the figures")
+	fl.IntVar(&lc.Conns, "conns", 40, "concurrent webhook requests at most, as Telegram's max_connections")
+	fl.DurationVar(&lc.ReplyWait, "reply-wait", time.Second, "how long a user waits for the bot's reply before acting again")
+	var seed int64
+	fl.Int64Var(&seed, "seed", 0, "seed for the users' choices (0: random)")
+	baseline := fl.Bool("baseline", false, "also measure the floor handler (parse, one Redis GET and SET, one sendMessage) and print returnbot/floor")
+	asJSON := fl.Bool("json", false, "print the report as JSON")
+	redisURL := fl.String("redis", os.Getenv("REDIS_URL"), "Redis to use (REDIS_URL); empty starts a private redis-server for the run")
+	globalRate := fl.Float64("global-rate", 100000, "the bot's Telegram pacing during the run, messages per second overall")
+	chatRate := fl.Float64("chat-rate", 1000, "the bot's Telegram pacing during the run, messages per second per chat")
+	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the returnbot run to this file")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() > 0 || lc.Users < 1 || lc.Rate < 0 || lc.Duration <= 0 || lc.Warmup < 0 || lc.Conns < 1 || *globalRate <= 0 || *chatRate <= 0 {
+		fmt.Fprintln(stderr, "returnbot loadgen: --users and --conns must be at least 1, --duration, --global-rate and --chat-rate positive, --rate and --warmup not negative")
+		return 2
+	}
+	lc.Seed = uint64(seed)
+	level := os.Getenv("RETURNBOT_LOG_LEVEL")
+	if level == "" {
+		level = "warn" // the figures are the output; info would add start-up lines
+	}
+	log := newLogger(stderr, level)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "returnbot loadgen:", err)
+		return 1
+	}
+
+	pack, err := cf.load()
+	if err != nil {
+		fmt.Fprintln(stderr, "returnbot loadgen: the content has errors:")
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	setup := []string{fmt.Sprintf("returnbot loadgen: %d users, %s, %v measured after %v warm-up, at most %d webhook connections; %d CPUs (GOMAXPROCS %d)",
+		lc.Users, mode(lc.Rate), lc.Duration, lc.Warmup, lc.Conns, runtime.NumCPU(), runtime.GOMAXPROCS(0))}
+	if *redisURL == "" {
+		rs, err := loadgen.StartRedis(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		defer rs.Stop()
+		*redisURL = rs.URL
+		setup = append(setup, "Redis: a private redis-server started for this run on "+rs.URL[len("redis://"):]+", stopped at the end ("+rs.Version+")")
+	} else {
+		client, err := rstore.NewClient(*redisURL)
+		if err != nil {
+			return fail(err)
+		}
+		setup = append(setup, "Redis: "+client.Options().Addr+" (shared: other clients' commands count too)")
+		client.Close()
+	}
+	setup = append(setup, fmt.Sprintf("Telegram pacing of the bot: %g messages/s overall, %g per chat; the fake Bot API answers at once",
+		*globalRate, *chatRate))
+	api, err := loadgen.StartFakeAPI()
+	if err != nil {
+		return fail(err)
+	}
+	defer api.Close()
+	info, err := rstore.NewClient(*redisURL)
+	if err != nil {
+		return fail(err)
+	}
+	defer info.Close()
+	lc.Redis = info
+
+	target, closeBot, err := startLoadBot(ctx, pack, log, *redisURL, api, *globalRate, *chatRate)
+	if err != nil {
+		return fail(err)
+	}
+	defer closeBot()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fail(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(err)
+		}
+	}
+	res, err := loadgen.Run(ctx, lc, api, target)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return fail(err)
+	}
+	results := []*loadgen.Result{res}
+	if *baseline {
+		target, closeFloor, err := startFloor(*redisURL, api)
+		if err != nil {
+			return fail(err)
+		}
+		floor, err := loadgen.Run(ctx, lc, api, target)
+		closeFloor()
+		if err != nil {
+			return fail(err)
+		}
+		results = append(results, floor)
+	}
+	if ctx.Err() != nil {
+		return fail(errors.New("interrupted"))
+	}
+	rep := loadgen.NewReport(setup, results...)
+	if *asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	for _, r := range results {
+		if !r.OK() {
+			fmt.Fprintf(stderr, "returnbot loadgen: %s: not every update was handled or not every reply delivered (see above)\n", r.Name)
+			return 1
+		}
+	}
+	return 0
+}
+
+func mode(rate float64) string {
+	if rate == 0 {
+		return "closed loop (as fast as answered)"
+	}
+	return "open loop at " + strconv.FormatFloat(rate, 'f', -1, 64) + " updates/s"
+}
+
+// startLoadBot builds the bot as serve does, with the Telegram channel in webhook mode on a
+// loopback port and the fake Bot API as its endpoint, and returns it as a load target once it has
+// set its webhook. The returned function stops whatever is still running.
+func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisURL string, api *loadgen.FakeAPI, globalRate, chatRate float64) (loadgen.Target, func(), error) {
+	cfg := configFromEnv()
+	cfg.redisURL, cfg.clusterAddrs = redisURL, ""
+	if len(cfg.secret) < 16 {
+		cfg.secret = randomHex(32)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return loadgen.Target{}, nil, err
+	}
+	// The channel reads only these: nothing from the environment (a staff chat, a real token)
+	// leaks into a load run.
+	env := map[string]string{
+		"TELEGRAM_TOKEN":          loadgen.Token,
+		"TELEGRAM_API_ENDPOINT":   api.Endpoint(),
+		"TELEGRAM_WEBHOOK_URL":    "http://" + ln.Addr().String() + "/telegram/webhook",
+		"TELEGRAM_WEBHOOK_SECRET": randomHex(16),
+		"TELEGRAM_RATE_GLOBAL":    strconv.FormatFloat(globalRate, 'f', -1, 64),
+		"TELEGRAM_RATE_CHAT":      strconv.FormatFloat(chatRate, 'f', -1, 64),
+	}
+	cfg.env = func(k string) string { return env[k] }
+
+	store, closeStore, err := openStore(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return loadgen.Target{}, nil, err
+	}
+	var calls func() int64
+	if c, ok := store.(interface {
+		Client() goredis.UniversalClient
+	}); ok {
+		calls = loadgen.CountCalls(c.Client()).Load
+	}
+	b := bot.New(pack.Engine, store, log)
+	m := metrics.New()
+	b.Observe(m)
+	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store, metrics: m}
+	if d.handoff, err = newHandoff(d); err != nil {
+		ln.Close()
+		closeStore()
+		return loadgen.Target{}, nil, err
+	}
+	ch, err := newTelegram(d)
+	if err != nil {
+		ln.Close()
+		closeStore()
+		return loadgen.Target{}, nil, err
+	}
+	ad := ch.(*telegram.Adapter)
+	mux := http.NewServeMux()
+	ch.Routes(mux)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	runDone := make(chan error, 1)
+	go func() { runDone <- ch.Run(runCtx) }()
+	closeAll := func() {
+		stopRun()
+		_ = srv.Close()
+		closeStore()
+	}
+
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	url, secret, err := api.Webhook(wctx)
+	if err != nil {
+		closeAll()
+		return loadgen.Target{}, nil, err
+	}
+	var runErr error
+	drained := false
+	drain := func(ctx context.Context) (int64, int64, error) {
+		// Stopping the channel stops its intake and sends what is queued (within its drain
+		// bound); its counters are final once Run returns.
+		stopRun()
+		if !drained {
+			select {
+			case runErr = <-runDone:
+				drained = true
+			case <-ctx.Done():
+				return 0, 0, errors.New("the Telegram channel did not stop in time")
+			}
+		}
+		st := ad.Stats()
+		return st.Sent, st.Undeliverable, runErr
+	}
+	return loadgen.Target{Name: "returnbot", URL: url, Secret: secret, Drain: drain, Calls: calls}, closeAll, nil
+}
+
+// startFloor serves the floor handler on a loopback port, with a Redis client made as the bot's
+// is, and returns it as a load target.
+func startFloor(redisURL string, api *loadgen.FakeAPI) (loadgen.Target, func(), error) {
+	client, err := rstore.NewClient(redisURL)
+	if err != nil {
+		return loadgen.Target{}, nil, err
+	}
+	calls := loadgen.CountCalls(client)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		client.Close()
+		return loadgen.Target{}, nil, err
+	}
+	secret := randomHex(16)
+	floor := loadgen.NewFloor(client, api.Endpoint(), secret)
+	mux := http.NewServeMux()
+	mux.Handle("POST /floor/webhook", floor)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	closeAll := func() {
+		_ = srv.Close()
+		_ = client.Close()
+	}
+	return loadgen.Target{
+		Name: "floor", URL: "http://" + ln.Addr().String() + "/floor/webhook", Secret: secret,
+		Drain: floor.Drain, Calls: calls.Load,
+	}, closeAll, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

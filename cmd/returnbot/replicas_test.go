@@ -1,0 +1,648 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/redis"
+	"github.com/returnbot/returnbot/bot/redis/redistest"
+	"github.com/returnbot/returnbot/bot/telegram"
+	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
+)
+
+var replicasFull = flag.Bool("replicas.full", false,
+	"run the replicas tests at full size (500 users, 10,000 updates) instead of the CI size")
+
+// replicaSize is how much a replicas run drives.
+type replicaSize struct {
+	users, updatesPerUser int
+}
+
+func replicasSize(ci replicaSize) replicaSize {
+	if *replicasFull {
+		return replicaSize{users: 500, updatesPerUser: 20}
+	}
+	return ci
+}
+
+// TestReplicas runs three `returnbot serve` processes in webhook mode on one redis-server and
+// one fake Bot API. A driver sends every user's updates round-robin across the replicas, with 5%
+// redelivered (to another replica) and bursts of updates of one user sent at once. Afterwards
+// each user's replies and session must be exactly what one process produces for the same updates
+// in the order they were taken: nothing lost, nothing twice, nothing out of order.
+func TestReplicas(t *testing.T) {
+	r := newReplicaRun(t, replicasSize(replicaSize{users: 60, updatesPerUser: 20}), false)
+	r.drive(nil)
+	r.stop()
+	r.verify()
+}
+
+// TestReplicasFaults is TestReplicas with faults: redis-server is killed (SIGKILL) and restarted
+// a second later, and the fake Bot API answers 429 and then 500 for a while. Users caught by
+// the outage get the outage message and then normal service; nothing is corrupted; every reply
+// is still delivered, in order per chat.
+func TestReplicasFaults(t *testing.T) {
+	r := newReplicaRun(t, replicasSize(replicaSize{users: 40, updatesPerUser: 20}), true)
+	r.drive(func(progress float64, once map[string]bool) {
+		if progress >= 0.3 && !once["redis"] {
+			once["redis"] = true
+			r.redis.Kill()
+			t.Logf("redis-server killed at %.0f%% of the updates", progress*100)
+			time.Sleep(time.Second)
+			r.redis.Restart()
+			t.Logf("redis-server restarted")
+		}
+		if progress >= 0.6 && !once["api"] {
+			once["api"] = true
+			r.srv.Fail("sendMessage", 0, 40, telegramtest.Fault{Code: 429, RetryAfter: 1})
+			r.srv.Fail("sendMessage", 0, 40, telegramtest.Fault{Code: 500})
+			t.Logf("fake Bot API: 40 answers 429, then 40 answers 500")
+		}
+	})
+	r.stop()
+	r.verify()
+}
+
+const (
+	replicaSecret = "replicas-test-secret-0123456789abcdef"
+	replicaHook   = "replicas_hook_secret"
+)
+
+// replicaRun is one run: the processes, the fake API, the scripts and what the driver did.
+type replicaRun struct {
+	t      *testing.T
+	faults bool
+	redis  *redistest.Instance
+	srv    *telegramtest.Server
+	hooks  []string
+	procs  []*replica
+	pack   *flow.Pack
+	users  []*simUser
+	total  int
+
+	posted, duplicates, refused atomic.Int64
+	took                        time.Duration
+}
+
+// replica is one `returnbot serve` process.
+type replica struct {
+	stop   func() // SIGTERM, then wait for exit 0
+	stderr *bytes.Buffer
+}
+
+// simUser is one synthetic user: a chat, a language and a script of steps; a step is one update
+// or a burst of updates sent at once.
+type simUser struct {
+	chat  int64
+	lang  string
+	steps [][]*simUpdate
+	dups  atomic.Int64 // redelivered updates
+}
+
+// simUpdate is one Telegram update and the event the bot makes of it.
+type simUpdate struct {
+	id   int64
+	body []byte
+	text string // KindText
+	data string // KindChoice
+}
+
+func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
+	if testing.Short() && !*replicasFull {
+		size.users /= 2
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("replicas: %d users × %d updates, seed %d", size.users, size.updatesPerUser, seed)
+	rng := rand.New(rand.NewPCG(seed, 42))
+	var cf contentFlags
+	pack, err := cf.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pack.Content
+	cal, err := handoff.NewCalendar(c.Offices[c.DefaultOffice])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack.Engine.SetCalendar(cal) // as serve does: the reference must answer the same
+
+	r := &replicaRun{t: t, faults: faults, pack: pack, srv: telegramtest.NewServer(t)}
+	args := []string{}
+	if faults {
+		args = []string{"--appendonly", "yes"} // as docker-compose runs it: a killed server keeps what it acknowledged
+	}
+	r.redis = redistest.Start(t, args...)
+	r.users = scripts(t, rng, pack, size)
+	for _, u := range r.users {
+		for _, s := range u.steps {
+			r.total += len(s)
+		}
+	}
+	for range 3 {
+		r.startReplica()
+	}
+	r.srv.WaitFor(20*time.Second, "three webhooks", func(calls []telegramtest.Call) bool {
+		n := 0
+		for _, c := range calls {
+			if c.Method == "setWebhook" {
+				n++
+			}
+		}
+		return n >= 3
+	})
+	return r
+}
+
+func (r *replicaRun) startReplica() {
+	t := r.t
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	hook := "http://" + addr + "/tg/hook"
+	_, cmd, stderr := startServe(t, "RETURNBOT_ADDR="+addr, "REDIS_URL="+r.redis.URL(), "RETURNBOT_SECRET="+replicaSecret,
+		"TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+r.srv.Endpoint(),
+		"TELEGRAM_WEBHOOK_URL="+hook, "TELEGRAM_WEBHOOK_SECRET="+replicaHook,
+		"TELEGRAM_RATE_GLOBAL=20000", "TELEGRAM_RATE_CHAT=1000", "RETURNBOT_LOG_LEVEL=warn")
+	r.hooks = append(r.hooks, hook)
+	r.procs = append(r.procs, &replica{stop: func() { stopServe(t, cmd, stderr) }, stderr: stderr})
+}
+
+// scripts writes every user's updates: /start, then buttons of any topic (old buttons keep
+// working), questions typed in the user's language from the evaluation sets, /menu and /back;
+// about one step in six is a burst of two or three updates. The handoff is left out: a visit
+// code depends on which replica counted first.
+func scripts(t *testing.T, rng *rand.Rand, pack *flow.Pack, size replicaSize) []*simUser {
+	var buttons []string
+	for _, f := range pack.Content.Flows {
+		if f.ID == "handoff" {
+			continue
+		}
+		for id, n := range f.Nodes {
+			for _, o := range n.Options {
+				if !strings.HasPrefix(o.Goto, "handoff") {
+					buttons = append(buttons, "o|"+f.ID+"."+id+"|"+o.ID)
+				}
+			}
+		}
+	}
+	slices.Sort(buttons)
+	questions := evalQuestions(t)
+	var langs []string
+	for l := range questions {
+		langs = append(langs, l)
+	}
+	slices.Sort(langs)
+	var id int64 = 1000
+	next := func() int64 { id++; return id }
+	users := make([]*simUser, size.users)
+	for i := range users {
+		u := &simUser{chat: 7_000_000 + int64(i), lang: langs[rng.IntN(len(langs))]}
+		text := func(s string) *simUpdate {
+			n := next()
+			return &simUpdate{id: n, text: s, body: simMessage(n, u.chat, u.lang, s)}
+		}
+		press := func(d string) *simUpdate {
+			n := next()
+			return &simUpdate{id: n, data: d, body: simPress(n, u.chat, u.lang, "q"+strconv.FormatInt(n, 10), d)}
+		}
+		one := func() *simUpdate {
+			switch p := rng.Float64(); {
+			case p < 0.55:
+				return press(buttons[rng.IntN(len(buttons))])
+			case p < 0.85:
+				qs := questions[u.lang]
+				return text(qs[rng.IntN(len(qs))])
+			case p < 0.95:
+				return text("/menu")
+			default:
+				return text("/back")
+			}
+		}
+		u.steps = append(u.steps, []*simUpdate{text("/start")})
+		for n := 1; n < size.updatesPerUser; {
+			k := 1
+			if rng.IntN(6) == 0 {
+				k = min(2+rng.IntN(2), size.updatesPerUser-n)
+			}
+			var step []*simUpdate
+			for range k {
+				step = append(step, one())
+			}
+			u.steps = append(u.steps, step)
+			n += k
+		}
+		users[i] = u
+	}
+	return users
+}
+
+// evalQuestions are the typed messages of the evaluation sets by language, without those meant
+// for the handoff or erasure.
+func evalQuestions(t *testing.T) map[string][]string {
+	files, err := filepath.Glob("../../flows/testdata/eval/*.tsv")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no evaluation sets: %v", err)
+	}
+	out := map[string][]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lang := strings.TrimSuffix(filepath.Base(f), ".tsv")
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			topic, text, ok := strings.Cut(sc.Text(), "\t")
+			if !ok || strings.HasPrefix(topic, "#") || topic == "handoff.start" || topic == "privacy.erase" {
+				continue
+			}
+			if strings.TrimLeft(strings.TrimSpace(text), "0123456789") == "" {
+				continue // a number picks an option of wherever the user is, the handoff's too
+			}
+			out[lang] = append(out[lang], text)
+		}
+	}
+	return out
+}
+
+func simMessage(id, chat int64, lang, text string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"update_id": id,
+		"message": map[string]any{
+			"message_id": id, "date": time.Now().Unix(), "text": text,
+			"from": map[string]any{"id": chat, "is_bot": false, "first_name": "Sim", "language_code": lang},
+			"chat": map[string]any{"id": chat, "first_name": "Sim", "type": "private"},
+		},
+	})
+	return b
+}
+
+func simPress(id, chat int64, lang, query, data string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"update_id": id,
+		"callback_query": map[string]any{
+			"id": query, "chat_instance": "1", "data": data,
+			"from": map[string]any{"id": chat, "is_bot": false, "first_name": "Sim", "language_code": lang},
+			"message": map[string]any{
+				"message_id": 1, "date": time.Now().Unix(), "text": "menu",
+				"chat": map[string]any{"id": chat, "first_name": "Sim", "type": "private"},
+			},
+		},
+	})
+	return b
+}
+
+// drive sends every user's script at once (one goroutine per user), each update to the next
+// replica in turn; fault is called as the run progresses (0..1), from one goroutine at a time.
+func (r *replicaRun) drive(fault func(progress float64, once map[string]bool)) {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
+	var rr atomic.Uint64
+	var sent atomic.Int64
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	var rngMu sync.Mutex
+	chance := func(p float64) bool { rngMu.Lock(); defer rngMu.Unlock(); return rng.Float64() < p }
+	var faultMu sync.Mutex
+	once := map[string]bool{}
+	post := func(body []byte) {
+		hook := r.hooks[rr.Add(1)%uint64(len(r.hooks))]
+		for attempt := 0; ; attempt++ {
+			req, _ := http.NewRequest(http.MethodPost, hook, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(telegram.SecretHeader, replicaHook)
+			resp, err := client.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return
+				}
+			}
+			// Telegram delivers again after an error or a non-2xx answer, for a long while.
+			if attempt == 50 {
+				r.refused.Add(1)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	deliver := func(u *simUser, up *simUpdate) {
+		post(up.body)
+		r.posted.Add(1)
+		if chance(0.05) {
+			post(up.body) // redelivered, to another replica
+			r.duplicates.Add(1)
+			u.dups.Add(1)
+		}
+		n := sent.Add(1)
+		if fault != nil && faultMu.TryLock() {
+			fault(float64(n)/float64(r.total), once)
+			faultMu.Unlock()
+		}
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, u := range r.users {
+		wg.Go(func() {
+			for _, step := range u.steps {
+				if len(step) == 1 {
+					deliver(u, step[0])
+					continue
+				}
+				var burst sync.WaitGroup
+				for _, up := range step {
+					burst.Go(func() { deliver(u, up) })
+				}
+				burst.Wait()
+			}
+		})
+	}
+	wg.Wait()
+	r.took = time.Since(start)
+	// Replies go out after the webhook answered: wait until nothing more arrives.
+	last, stable := -1, 0
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && stable < 20; {
+		n := len(r.srv.Calls())
+		if n == last {
+			stable++
+		} else {
+			stable, last = 0, n
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// stop ends every replica with SIGTERM; each must drain and exit 0.
+func (r *replicaRun) stop() {
+	for _, p := range r.procs {
+		p.stop()
+	}
+	for i, p := range r.procs {
+		if s := p.stderr.String(); strings.Contains(s, "panic") || strings.Contains(s, "DATA RACE") {
+			r.t.Errorf("replica %d:\n%s", i, s)
+		}
+	}
+}
+
+// sentMsg is one message as the fake API received it: the method and its text (a venue's title).
+type sentMsg struct{ method, text string }
+
+func rendered(chat int64, replies []bot.Reply) []sentMsg {
+	var out []sentMsg
+	for _, m := range telegram.Render(chat, replies) {
+		switch v := m.(type) {
+		case tgbotapi.MessageConfig:
+			out = append(out, sentMsg{"sendMessage", v.Text})
+		case tgbotapi.VenueConfig:
+			out = append(out, sentMsg{"sendVenue", v.Title})
+		default:
+			out = append(out, sentMsg{fmt.Sprintf("%T", m), ""})
+		}
+	}
+	return out
+}
+
+// verify replays every user's script on the engine in one process and compares replies and the
+// stored session. A burst may have been taken in any order: the replay tries each order and keeps
+// the one the replies show. With faults, an update may also have met the outage (the outage
+// message, no change) or been saved just before the connection broke (the change, the outage
+// message); every outage message must be accounted for.
+func (r *replicaRun) verify() {
+	t := r.t
+	client, err := redis.NewClient(r.redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := redis.New(client, redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	outage := map[string]bool{}
+	for _, l := range r.pack.Engine.Language().Languages() {
+		outage[r.pack.Engine.Language().Text(l, bot.MsgUnavailable, "")] = true
+	}
+	var expected, got, outages, failedUsers int
+	for _, u := range r.users {
+		var seen []sentMsg
+		for _, c := range r.srv.Sent(u.chat) {
+			text := c.Params["text"]
+			if c.Method == "sendVenue" {
+				text = c.Params["title"]
+			}
+			seen = append(seen, sentMsg{c.Method, text})
+		}
+		got += len(seen)
+		msgs := seen[:0:0]
+		n := 0
+		for _, m := range seen {
+			if outage[m.text] {
+				n++
+				continue
+			}
+			msgs = append(msgs, m)
+		}
+		if n > 0 && !r.faults {
+			t.Errorf("user %d got %d outage messages without a fault", u.chat, n)
+		}
+		outages += n
+		rp := replay{r: r, u: u, msgs: msgs, outages: n}
+		final, ok := rp.walk(bot.Session{}, 0, 0, 0, 0)
+		if !ok {
+			failedUsers++
+			if failedUsers <= 3 {
+				t.Errorf("user %d (%s): the replies match no order of the updates (%d outage messages, %d redelivered)\n%s",
+					u.chat, u.lang, n, u.dups.Load(), rp.explain())
+			}
+			continue
+		}
+		expected += rp.matched
+		var stored bot.Session
+		peek := errors.New("peek")
+		if err := store.Update(context.Background(), bot.UserKey([]byte(replicaSecret), telegram.Channel, strconv.FormatInt(u.chat, 10)),
+			func(s *bot.Session) error { stored = *s; return peek }); !errors.Is(err, peek) {
+			t.Fatalf("reading a session: %v", err)
+		}
+		stored.Seen, final.Seen = 0, 0
+		if !sameSession(stored, final) {
+			t.Errorf("user %d: stored session differs from the replay:\n got %+v\nwant %+v", u.chat, stored, final)
+		}
+	}
+	if failedUsers > 0 {
+		t.Errorf("%d of %d users' replies did not match", failedUsers, len(r.users))
+	}
+	// Every callback query answered exactly once (without faults: dedupe never fails open).
+	answers := map[string]int{}
+	for _, c := range r.srv.Calls("answerCallbackQuery") {
+		if c.Status == http.StatusOK {
+			answers[c.Params["callback_query_id"]]++
+		}
+	}
+	pressed, twice := 0, 0
+	for _, u := range r.users {
+		for _, s := range u.steps {
+			for _, up := range s {
+				if up.data == "" {
+					continue
+				}
+				pressed++
+				if k := answers["q"+strconv.FormatInt(up.id, 10)]; k > 1 || (k == 0 && !r.faults) {
+					twice++
+				}
+			}
+		}
+	}
+	if twice > 0 {
+		t.Errorf("%d of %d button presses were answered other than once", twice, pressed)
+	}
+	if r.refused.Load() > 0 {
+		t.Errorf("%d updates were never accepted", r.refused.Load())
+	}
+	rate := float64(r.posted.Load()+r.duplicates.Load()) / r.took.Seconds()
+	t.Logf("replicas: %d updates (+%d redelivered) from %d users in %v (%.0f updates/s through 3 replicas); "+
+		"%d messages received by the fake API, %d expected by the replay, %d outage messages; %d users did not match",
+		r.posted.Load(), r.duplicates.Load(), len(r.users), r.took.Round(time.Millisecond), rate, got, expected+outages, outages, failedUsers)
+}
+
+func sameSession(a, b bot.Session) bool {
+	ab, _ := a.MarshalBinary()
+	bb, _ := b.MarshalBinary()
+	return bytes.Equal(ab, bb)
+}
+
+// replay is the search for the order in which one user's updates were taken.
+type replay struct {
+	r       *replicaRun
+	u       *simUser
+	msgs    []sentMsg
+	outages int
+	matched int
+	best    int // furthest message matched, for the explanation
+	// failed holds the search states already known to lead nowhere. Without it the search over
+	// where outages struck is exponential in the number of steps.
+	failed map[string]bool
+}
+
+// walk applies steps from step on (update k of a burst permutation already applied: done
+// holds which) and reports the final session if the rest of the messages match.
+func (p *replay) walk(s bot.Session, step, pos, used, doneMask int) (bot.Session, bool) {
+	p.best = max(p.best, pos)
+	if step == len(p.u.steps) {
+		ok := pos == len(p.msgs) && used <= p.outages && p.outages <= used+int(p.u.dups.Load())
+		if ok {
+			p.matched = pos
+		}
+		return s, ok
+	}
+	sb, _ := s.MarshalBinary()
+	key := fmt.Sprintf("%d/%d/%d/%d/%s", step, pos, used, doneMask, sb)
+	if p.failed[key] {
+		return bot.Session{}, false
+	}
+	burst := p.u.steps[step]
+	for k, up := range burst {
+		if doneMask&(1<<k) != 0 {
+			continue
+		}
+		mask := doneMask | 1<<k
+		nextStep, nextMask := step, mask
+		if mask == 1<<len(burst)-1 {
+			nextStep, nextMask = step+1, 0
+		}
+		// Taken normally: its replies are next.
+		s2 := p.apply(s, up)
+		want := rendered(p.u.chat, s2.replies)
+		if p.matchAt(pos, want) {
+			if fin, ok := p.walk(s2.sess, nextStep, pos+len(want), used, nextMask); ok {
+				return fin, true
+			}
+		}
+		if p.r.faults && used < p.outages {
+			// Met the outage: nothing changed.
+			if fin, ok := p.walk(s, nextStep, pos, used+1, nextMask); ok {
+				return fin, true
+			}
+			// Saved, but the answer was lost with the connection.
+			if fin, ok := p.walk(s2.sess, nextStep, pos, used+1, nextMask); ok {
+				return fin, true
+			}
+		}
+	}
+	if p.failed == nil {
+		p.failed = map[string]bool{}
+	}
+	p.failed[key] = true
+	return bot.Session{}, false
+}
+
+type applied struct {
+	sess    bot.Session
+	replies []bot.Reply
+}
+
+// apply runs one update on a copy of the session, as Bot.HandleTurn does.
+func (p *replay) apply(s bot.Session, up *simUpdate) applied {
+	b, _ := s.MarshalBinary()
+	var c bot.Session
+	_ = c.UnmarshalBinary(b)
+	ev := bot.Event{Channel: telegram.Channel, User: "replay", Lang: p.u.lang, Time: time.Now()}
+	if up.data != "" {
+		ev.Kind, ev.Data = bot.KindChoice, up.data
+	} else {
+		ev.Kind, ev.Text = bot.KindText, up.text
+	}
+	turn := c.Turn
+	res := p.r.pack.Engine.Handle(&c, ev)
+	c.Turn = turn + 1
+	return applied{sess: c, replies: res.Replies}
+}
+
+func (p *replay) matchAt(pos int, want []sentMsg) bool {
+	if pos+len(want) > len(p.msgs) {
+		return false
+	}
+	return slices.Equal(p.msgs[pos:pos+len(want)], want)
+}
+
+func (p *replay) explain() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "matched %d of %d messages; around the first mismatch:\n", p.best, len(p.msgs))
+	for i := max(0, p.best-2); i < min(len(p.msgs), p.best+3); i++ {
+		fmt.Fprintf(&b, "  %3d %s %.70q\n", i, p.msgs[i].method, p.msgs[i].text)
+	}
+	b.WriteString("script:")
+	for _, s := range p.u.steps {
+		b.WriteString(" [")
+		for i, up := range s {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			fmt.Fprintf(&b, "%.30q", up.text+up.data)
+		}
+		b.WriteString("]")
+	}
+	return b.String()
+}
