@@ -1,6 +1,7 @@
 // Package metrics exposes what the bot does as Prometheus metrics at /metrics: updates by channel
-// and outcome, handling latency, replies sent, failed and throttled, store errors, tickets, and
-// anonymous topic × language counts for the office's reporting. No metric carries a user id.
+// and outcome, handling latency, replies sent, failed, throttled and held, delivery statuses,
+// Redis errors by command, tickets, and anonymous topic × language counts for the office's
+// reporting. No metric carries a user id, a key or a text.
 package metrics
 
 import (
@@ -21,6 +22,7 @@ type Metrics struct {
 	topics   *prometheus.CounterVec
 	tickets  *prometheus.CounterVec
 	statuses *prometheus.CounterVec
+	redisErr *prometheus.CounterVec
 }
 
 // New registers the collectors (and the Go runtime and process collectors).
@@ -35,7 +37,7 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"channel"}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "returnbot_replies_total", Help: "Messages to users by channel and result (sent, failed, throttled, held).",
+			Name: "returnbot_replies_total", Help: "Messages to users by channel and result: sent, failed (given up on), throttled (a 429 answer, retried), held (WhatsApp: outside the 24-hour window without a template).",
 		}, []string{"channel", "result"}),
 		topics: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "returnbot_topics_total", Help: "Users opening a topic for the first time in their session, by language (anonymous).",
@@ -44,10 +46,13 @@ func New() *Metrics {
 			Name: "returnbot_tickets_total", Help: "Handoff tickets by event (opened, taken, closed).",
 		}, []string{"event"}),
 		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "returnbot_delivery_status_total", Help: "Delivery statuses reported by platforms (sent, delivered, read, failed).",
+			Name: "returnbot_delivery_status_total", Help: "Delivery statuses reported by platforms (WhatsApp: sent, delivered, read, failed, other).",
 		}, []string{"channel", "status"}),
+		redisErr: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "returnbot_redis_errors_total", Help: "Redis commands that failed, by lower-case command name; pipeline for a failed pipeline, dial for a failed connection. Misses (nil) and cancelled requests are not errors.",
+		}, []string{"command"}),
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses,
+	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -77,3 +82,7 @@ func (m *Metrics) Ticket(event string) { m.tickets.WithLabelValues(event).Inc() 
 
 // Status counts a delivery status reported by a platform.
 func (m *Metrics) Status(channel, status string) { m.statuses.WithLabelValues(channel, status).Inc() }
+
+// RedisError counts a failed Redis command by its lower-case name (bot/redis.CountErrors calls
+// it); command is never a key or an argument.
+func (m *Metrics) RedisError(command string) { m.redisErr.WithLabelValues(command).Inc() }

@@ -8,10 +8,14 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/metrics"
+	rstore "github.com/returnbot/returnbot/bot/redis"
+	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/flows"
 	"github.com/returnbot/returnbot/locales"
 )
@@ -50,4 +54,67 @@ func TestBotReportsUpdatesAndTopics(t *testing.T) {
 			t.Errorf("metrics contain %q", leak)
 		}
 	}
+}
+
+// TestRedisErrors wires the go-redis hook of bot/redis to the metrics, as serve does, and reads
+// the exposition: misses are not errors; with the server stopped, the failed commands appear by
+// name and no key or pseudonym does.
+func TestRedisErrors(t *testing.T) {
+	srv := redistest.Start(t)
+	c, err := rstore.NewClient(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	m := metrics.New()
+	rstore.CountErrors(c, m.RedisError)
+	ctx := context.Background()
+	key := "rb:{secret-user-key}:s"
+	if err := c.Get(ctx, key).Err(); err != goredis.Nil {
+		t.Fatalf("GET of a missing key: %v", err)
+	}
+	if out := scrape(t, m); strings.Contains(out, "returnbot_redis_errors_total{") {
+		t.Fatalf("a miss was counted:\n%s", grep(out, "returnbot_redis_errors_total"))
+	}
+	srv.Stop()
+	for range 2 {
+		if err := c.Get(ctx, key).Err(); err == nil {
+			t.Fatal("GET succeeded with Redis stopped")
+		}
+	}
+	if err := c.EvalSha(ctx, "0123456789012345678901234567890123456789", []string{key}).Err(); err == nil {
+		t.Fatal("EVALSHA succeeded with Redis stopped")
+	}
+	out := scrape(t, m)
+	for _, want := range []string{
+		`returnbot_redis_errors_total{command="get"} 2`,
+		`returnbot_redis_errors_total{command="evalsha"} 1`,
+		`returnbot_redis_errors_total{command="dial"} `,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %s:\n%s", want, grep(out, "returnbot_redis_errors_total"))
+		}
+	}
+	if strings.Contains(out, "secret-user-key") {
+		t.Error("metrics contain a key")
+	}
+}
+
+func scrape(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	return string(body)
+}
+
+// grep returns the lines of s that contain sub.
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -5,6 +5,8 @@
 //
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
 //	rb:{<user>}:turn       the turn log (bot.TurnLog): last turn whose replies went out
+//	rb:{<user>}:wa         when the user last wrote on WhatsApp, in Unix ms (Window), for the
+//	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
 //	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
 //	rb:rl:<key>            rate limits (Reserve, through redis_rate)

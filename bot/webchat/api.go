@@ -175,6 +175,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if req.MsgID != "" && h.cfg.Bot.Duplicate(ctx, Channel, user+":"+req.MsgID) {
+		h.cfg.Metrics.Update(Channel, "duplicate")
 		h.write(w, Response{Replies: []Reply{}, Duplicate: true, Inbox: h.fetch(r, user, req.Ack)})
 		return
 	}
@@ -192,6 +193,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	}
 	// Fetched after handling, so that an answer staff sent meanwhile comes with this response.
 	h.write(w, Response{Replies: Convert(replies), Inbox: h.fetch(r, user, req.Ack)})
+	for range replies {
+		h.cfg.Metrics.Reply(Channel, "sent")
+	}
 }
 
 func (h *Handler) write(w http.ResponseWriter, resp Response) {

@@ -82,9 +82,27 @@ type Config struct {
 	TrustForwardedFor bool
 	// Log receives errors (never message texts or ids); nil means slog.Default().
 	Log *slog.Logger
+	// Metrics, when set, counts the replies the page gets and redelivered messages (bot/metrics
+	// implements it); nil counts nothing.
+	Metrics Metrics
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }
+
+// Metrics receives counts for /metrics; labels carry no user data.
+type Metrics interface {
+	// Update counts a message that did not reach the bot: duplicate (the page sent a msg_id
+	// again, after a lost answer).
+	Update(channel, outcome string)
+	// Reply counts a reply the page got in the answer to a message: always sent, since it goes
+	// back in the same HTTP response.
+	Reply(channel, result string)
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) Update(string, string) {}
+func (nopMetrics) Reply(string, string)  {}
 
 // Handler serves the page, its assets and the API.
 type Handler struct {
@@ -100,6 +118,9 @@ func New(cfg Config) *Handler {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
 	}
 	if cfg.PerID == (Rate{}) {
 		cfg.PerID = DefaultPerID

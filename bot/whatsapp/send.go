@@ -147,17 +147,30 @@ func (a *Adapter) menuLabel(lang string) string {
 	return a.cfg.Bot.Engine().Language().Text(lang, bot.MsgMenu, "")
 }
 
-// sendReplies sends replies in order to a user who has just written (inside the window). It
-// stops at the first message the Graph API refuses, so later ones do not arrive out of context.
+// sendReplies sends replies in order to a user who has just written (inside the window).
 func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply) {
+	if err := a.sendAll(ctx, to, replies); err != nil {
+		a.cfg.Log.Warn("whatsapp: send failed; dropping the rest of this answer", "user", user, "err", err)
+	}
+}
+
+// sendAll sends the messages that show replies, in order. It stops at the first message the
+// Graph API refuses, so later ones do not arrive out of context; those count as failed too, as
+// the user never gets them.
+func (a *Adapter) sendAll(ctx context.Context, to string, replies []bot.Reply) error {
+	var msgs []OutMessage
 	for _, r := range replies {
-		for _, m := range Render(to, r, a.menuLabel(r.Lang)) {
-			if err := a.post(ctx, m); err != nil {
-				a.cfg.Log.Warn("whatsapp: send failed; dropping the rest of this answer", "user", user, "err", err)
-				return
+		msgs = append(msgs, Render(to, r, a.menuLabel(r.Lang))...)
+	}
+	for i, m := range msgs {
+		if err := a.post(ctx, m); err != nil {
+			for range msgs[i+1:] {
+				a.cfg.Metrics.Reply(Channel, "failed")
 			}
+			return err
 		}
 	}
+	return nil
 }
 
 // SendProactive sends replies the bot starts itself (handoff answers, reminders) to the WhatsApp
@@ -175,13 +188,7 @@ func (a *Adapter) SendProactive(ctx context.Context, to string, replies []bot.Re
 		done := make(chan struct{})
 		a.seq.do(user, func() {
 			defer close(done)
-			for _, r := range replies {
-				for _, m := range Render(to, r, a.menuLabel(r.Lang)) {
-					if sendErr = a.post(ctx, m); sendErr != nil {
-						return
-					}
-				}
-			}
+			sendErr = a.sendAll(ctx, to, replies)
 		})
 		select {
 		case <-done:
@@ -192,6 +199,7 @@ func (a *Adapter) SendProactive(ctx context.Context, to string, replies []bot.Re
 	}
 	if a.cfg.TemplateName == "" {
 		a.stats.heldBack.Add(1)
+		a.cfg.Metrics.Reply(Channel, "held")
 		a.cfg.Log.Warn("whatsapp: user is outside the 24-hour window and WHATSAPP_TEMPLATE_NAME is not set; message held back", "user", user)
 		return ErrHeldBack
 	}
@@ -229,10 +237,12 @@ func (e *SendError) Error() string {
 }
 
 // post sends one message, retrying 429, 5xx and network errors with growing waits (the
-// Retry-After header wins when given), at most MaxAttempts times.
+// Retry-After header wins when given), at most MaxAttempts times. It counts the message sent or
+// failed, and each 429 answer as throttled.
 func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 	body, err := json.Marshal(m)
 	if err != nil {
+		a.failed()
 		return err
 	}
 	url := strings.TrimRight(a.cfg.Endpoint, "/") + "/" + a.cfg.PhoneNumberID + "/messages"
@@ -242,9 +252,14 @@ func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 		retry, err := a.postOnce(ctx, url, body)
 		if err == nil {
 			a.stats.sent.Add(1)
+			a.cfg.Metrics.Reply(Channel, "sent")
 			return nil
 		}
 		last = err
+		var se *SendError
+		if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
+			a.cfg.Metrics.Reply(Channel, "throttled")
+		}
 		if retry < 0 || attempt >= a.cfg.MaxAttempts {
 			break
 		}
@@ -256,14 +271,20 @@ func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			a.stats.sendErrors.Add(1)
+			a.failed()
 			return ctx.Err()
 		case <-t.C:
 		}
 		wait *= 2
 	}
-	a.stats.sendErrors.Add(1)
+	a.failed()
 	return last
+}
+
+// failed counts a message given up on.
+func (a *Adapter) failed() {
+	a.stats.sendErrors.Add(1)
+	a.cfg.Metrics.Reply(Channel, "failed")
 }
 
 // postOnce makes one request. retry is -1 when retrying cannot help, else the server's

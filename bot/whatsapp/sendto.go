@@ -19,3 +19,17 @@ func (a *Adapter) SendTo(route, user string, replies []bot.Reply) error {
 	defer cancel()
 	return a.SendProactive(ctx, route, replies)
 }
+
+// windowEraser is a Window that can forget a user.
+type windowEraser interface {
+	Erase(ctx context.Context, user string) error
+}
+
+// EraseUser implements handoff.UserEraser: "forget me" also forgets when the user last wrote.
+// The Redis window goes with the store's Erase as well; erasing it twice costs one DEL.
+func (a *Adapter) EraseUser(ctx context.Context, user string) error {
+	if w, ok := a.cfg.Window.(windowEraser); ok {
+		return w.Erase(ctx, user)
+	}
+	return nil
+}

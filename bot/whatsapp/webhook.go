@@ -140,6 +140,7 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !json.Valid(body) {
+		a.cfg.Metrics.Update(Channel, "malformed")
 		http.Error(w, "not JSON", http.StatusBadRequest)
 		return
 	}
@@ -171,6 +172,7 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 
 // status counts a delivery status and logs failures by error code only.
 func (a *Adapter) status(s Status) {
+	label := s.Status
 	switch s.Status {
 	case "sent":
 		a.stats.statusSent.Add(1)
@@ -185,16 +187,23 @@ func (a *Adapter) status(s Status) {
 			code, title = s.Errors[0].Code, s.Errors[0].Title
 		}
 		a.cfg.Log.Warn("whatsapp: message not delivered", "code", code, "reason", title)
+	default:
+		// Meta adds statuses now and then ("deleted", "warning"); one label for them all keeps
+		// the series few whatever the payload says.
+		label = "other"
 	}
+	a.cfg.Metrics.Status(Channel, label)
 }
 
 // inbound dedupes one message, records the service window and queues it for the bot.
 func (a *Adapter) inbound(ctx context.Context, m Message) {
 	if m.From == "" || m.ID == "" {
+		a.cfg.Metrics.Update(Channel, "malformed")
 		return
 	}
 	if a.cfg.Bot.Duplicate(ctx, Channel, m.ID) {
 		a.stats.duplicates.Add(1)
+		a.cfg.Metrics.Update(Channel, "duplicate")
 		return
 	}
 	user := bot.UserKey(a.cfg.Secret, Channel, m.From)
@@ -207,6 +216,7 @@ func (a *Adapter) inbound(ctx context.Context, m Message) {
 	}
 	ev, ok := ToEvent(m)
 	if !ok {
+		a.cfg.Metrics.Update(Channel, "ignored")
 		return
 	}
 	ev.User, ev.Time = user, at

@@ -45,6 +45,8 @@ type Config struct {
 	// starts outside the 24-hour window; without one those messages are held back.
 	TemplateName, TemplateLang string
 	// Window remembers when each user last wrote; nil means an in-memory one (see MemoryWindow).
+	// Replicas need one they share (bot/redis Store.Window), or a replica that did not receive a
+	// user's last message takes the window for closed.
 	Window Window
 	// Client sends Graph API requests; nil means a client with a 20 s timeout.
 	Client *http.Client
@@ -54,9 +56,32 @@ type Config struct {
 	Backoff     time.Duration
 	// Log receives operational messages, never texts, phone numbers, wa_ids or names.
 	Log *slog.Logger
+	// Metrics, when set, counts what becomes of messages and delivery statuses (bot/metrics
+	// implements it); nil counts nothing. Stats keeps its own counts either way.
+	Metrics Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
+
+// Metrics receives counts for /metrics; labels carry no user data.
+type Metrics interface {
+	// Update counts an inbound message that did not reach the bot: duplicate (redelivered),
+	// ignored (a reaction) or malformed (a signed body that is not JSON, a message without
+	// sender or id).
+	Update(channel, outcome string)
+	// Reply counts one Graph API message: sent, failed (refused, given up on, or dropped after
+	// an earlier message of the same answer failed), throttled (a 429 answer, retried) or held
+	// (a message the bot starts, held back outside the 24-hour window without a template).
+	Reply(channel, result string)
+	// Status counts a delivery status webhook: sent, delivered, read, failed or other.
+	Status(channel, status string)
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) Update(string, string) {}
+func (nopMetrics) Reply(string, string)  {}
+func (nopMetrics) Status(string, string) {}
 
 // Adapter is the WhatsApp channel.
 type Adapter struct {
@@ -88,6 +113,9 @@ func New(cfg Config) *Adapter {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
+	}
 	return &Adapter{cfg: cfg}
 }
 
@@ -109,7 +137,8 @@ func (a *Adapter) Wait(ctx context.Context) error {
 	}
 }
 
-// Stats are the adapter's counters since start.
+// Stats are the adapter's counters since start; Config.Metrics is told of most of the same
+// events, for /metrics.
 type Stats struct {
 	// Received counts inbound messages handed to the bot; Duplicates those dropped as redelivered.
 	Received, Duplicates int64

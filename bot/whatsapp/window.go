@@ -13,7 +13,10 @@ const ServiceWindow = 24 * time.Hour
 // windowMargin keeps a send that starts just before the window closes from arriving after it.
 const windowMargin = time.Minute
 
-// Window remembers when each user (by pseudonym) last wrote.
+// Window remembers when each user (by pseudonym) last wrote. MemoryWindow keeps it in this
+// process; with several replicas use one they share (bot/redis Store.Window), or a replica that
+// did not receive a user's last message takes the window for closed. A Window that also has
+// Erase(ctx, user) error is erased by Adapter.EraseUser ("forget me").
 type Window interface {
 	// Touch records that user wrote at t.
 	Touch(ctx context.Context, user string, t time.Time) error
@@ -48,6 +51,14 @@ func (w *MemoryWindow) Touch(_ context.Context, user string, t time.Time) error 
 		}
 		w.sweep = t
 	}
+	return nil
+}
+
+// Erase forgets user ("forget me").
+func (w *MemoryWindow) Erase(_ context.Context, user string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.last, user)
 	return nil
 }
 

@@ -45,7 +45,7 @@ func chatCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
 	}
-	store, closeStore, err := openStore(context.Background(), cfg, log)
+	store, closeStore, err := openStore(context.Background(), cfg, log, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

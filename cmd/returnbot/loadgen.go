@@ -198,7 +198,7 @@ func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisU
 	}
 	cfg.env = func(k string) string { return env[k] }
 
-	store, closeStore, err := openStore(ctx, cfg, log)
+	store, closeStore, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
 		ln.Close()
 		return loadgen.Target{}, nil, err

@@ -20,8 +20,8 @@ import (
 var redisStartupWait = 10 * time.Second
 
 // openRedis connects to REDIS_URL or REDIS_CLUSTER_ADDRS and returns the Redis store once Redis
-// answers, or an error that says what is wrong.
-func openRedis(ctx context.Context, c config, log *slog.Logger) (bot.Store, func(), error) {
+// answers, or an error that says what is wrong. redisError, when not nil, counts failed commands.
+func openRedis(ctx context.Context, c config, log *slog.Logger, redisError func(command string)) (bot.Store, func(), error) {
 	redisLog.Store(log)
 	var client goredis.UniversalClient
 	var where string
@@ -41,6 +41,10 @@ func openRedis(ctx context.Context, c config, log *slog.Logger) (bot.Store, func
 		}
 		// The address only: the URL may carry a password.
 		client, where = cl, "Redis at "+cl.Options().Addr
+	}
+	if redisError != nil {
+		// Before the first command: on a cluster only the node clients made after this see dials.
+		rstore.CountErrors(client, redisError)
 	}
 	store, err := rstore.New(client, rstore.Options{TTL: c.sessionTTL})
 	if err != nil {

@@ -80,7 +80,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, closeStore, err := openStore(ctx, cfg, log)
+	m := metrics.New()
+	store, closeStore, err := openStore(ctx, cfg, log, m.RedisError)
 	if err != nil {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
@@ -90,7 +91,6 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		log.Warn("REDIS_URL is not set: sessions live in this process only and are lost on restart; use Redis in production")
 	}
 	b := bot.New(pack.Engine, store, log)
-	m := metrics.New()
 	b.Observe(m)
 	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store, metrics: m}
 	if d.handoff, err = newHandoff(d); err != nil {

@@ -16,10 +16,11 @@ var processSecret = func() []byte {
 	return b
 }()
 
-// openStore returns the configured store and a function that releases it.
-func openStore(ctx context.Context, c config, log *slog.Logger) (bot.Store, func(), error) {
+// openStore returns the configured store and a function that releases it. redisError, when not
+// nil, is told the name of every Redis command that fails (serve passes the metrics').
+func openStore(ctx context.Context, c config, log *slog.Logger, redisError func(command string)) (bot.Store, func(), error) {
 	if c.usesRedis() {
-		return openRedis(ctx, c, log)
+		return openRedis(ctx, c, log, redisError)
 	}
 	return inmem.New(c.sessionTTL), func() {}, nil
 }

@@ -49,7 +49,7 @@ func newWebchat(d deps) (channel, error) {
 	} else {
 		box = inmem.NewOutbox()
 	}
-	h := webchat.New(webchat.Config{
+	cfg := webchat.Config{
 		Bot:               d.bot,
 		Secret:            d.cfg.secretOrLocal(),
 		Limiter:           lim,
@@ -57,7 +57,11 @@ func newWebchat(d deps) (channel, error) {
 		TrustForwardedFor: d.cfg.env("RETURNBOT_TRUST_PROXY") == "1",
 		Outbox:            box,
 		Log:               d.log,
-	})
+	}
+	if d.metrics != nil {
+		cfg.Metrics = d.metrics
+	}
+	h := webchat.New(cfg)
 	addUserSender(d, webchat.Channel, h) // handoff.go
 	return &webchatChannel{h: h, origins: origins}, nil
 }

@@ -6,11 +6,17 @@ import (
 	"net/http"
 	"time"
 
+	rstore "github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/whatsapp"
 )
 
 // WhatsApp is on when WHATSAPP_TOKEN is set; see docs/whatsapp.md.
 func init() { channelFactories = append(channelFactories, newWhatsApp) }
+
+// windowTTL is how long the Redis record of a user's last message is kept: the service window
+// and an hour, so that the gap between a message's time and its write, and clocks that differ
+// between replicas and Redis, never end a record while its window is open.
+const windowTTL = whatsapp.ServiceWindow + time.Hour
 
 // whatsappChannel is the WhatsApp Cloud API webhook and sender.
 type whatsappChannel struct {
@@ -35,6 +41,15 @@ func newWhatsApp(d deps) (channel, error) {
 		TemplateName:  env("WHATSAPP_TEMPLATE_NAME"),
 		TemplateLang:  env("WHATSAPP_TEMPLATE_LANG"),
 		Log:           d.log,
+	}
+	if d.metrics != nil {
+		cfg.Metrics = d.metrics
+	}
+	// With Redis every replica sees when a user last wrote, whichever replica got the message,
+	// and "forget me" deletes the record with the user's other keys. Without it the window is
+	// in this process's memory, as is everything else.
+	if s, ok := d.store.(*rstore.Store); ok {
+		cfg.Window = s.Window(windowTTL)
 	}
 	for name, v := range map[string]string{
 		"WHATSAPP_PHONE_NUMBER_ID": cfg.PhoneNumberID,
