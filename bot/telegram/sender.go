@@ -125,6 +125,29 @@ func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Repl
 	s.mu.Unlock()
 }
 
+// requeue puts back an item taken from the front of a queue: before the rest of its turn, or
+// where its turn belongs when it was the turn's only item.
+func requeue(queued []item, it item) []item {
+	for i, q := range queued {
+		if q.turn == it.turn {
+			return slices.Insert(queued, i, it)
+		}
+	}
+	return insertTurn(queued, []item{it})
+}
+
+// earlierQueued reports whether q holds an item of a turn before turn.
+func (s *sender) earlierQueued(q *queue, turn uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, it := range q.items {
+		if it.turn > 0 && it.turn < turn {
+			return true
+		}
+	}
+	return false
+}
+
 // insertTurn puts the items of one turn after those of earlier turns: two updates of a chat
 // handled at once may reach the queue in either order. Items without a turn go last.
 func insertTurn(queued, items []item) []item {
@@ -201,8 +224,13 @@ func (s *sender) run(q *queue) {
 		q.items = q.items[1:]
 		blocked := s.blocked[q.user]
 		s.mu.Unlock()
-		if it.turn > q.done+1 {
-			s.awaitTurn(q, it.turn)
+		if it.turn > q.done+1 && !s.awaitTurn(q, it.turn) {
+			// An earlier turn of this chat reached this queue while this one waited for it on
+			// another replica, which may in turn wait for that one: send it first.
+			s.mu.Lock()
+			q.items = requeue(q.items, it)
+			s.mu.Unlock()
+			continue
 		}
 		switch {
 		case it.msg == nil:

@@ -10,32 +10,39 @@ import (
 // even when replicas handled them. It waits at most TurnWait: a replica that died with the turn
 // before must not silence the chat. Without a shared turn log (one process) there is nothing to
 // wait for: the queue is already in turn order.
-func (s *sender) awaitTurn(q *queue, turn uint64) {
+//
+// It reports false, without waiting longer, when an item of an earlier turn reaches q meanwhile:
+// that turn's handler finished after this one's, and the turn in between may be waiting on
+// another replica for it. Waiting on would hold both chats' queues until TurnWait.
+func (s *sender) awaitTurn(q *queue, turn uint64) bool {
 	log := s.c.turns
 	if log == nil || turn <= 1 {
-		return
+		return true
 	}
 	deadline := time.Now().Add(s.c.cfg.TurnWait)
 	pause := time.Millisecond
 	for {
+		if s.earlierQueued(q, turn) {
+			return false
+		}
 		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
 		done, err := log.DeliveredTurn(ctx, q.user)
 		cancel()
 		switch {
 		case err != nil:
 			s.c.log.Warn("telegram: turn log unavailable; sending without waiting", "user", q.user, "err", err)
-			return
+			return true
 		case done+1 >= turn:
 			q.done = max(q.done, done)
-			return
+			return true
 		case time.Now().After(deadline):
 			s.c.stats.turnTimeouts.Add(1)
 			s.c.log.Warn("telegram: an earlier turn was not sent in time; sending this one anyway",
 				"user", q.user, "turn", turn, "delivered", done)
-			return
+			return true
 		}
 		if !sleep(s.ctx, pause) {
-			return
+			return true
 		}
 		pause = min(2*pause, 50*time.Millisecond)
 	}

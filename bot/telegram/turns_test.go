@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -96,5 +97,84 @@ func TestTurnWaitIsBounded(t *testing.T) {
 	}
 	if n := a.ad.Stats().TurnTimeouts; n != 1 {
 		t.Fatalf("TurnTimeouts = %d, want 1\n%s", n, a.logs)
+	}
+}
+
+// slowTurn is a store whose Update returns late (after the write) for one turn, as when the
+// handler of a user's update is descheduled between saving the session and queueing its replies.
+type slowTurn struct {
+	*redis.Store
+	turn  uint64
+	delay time.Duration
+}
+
+func (s *slowTurn) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
+	var turn uint64
+	err := s.Store.Update(ctx, user, func(sess *bot.Session) error {
+		err := fn(sess)
+		turn = sess.Turn
+		return err
+	})
+	if turn == s.turn {
+		time.Sleep(s.delay)
+	}
+	return err
+}
+
+// Three updates of one chat in a burst: turn 1 and turn 3 on replica B, turn 2 on A. B queues
+// turn 3 before turn 1 (turn 1's handler was slow) and starts waiting for turn 2, which waits on
+// A for turn 1, which sits behind turn 3 in B's queue. B must send turn 1 first instead of
+// holding both queues until TurnWait.
+func TestEarlierTurnQueuedLateIsSentFirst(t *testing.T) {
+	c, err := redis.NewClient(redistest.Server(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := redis.New(c, redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	srv := telegramtest.NewServer(t)
+	wait := func(c *telegram.Config) { c.TurnWait = 5 * time.Second }
+	a := startWith(t, webhook, srv, store, wait)
+	b := startWith(t, webhook, srv, &slowTurn{Store: store, turn: 1, delay: 400 * time.Millisecond}, wait)
+
+	const chat, ref = 5011, 5012
+	updates := func(chat, first int64) [][]byte {
+		return [][]byte{
+			msg(first, chat, "en", "/start"),
+			msg(first+1, chat, "en", "where is the office"),
+			msg(first+2, chat, "en", "/menu"),
+		}
+	}
+	single := start(t, webhook)
+	for _, u := range updates(ref, 400) {
+		single.turn(ref, u)
+	}
+	want := texts(single.sent(ref))
+
+	us := updates(chat, 500)
+	first := make(chan int, 1)
+	go func() { first <- telegramtest.Post(t, b.hookU, hookSecret, us[0]) }()
+	time.Sleep(100 * time.Millisecond) // turn 1 is saved; its handler sleeps
+	if code := telegramtest.Post(t, a.hookU, hookSecret, us[1]); code != 200 {
+		t.Fatalf("turn 2: webhook answered %d", code)
+	}
+	if code := telegramtest.Post(t, b.hookU, hookSecret, us[2]); code != 200 {
+		t.Fatalf("turn 3: webhook answered %d", code)
+	}
+	if code := <-first; code != 200 {
+		t.Fatalf("turn 1: webhook answered %d", code)
+	}
+	start := time.Now()
+	a.waitSent(chat, len(want))
+	took := time.Since(start)
+	time.Sleep(50 * time.Millisecond)
+	if got := texts(a.sent(chat)); !slices.Equal(got, want) {
+		t.Fatalf("replies across replicas:\n got %q\nwant %q", got, want)
+	}
+	if n := a.ad.Stats().TurnTimeouts + b.ad.Stats().TurnTimeouts; n != 0 || took > 3*time.Second {
+		t.Errorf("%d turns gave up waiting; the replies took %v", n, took)
 	}
 }

@@ -414,6 +414,16 @@ func (r *replicaRun) stop() {
 			r.t.Errorf("replica %d:\n%s", i, s)
 		}
 	}
+	// The replicas' warnings explain a mismatch found later (they carry no personal data).
+	r.t.Cleanup(func() {
+		if !r.t.Failed() {
+			return
+		}
+		for i, p := range r.procs {
+			lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
+			r.t.Logf("replica %d: %d log lines; the first:\n%s", i, len(lines), strings.Join(lines[:min(len(lines), 15)], "\n"))
+		}
+	})
 }
 
 // sentMsg is one message as the fake API received it: the method and its text (a venue's title).
