@@ -21,6 +21,7 @@ func (s *sender) awaitTurn(q *queue, turn uint64) bool {
 	}
 	deadline := time.Now().Add(s.c.cfg.TurnWait)
 	pause := time.Millisecond
+	logged := false
 	for {
 		if s.earlierQueued(q, turn) {
 			return false
@@ -29,9 +30,17 @@ func (s *sender) awaitTurn(q *queue, turn uint64) bool {
 		done, err := log.DeliveredTurn(ctx, q.user)
 		cancel()
 		switch {
-		case err != nil:
-			s.c.log.Warn("telegram: turn log unavailable; sending without waiting", "user", q.user, "err", err)
+		case err != nil && time.Now().After(deadline):
+			s.c.stats.turnTimeouts.Add(1)
+			s.c.log.Warn("telegram: turn log unavailable; sending without knowing the turn before went out", "user", q.user, "turn", turn, "err", err)
 			return true
+		case err != nil:
+			// The store is down for a moment (the update itself was saved before): the order of
+			// the chat's replies is worth a short wait, and the wait stays bounded.
+			if !logged {
+				logged = true
+				s.c.log.Warn("telegram: turn log unavailable; waiting", "user", q.user, "err", err)
+			}
 		case done+1 >= turn:
 			q.done = max(q.done, done)
 			return true

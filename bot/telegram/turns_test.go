@@ -2,7 +2,9 @@ package telegram_test
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,5 +178,65 @@ func TestEarlierTurnQueuedLateIsSentFirst(t *testing.T) {
 	}
 	if n := a.ad.Stats().TurnTimeouts + b.ad.Stats().TurnTimeouts; n != 0 || took > 3*time.Second {
 		t.Errorf("%d turns gave up waiting; the replies took %v", n, took)
+	}
+}
+
+// failingTurnLog is a store whose turn log cannot be read for its first fails reads.
+type failingTurnLog struct {
+	*redis.Store
+	fails atomic.Int32
+}
+
+func (s *failingTurnLog) DeliveredTurn(ctx context.Context, user string) (uint64, error) {
+	if s.fails.Add(-1) >= 0 {
+		return 0, errors.New("turn log down")
+	}
+	return s.Store.DeliveredTurn(ctx, user)
+}
+
+// While the turn log cannot be read for a moment (Redis restarting), a replica still waits for
+// the turn before, within TurnWait, instead of overtaking it.
+func TestTurnLogOutageKeepsOrder(t *testing.T) {
+	c, err := redis.NewClient(redistest.Server(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := redis.New(c, redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	srv := telegramtest.NewServer(t)
+	a := startWith(t, webhook, srv, store)
+	flaky := &failingTurnLog{Store: store}
+	flaky.fails.Store(5)
+	b := startWith(t, webhook, srv, flaky)
+
+	const chat, ref = 5021, 5022
+	updates := func(chat, first int64) [][]byte {
+		return [][]byte{msg(first, chat, "en", "/start"), msg(first+1, chat, "en", "where is the office")}
+	}
+	single := start(t, webhook)
+	for _, u := range updates(ref, 600) {
+		single.turn(ref, u)
+	}
+	want := texts(single.sent(ref))
+
+	// Turn 1 on A is held up by a 429; turn 2 on B finds the turn log down.
+	srv.Fail("sendMessage", chat, 1, telegramtest.Fault{Code: 429, RetryAfter: 1})
+	us := updates(chat, 700)
+	if code := telegramtest.Post(t, a.hookU, hookSecret, us[0]); code != 200 {
+		t.Fatalf("turn 1: webhook answered %d", code)
+	}
+	if code := telegramtest.Post(t, b.hookU, hookSecret, us[1]); code != 200 {
+		t.Fatalf("turn 2: webhook answered %d", code)
+	}
+	a.waitSent(chat, len(want))
+	time.Sleep(50 * time.Millisecond)
+	if got := texts(a.sent(chat)); !slices.Equal(got, want) {
+		t.Fatalf("replies while the turn log was down:\n got %q\nwant %q", got, want)
+	}
+	if flaky.fails.Load() >= 0 {
+		t.Fatalf("the turn log was read %d times fewer than expected", flaky.fails.Load()+1)
 	}
 }
