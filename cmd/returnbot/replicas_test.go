@@ -496,7 +496,7 @@ func (r *replicaRun) verify() {
 		}
 		stored.Seen = 0
 		rp := replay{r: r, u: u, msgs: msgs, outages: n, stored: stored, failed: map[string]bool{}}
-		if _, ok := rp.walk(bot.Session{}, 0, 0, 0, 0); !ok {
+		if _, ok := rp.walk(bot.Session{}, at{}); !ok {
 			failedUsers++
 			if failedUsers <= 3 {
 				t.Errorf("user %d (%s): no order of the updates gives these replies and the stored session (%d outage messages, %d redelivered)\n%s\nstored: %+v",
@@ -590,47 +590,69 @@ func (p *replay) items(step int) []item {
 	return out
 }
 
-// walk takes the deliveries of step not yet in done (a bit mask over items), then the later
-// steps, from message pos on with used outage messages accounted for. It reports the final
-// session when everything matches.
-func (p *replay) walk(s bot.Session, step, pos, used, done int) (bot.Session, bool) {
-	p.best = max(p.best, pos)
-	if step == len(p.u.steps) {
+// maxOutageRuns bounds the separate stretches of a user's deliveries that met the outage. The
+// store fails from the kill to the restart, and a replica whose pooled connection died with the
+// server may fail once more after it: a user meets the outage in one or two stretches, not
+// scattered over the whole script. The bound keeps the search polynomial.
+const maxOutageRuns = 2
+
+// at is where the search is: the step, the deliveries of it already taken (a bit mask over
+// items), the next message, the outage messages accounted for, the stretches of outage so far
+// and whether the last delivery met it.
+type at struct {
+	step, done, pos, used, runs int
+	inOutage                    bool
+}
+
+// walk takes the deliveries of the current step not yet done, then the later steps. It reports
+// the final session when the replies match the messages and the session the stored one.
+func (p *replay) walk(s bot.Session, a at) (bot.Session, bool) {
+	p.best = max(p.best, a.pos)
+	if a.step == len(p.u.steps) {
 		s.Seen = 0
-		ok := pos == len(p.msgs) && used == p.outages && sameSession(s, p.stored)
+		ok := a.pos == len(p.msgs) && a.used == p.outages && sameSession(s, p.stored)
 		if ok {
-			p.matched = pos
+			p.matched = a.pos
 		}
 		return s, ok
 	}
 	// Every original still to come sends at least one message unless it meets the outage.
-	left := -bits.OnesCount(uint(done))
-	for i := step; i < len(p.u.steps); i++ {
+	left := -bits.OnesCount(uint(a.done))
+	for i := a.step; i < len(p.u.steps); i++ {
 		left += len(p.u.steps[i])
 	}
-	if left-(p.outages-used) > len(p.msgs)-pos {
+	if left-(p.outages-a.used) > len(p.msgs)-a.pos {
 		return bot.Session{}, false
 	}
 	sb, _ := s.MarshalBinary()
-	key := fmt.Sprintf("%d/%d/%d/%d/%x", step, pos, used, done, sb)
+	key := fmt.Sprintf("%+v/%x", a, sb)
 	if p.failed[key] {
 		return bot.Session{}, false
 	}
-	items := p.items(step)
+	items := p.items(a.step)
 	for k, it := range items {
-		if done&(1<<k) != 0 || (it.dup >= 0 && done&(1<<it.dup) == 0) {
+		if a.done&(1<<k) != 0 || (it.dup >= 0 && a.done&(1<<it.dup) == 0) {
 			continue
 		}
-		mask := done | 1<<k
-		next := func(s bot.Session, pos, used int) (bot.Session, bool) {
-			if mask == 1<<len(items)-1 {
-				return p.walk(s, step+1, pos, used, 0)
+		next := func(s bot.Session, pos int, outage bool) (bot.Session, bool) {
+			n := a
+			n.done |= 1 << k
+			if n.done == 1<<len(items)-1 {
+				n.step, n.done = n.step+1, 0
 			}
-			return p.walk(s, step, pos, used, mask)
+			n.pos = pos
+			if outage {
+				n.used++
+				if !a.inOutage {
+					n.runs++
+				}
+			}
+			n.inOutage = outage
+			return p.walk(s, n)
 		}
 		if it.dup >= 0 {
 			// The copy, as dedupe should handle it: dropped.
-			if fin, ok := next(s, pos, used); ok {
+			if fin, ok := next(s, a.pos, false); ok {
 				return fin, true
 			}
 		}
@@ -639,18 +661,18 @@ func (p *replay) walk(s bot.Session, step, pos, used, done int) (bot.Session, bo
 			// replies are next.
 			s2 := p.apply(s, it.up)
 			want := rendered(p.u.chat, s2.replies)
-			if p.matchAt(pos, want) {
-				if fin, ok := next(s2.sess, pos+len(want), used); ok {
+			if p.matchAt(a.pos, want) {
+				if fin, ok := next(s2.sess, a.pos+len(want), false); ok {
 					return fin, true
 				}
 			}
-			if p.r.faults && used < p.outages {
+			if p.r.faults && a.used < p.outages && (a.inOutage || a.runs < maxOutageRuns) {
 				// Met the outage: nothing changed.
-				if fin, ok := next(s, pos, used+1); ok {
+				if fin, ok := next(s, a.pos, true); ok {
 					return fin, true
 				}
 				// Saved, but the answer was lost with the connection.
-				if fin, ok := next(s2.sess, pos, used+1); ok {
+				if fin, ok := next(s2.sess, a.pos, true); ok {
 					return fin, true
 				}
 			}
