@@ -69,8 +69,11 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 
 // HandleTurn is Handle that also returns the turn the event took in the user's session (1, 2, …):
 // a channel that sends from several replicas sends the replies of turn n only after those of
-// turn n-1 (see TurnLog). Turn 0 means the replies need no order: the store was down, or the
-// user's data was just erased.
+// turn n-1 (see TurnLog). Turn 0 means the replies need no order: the user's data was just
+// erased, or the store failed before anything could be saved. When the store failed after the
+// engine ran (err != nil), turn is the turn the update took if the write went through: the
+// outage reply needs no order, but the turn must be recorded as delivered, or the chat's next
+// turn would wait for replies that never come.
 func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, uint64, error) {
 	start := time.Now()
 	var res Result
@@ -102,7 +105,14 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, uint64, error)
 	if err != nil {
 		b.outage(err)
 		b.obs.Handled(ev.Channel, "unavailable", time.Since(start))
-		return b.Unavailable(ev), 0, err
+		// The store may have saved the session before failing (a write whose reply was lost):
+		// then this was turn saved.Turn, and the chat's next turn waits for its replies. The
+		// caller sends the outage reply without waiting and records that turn as delivered.
+		var maybe uint64
+		if !errors.Is(err, ErrConflict) {
+			maybe = saved.Turn
+		}
+		return b.Unavailable(ev), maybe, err
 	}
 	turn := saved.Turn
 	if res.Erase {

@@ -56,10 +56,11 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update) {
 		c.send.unblock(a.user)
 		replies, turn, err := c.cfg.Bot.HandleTurn(ctx, a.event)
 		if err != nil {
-			// Bot.Handle logs store outages itself and returns the static outage reply.
+			// Bot.Handle logs store outages itself and returns the static outage reply, which
+			// goes out at once; the turn the update may have taken is still recorded.
 			c.log.Debug("telegram: the bot could not handle an update", "user", a.user, "err", err)
 		}
-		c.send.enqueue(a.chatID, a.user, a.callback, replies, turn)
+		c.send.enqueue(a.chatID, a.user, a.callback, replies, turn, err == nil)
 	}
 }
 

@@ -57,6 +57,9 @@ type item struct {
 	callback string
 	turn     uint64
 	last     bool
+	// unordered items (the outage reply) do not wait for the turn before; the last one still
+	// records their turn.
+	unordered bool
 }
 
 func (it item) what() string {
@@ -89,17 +92,18 @@ func (s *sender) start(a *api) {
 }
 
 // enqueue queues a callback answer (if callback is set) and the replies of one turn for a chat.
-func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Reply, turn uint64) {
+// Unless ordered, they go out without waiting for the turn before (the outage reply).
+func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Reply, turn uint64, ordered bool) {
 	var items []item
 	if callback != "" {
-		items = append(items, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback, turn: turn})
+		items = append(items, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback, turn: turn, unordered: !ordered})
 	}
 	for _, m := range render(chatID, replies) {
-		items = append(items, item{msg: m, turn: turn})
+		items = append(items, item{msg: m, turn: turn, unordered: !ordered})
 	}
 	if turn > 0 {
 		if len(items) == 0 || items[len(items)-1].callback != "" {
-			items = append(items, item{turn: turn}) // the marker
+			items = append(items, item{turn: turn, unordered: !ordered}) // the marker
 		}
 		items[len(items)-1].last = true
 	}
@@ -224,7 +228,7 @@ func (s *sender) run(q *queue) {
 		q.items = q.items[1:]
 		blocked := s.blocked[q.user]
 		s.mu.Unlock()
-		if it.turn > q.done+1 && !s.awaitTurn(q, it.turn) {
+		if it.turn > q.done+1 && !it.unordered && !s.awaitTurn(q, it.turn) {
 			// An earlier turn of this chat reached this queue while this one waited for it on
 			// another replica, which may in turn wait for that one: send it first.
 			s.mu.Lock()

@@ -240,3 +240,63 @@ func TestTurnLogOutageKeepsOrder(t *testing.T) {
 		t.Fatalf("the turn log was read %d times fewer than expected", flaky.fails.Load()+1)
 	}
 }
+
+// lostWrite is a store that saves one turn but reports a failure, as when Redis dies between
+// applying a write and answering it.
+type lostWrite struct {
+	*redis.Store
+	turn uint64
+}
+
+func (s *lostWrite) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
+	var turn uint64
+	err := s.Store.Update(ctx, user, func(sess *bot.Session) error {
+		err := fn(sess)
+		turn = sess.Turn
+		return err
+	})
+	if err == nil && turn == s.turn {
+		return errors.New("connection reset after the write")
+	}
+	return err
+}
+
+// A turn saved by a write whose answer was lost gets the outage reply, at once; the chat's next
+// turn, on another replica, must not wait TurnWait for replies that never come.
+func TestLostWriteDoesNotHoldTheNextTurn(t *testing.T) {
+	c, err := redis.NewClient(redistest.Server(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := redis.New(c, redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	srv := telegramtest.NewServer(t)
+	wait := func(c *telegram.Config) { c.TurnWait = 5 * time.Second }
+	a := startWith(t, webhook, srv, &lostWrite{Store: store, turn: 2}, wait)
+	b := startWith(t, webhook, srv, store, wait)
+
+	const chat = 5031
+	for i, r := range []*harness{b, a, b} {
+		u := []string{"/start", "where is the office", "/menu"}[i]
+		if code := telegramtest.Post(t, r.hookU, hookSecret, msg(800+int64(i), chat, "en", u)); code != 200 {
+			t.Fatalf("update %d: webhook answered %d", i, code)
+		}
+	}
+	start := time.Now()
+	got := texts(a.waitSent(chat, 3))
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("turn 3 waited %v for turn 2", took)
+	}
+	if s := a.session(key(chat)); s.Turn != 3 {
+		t.Errorf("session turn = %d, want 3 (turn 2 was saved)", s.Turn)
+	}
+	if len(got) != 3 || got[1] != text(t, "en", bot.MsgUnavailable) {
+		t.Errorf("replies = %q, want the greeting, the outage reply, the menu", got)
+	}
+	if n := a.ad.Stats().TurnTimeouts + b.ad.Stats().TurnTimeouts; n != 0 {
+		t.Errorf("%d turns gave up waiting", n)
+	}
+}
