@@ -243,7 +243,10 @@ func (s *sender) run(q *queue) {
 		default:
 			s.deliver(q, it)
 		}
-		if it.last {
+		switch {
+		case it.last && it.unordered:
+			s.unorderedDone(q, it.turn)
+		case it.last:
 			s.turnDone(q, it.turn)
 		}
 	}

@@ -65,20 +65,58 @@ func (s *sender) turnDone(q *queue, turn uint64) {
 	if s.c.turns == nil || s.mark(q.user, turn) == nil {
 		return
 	}
-	s.workers.Add(1)
-	go func() {
-		defer s.workers.Done()
+	s.background(func() { s.markUntil(q.user, turn, time.Now().Add(s.c.cfg.TurnWait)) })
+}
+
+// unorderedDone records the turn of an outage reply, whose update may or may not have been saved
+// (Bot.HandleTurn), once the turn before it went out or TurnWait is over. Recording it at once
+// would let the chat's next turn overtake replies of the turn before that still wait on another
+// replica; waiting in the queue would hold up the outage replies that follow. So it waits aside.
+func (s *sender) unorderedDone(q *queue, turn uint64) {
+	if s.c.turns == nil {
+		return // one process: the queue is in turn order already
+	}
+	user := q.user
+	s.background(func() {
 		deadline := time.Now().Add(s.c.cfg.TurnWait)
-		for pause := 50 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, time.Second) {
+		for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+			ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+			done, err := s.c.turns.DeliveredTurn(ctx, user)
+			cancel()
+			if (err == nil && done+1 >= turn) || time.Now().After(deadline) {
+				break
+			}
 			if !sleep(s.ctx, pause) {
 				return
 			}
-			if s.mark(q.user, turn) == nil {
-				return
-			}
 		}
-		s.c.log.Warn("telegram: turn log not updated", "user", q.user, "turn", turn)
+		s.markUntil(user, turn, deadline.Add(s.c.cfg.TurnWait))
+	})
+}
+
+// background runs f in a goroutine that Close waits for.
+func (s *sender) background(f func()) {
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		f()
 	}()
+}
+
+// markUntil records turn in the turn log, retrying while the store fails until deadline.
+func (s *sender) markUntil(user string, turn uint64, deadline time.Time) {
+	for pause := 50 * time.Millisecond; ; pause = min(2*pause, time.Second) {
+		if s.mark(user, turn) == nil {
+			return
+		}
+		if !time.Now().Before(deadline) {
+			break
+		}
+		if !sleep(s.ctx, pause) {
+			return // stopping: the drain bound is over
+		}
+	}
+	s.c.log.Warn("telegram: turn log not updated", "user", user, "turn", turn)
 }
 
 func (s *sender) mark(user string, turn uint64) error {

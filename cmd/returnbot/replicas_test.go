@@ -420,8 +420,14 @@ func (r *replicaRun) stop() {
 			return
 		}
 		for i, p := range r.procs {
-			lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
-			r.t.Logf("replica %d: %d log lines; the first:\n%s", i, len(lines), strings.Join(lines[:min(len(lines), 15)], "\n"))
+			count := map[string]int{}
+			for _, line := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+				var l struct{ Msg, Reason string }
+				if json.Unmarshal([]byte(line), &l) == nil {
+					count[strings.TrimSpace(l.Msg+" "+l.Reason)]++
+				}
+			}
+			r.t.Logf("replica %d: log lines by message: %v", i, count)
 		}
 	})
 }
