@@ -156,6 +156,10 @@ func (c *Adapter) messageAction(m *message) action {
 	if m.Chat.Type != "private" {
 		return action{kind: actIgnore, why: "group"}
 	}
+	if m.Chat.ID == 0 {
+		// Telegram always names the chat; without it there is nobody to answer.
+		return action{kind: actIgnore, why: "no_chat"}
+	}
 	if m.From != nil && m.From.IsBot {
 		return action{kind: actIgnore, why: "bot"}
 	}
@@ -191,6 +195,10 @@ func (c *Adapter) callbackAction(q *callbackQuery) action {
 	}
 	if q.Data == nil {
 		a.why = "game"
+		return a
+	}
+	if q.Message.Chat.ID == 0 {
+		a.why = "no_chat"
 		return a
 	}
 	a.kind, a.chatID = actEvent, q.Message.Chat.ID
