@@ -19,15 +19,7 @@ import (
 // held up by a 429; the second must not overtake it: the chat gets the replies in the order of
 // the updates, as from a single process.
 func TestRepliesKeepTurnOrderAcrossReplicas(t *testing.T) {
-	c, err := redis.NewClient(redistest.Server(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := redis.New(c, redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sharedStore(t)
 	srv := telegramtest.NewServer(t)
 	a := startWith(t, webhook, srv, store)
 	b := startWith(t, webhook, srv, store)
@@ -69,15 +61,7 @@ func TestRepliesKeepTurnOrderAcrossReplicas(t *testing.T) {
 // A replica that stops before sending a turn must not silence the chat: the next turn waits at
 // most TurnWait, then goes out.
 func TestTurnWaitIsBounded(t *testing.T) {
-	c, err := redis.NewClient(redistest.Server(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := redis.New(c, redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sharedStore(t)
 	srv := telegramtest.NewServer(t)
 	a := startWith(t, webhook, srv, store, func(c *telegram.Config) { c.TurnWait = 200 * time.Millisecond })
 	const chat = 5003
@@ -128,15 +112,7 @@ func (s *slowTurn) Update(ctx context.Context, user string, fn func(*bot.Session
 // A for turn 1, which sits behind turn 3 in B's queue. B must send turn 1 first instead of
 // holding both queues until TurnWait.
 func TestEarlierTurnQueuedLateIsSentFirst(t *testing.T) {
-	c, err := redis.NewClient(redistest.Server(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := redis.New(c, redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sharedStore(t)
 	srv := telegramtest.NewServer(t)
 	wait := func(c *telegram.Config) { c.TurnWait = 5 * time.Second }
 	a := startWith(t, webhook, srv, store, wait)
@@ -197,15 +173,7 @@ func (s *failingTurnLog) DeliveredTurn(ctx context.Context, user string) (uint64
 // While the turn log cannot be read for a moment (Redis restarting), a replica still waits for
 // the turn before, within TurnWait, instead of overtaking it.
 func TestTurnLogOutageKeepsOrder(t *testing.T) {
-	c, err := redis.NewClient(redistest.Server(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := redis.New(c, redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sharedStore(t)
 	srv := telegramtest.NewServer(t)
 	a := startWith(t, webhook, srv, store)
 	flaky := &failingTurnLog{Store: store}
@@ -264,15 +232,7 @@ func (s *lostWrite) Update(ctx context.Context, user string, fn func(*bot.Sessio
 // A turn saved by a write whose answer was lost gets the outage reply, at once; the chat's next
 // turn, on another replica, must not wait TurnWait for replies that never come.
 func TestLostWriteDoesNotHoldTheNextTurn(t *testing.T) {
-	c, err := redis.NewClient(redistest.Server(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := redis.New(c, redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := sharedStore(t)
 	srv := telegramtest.NewServer(t)
 	wait := func(c *telegram.Config) { c.TurnWait = 5 * time.Second }
 	a := startWith(t, webhook, srv, &lostWrite{Store: store, turn: 2}, wait)
@@ -299,4 +259,19 @@ func TestLostWriteDoesNotHoldTheNextTurn(t *testing.T) {
 	if n := a.ad.Stats().TurnTimeouts + b.ad.Stats().TurnTimeouts; n != 0 {
 		t.Errorf("%d turns gave up waiting", n)
 	}
+}
+
+// sharedStore is the Redis store replicas share, on a private redis-server.
+func sharedStore(t *testing.T) *redis.Store {
+	t.Helper()
+	c, err := redis.NewClient(redistest.Server(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := redis.New(c, redis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }
