@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/internal/logleak"
 	"github.com/returnbot/returnbot/bot/whatsapp"
 )
 
@@ -129,7 +127,7 @@ func FuzzWebhook(f *testing.F) {
 	g := &graph{}
 	srv := httptest.NewServer(g)
 	f.Cleanup(srv.Close)
-	logs := newLogRecorder()
+	logs := logleak.NewRecorder()
 	log := slog.New(logs)
 	a := whatsapp.New(whatsapp.Config{
 		Bot: bot.New(testPack(f).Engine, forgetfulStore{inmem.New(time.Hour)}, log), Secret: []byte("pseudonym-secret"),
@@ -159,7 +157,7 @@ func FuzzWebhook(f *testing.F) {
 		if w.Code != want {
 			t.Fatalf("webhook answered %d, want %d", w.Code, want)
 		}
-		if leaked := leaks(logs.take(), canaries(body)); len(leaked) > 0 {
+		if leaked := logleak.Leaks(logs.Take(), logleak.Canaries(body, errorTitle), safeLogValues); len(leaked) > 0 {
 			t.Fatalf("the body reached the log:\n%s", strings.Join(leaked, "\n"))
 		}
 	})
@@ -171,193 +169,17 @@ type forgetfulStore struct{ bot.Store }
 
 func (forgetfulStore) Seen(context.Context, string, string) (bool, error) { return false, nil }
 
-// logRecorder is a slog.Handler that keeps every record's attributes, flattened, for the leak
-// check.
-type logRecorder struct {
-	*recorded
-	attrs  []slog.Attr // from WithAttrs, flattened
-	prefix string      // from WithGroup: "group."
+// errorTitle reports whether a string sits at statuses[].errors[].title (keys match as the
+// decoder matches them): Meta's words, which the adapter logs, not the user's.
+func errorTitle(keys []string) bool {
+	n := len(keys)
+	return n >= 3 && strings.EqualFold(keys[n-3], "statuses") && strings.EqualFold(keys[n-2], "errors") &&
+		strings.EqualFold(keys[n-1], "title")
 }
 
-type recorded struct {
-	mu   sync.Mutex
-	recs []loggedRecord
-}
-
-type loggedRecord struct {
-	msg   string
-	attrs []slog.Attr
-}
-
-func newLogRecorder() *logRecorder { return &logRecorder{recorded: &recorded{}} }
-
-func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-
-func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	rec := loggedRecord{msg: r.Message, attrs: slices.Clone(l.attrs)}
-	r.Attrs(func(a slog.Attr) bool {
-		rec.attrs = append(rec.attrs, flatten(l.prefix, a)...)
-		return true
-	})
-	l.mu.Lock()
-	l.recs = append(l.recs, rec)
-	l.mu.Unlock()
-	return nil
-}
-
-func (l *logRecorder) WithAttrs(as []slog.Attr) slog.Handler {
-	c := *l
-	c.attrs = slices.Clone(l.attrs)
-	for _, a := range as {
-		c.attrs = append(c.attrs, flatten(l.prefix, a)...)
-	}
-	return &c
-}
-
-func (l *logRecorder) WithGroup(name string) slog.Handler {
-	c := *l
-	c.prefix += name + "."
-	return &c
-}
-
-// take returns and forgets the records so far.
-func (l *logRecorder) take() []loggedRecord {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	r := l.recs
-	l.recs = nil
-	return r
-}
-
-func flatten(prefix string, a slog.Attr) []slog.Attr {
-	v := a.Value.Resolve()
-	if v.Kind() != slog.KindGroup {
-		return []slog.Attr{{Key: prefix + a.Key, Value: v}}
-	}
-	var out []slog.Attr
-	for _, g := range v.Group() {
-		out = append(out, flatten(prefix+a.Key+".", g)...)
-	}
-	return out
-}
-
-// canaries are what of a body must never be logged: its string values and number literals
-// longer than 3 characters (object keys are the API's vocabulary, not user data), and the whole
-// body when it is not JSON. The titles of delivery errors are Meta's words, not the user's: the
-// adapter logs them, so neither they nor their parts count.
-func canaries(body []byte) []string {
-	var out, titles []string
-	add := func(s string) {
-		if utf8.RuneCountInString(s) > 3 {
-			out = append(out, s)
-		}
-	}
-	if !json.Valid(body) {
-		add(strings.TrimSpace(string(body)))
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	// The open containers; an object's next string token is a key or a value.
-	type level struct {
-		object, keyNext bool
-		key             string
-	}
-	var open []level
-	// isTitle: the value at statuses[].errors[].title (keys match as the decoder matches them).
-	isTitle := func() bool {
-		var keys []string
-		for _, l := range open {
-			if l.object {
-				keys = append(keys, l.key)
-			}
-		}
-		n := len(keys)
-		return n >= 3 && strings.EqualFold(keys[n-3], "statuses") && strings.EqualFold(keys[n-2], "errors") &&
-			strings.EqualFold(keys[n-1], "title")
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		switch tok := tok.(type) {
-		case json.Delim:
-			switch tok {
-			case '{':
-				open = append(open, level{object: true, keyNext: true})
-				continue
-			case '[':
-				open = append(open, level{})
-				continue
-			default:
-				open = open[:len(open)-1]
-			}
-		case string:
-			if n := len(open); n > 0 && open[n-1].keyNext {
-				open[n-1].keyNext, open[n-1].key = false, tok
-				continue
-			}
-			if isTitle() {
-				titles = append(titles, tok)
-			} else {
-				add(tok)
-			}
-		case json.Number:
-			add(tok.String())
-		}
-		// A value ended: in an object, a key comes next.
-		if n := len(open); n > 0 && open[n-1].object {
-			open[n-1].keyNext = true
-		}
-	}
-	return slices.DeleteFunc(out, func(c string) bool {
-		return slices.ContainsFunc(titles, func(t string) bool { return strings.Contains(t, c) })
-	})
-}
-
-// Attribute values that carry no user data by construction.
-var (
-	// A pseudonym: bot.UserKey's base64url of 16 bytes.
-	pseudonymRE = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
-	// A JSON decoding error described without the payload: JSON paths of the Go structs, JSON
-	// kinds and Go types only.
-	typeErrRE = regexp.MustCompile(`^(field [A-Za-z0-9_.]*: got [a-z]+, want [A-Za-z0-9_.*\[\]]+|undecodable)$`)
-	// Numeric attributes that are counts or Meta's error codes, not ids.
-	countKeys = map[string]bool{"bytes": true, "code": true}
-)
-
-// leaks lists the log attributes that contain a canary. Messages are constant strings in the
-// code and are not searched.
-func leaks(recs []loggedRecord, canaries []string) []string {
-	var out []string
-	for _, r := range recs {
-		for _, a := range r.attrs {
-			v := a.Value
-			switch v.Kind() {
-			case slog.KindString, slog.KindAny:
-				s := v.String()
-				if v.Kind() == slog.KindAny {
-					s = fmt.Sprint(v.Any())
-				}
-				if a.Key == "user" && pseudonymRE.MatchString(s) || a.Key == "err" && typeErrRE.MatchString(s) {
-					continue
-				}
-				for _, c := range canaries {
-					if strings.Contains(s, c) {
-						out = append(out, fmt.Sprintf("%q: %s=%q contains %q", r.msg, a.Key, s, c))
-					}
-				}
-			case slog.KindInt64, slog.KindUint64, slog.KindFloat64:
-				if countKeys[a.Key] {
-					continue
-				}
-				for _, c := range canaries {
-					if v.String() == c {
-						out = append(out, fmt.Sprintf("%q: %s=%s is %q", r.msg, a.Key, v, c))
-					}
-				}
-			}
-		}
-	}
-	return out
+// safeLogValues are the attributes the adapter logs that carry no user data by construction;
+// numbers under "bytes" and "code" are sizes and Meta's error codes, not ids.
+var safeLogValues = logleak.Allow{
+	Strings: map[string]*regexp.Regexp{"user": logleak.Pseudonym, "err": logleak.TypeErr},
+	Counts:  map[string]bool{"bytes": true, "code": true},
 }
