@@ -5,74 +5,23 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
-	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/webchat"
-	"github.com/returnbot/returnbot/flows"
-	"github.com/returnbot/returnbot/locales"
 )
-
-var (
-	realOnce sync.Once
-	realPack *flow.Pack
-)
-
-// contentPack is the built-in content: the handoff flow (counsellor chat, visit planning) lives
-// there, not in the small test pack.
-func contentPack(t testing.TB) *flow.Pack {
-	t.Helper()
-	realOnce.Do(func() {
-		p, err := flow.Load(flows.FS, locales.FS)
-		if p == nil || p.Engine == nil {
-			t.Fatalf("content: %v", err) // missing translations alone are not fatal
-		}
-		realPack = p
-	})
-	if realPack == nil {
-		t.Fatal("content did not load")
-	}
-	return realPack
-}
-
-// staffChat records what the handoff service posts to staff.
-type staffChat struct {
-	mu    sync.Mutex
-	posts []string
-}
-
-func (s *staffChat) PostStaff(text string, _ []bot.Button) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.posts = append(s.posts, text)
-}
-
-var ticketCodeRE = regexp.MustCompile(`🎫 ([` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3})`)
-
-func (s *staffChat) lastCode() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := len(s.posts) - 1; i >= 0; i-- {
-		if m := ticketCodeRE.FindStringSubmatch(s.posts[i]); m != nil {
-			return m[1]
-		}
-	}
-	return ""
-}
 
 // office is a web chat with a handoff service (the office's staff) on in-process stores.
 type office struct {
 	h      *webchat.Handler
 	svc    *handoff.Service
-	staff  *staffChat
+	staff  *handofftest.StaffPosts
 	outbox *inmem.Outbox
 	now    atomic.Int64
 }
@@ -82,7 +31,7 @@ func (o *office) setClock(t time.Time) { o.now.Store(t.UnixNano()) }
 
 func newOffice(t *testing.T, at time.Time, cfg webchat.Config) *office {
 	t.Helper()
-	pack := contentPack(t)
+	pack := handofftest.Content(t)
 	c := pack.Content
 	cal, err := handoff.NewCalendar(c.Offices[c.DefaultOffice])
 	if err != nil {
@@ -92,7 +41,7 @@ func newOffice(t *testing.T, at time.Time, cfg webchat.Config) *office {
 	eng.SetCalendar(cal)
 	secret := []byte("test-secret-0123456789")
 	sessions := inmem.New(time.Hour)
-	o := &office{staff: &staffChat{}, outbox: inmem.NewOutbox()}
+	o := &office{staff: &handofftest.StaffPosts{}, outbox: inmem.NewOutbox()}
 	o.setClock(at)
 	sealer, _ := handoff.NewSealer(secret)
 	o.svc, err = handoff.NewService(handoff.Config{
@@ -173,16 +122,16 @@ func (p *page) show(items []webchat.InboxItem) {
 func TestStaffRepliesReachThePageOnceInOrder(t *testing.T) {
 	// A Tuesday in office hours.
 	o := newOffice(t, time.Date(2027, 3, 30, 11, 0, 0, 0, osloLoc(t)), webchat.Config{})
-	cat := contentPack(t).Catalog
+	cat := handofftest.Content(t).Catalog
 	const id = "PageUserId_0123456789"
 	msg(t, o.h, id, "text", "/counsellor", 0)
 	r := msg(t, o.h, id, "choice", bot.OptionData("handoff.start", "chat"), 0)
 	if len(r.Replies) == 0 || !strings.Contains(r.Replies[0].Text, strings.SplitN(cat.Text("en", "handoff.chat_wait", ""), "\n", 2)[0]) {
 		t.Fatalf("chat request answered %+v", r.Replies)
 	}
-	code := o.staff.lastCode()
+	code := o.staff.LastCode()
 	if code == "" {
-		t.Fatalf("no ticket card for staff: %v", o.staff.posts)
+		t.Fatalf("no ticket card for staff: %v", o.staff.Posts())
 	}
 	var p page
 	if items := postInbox(t, o.h, id, p.lastSeq); len(items) != 0 {
@@ -252,7 +201,7 @@ func TestStaffRepliesReachThePageOnceInOrder(t *testing.T) {
 func TestReminderWaitsInTheInbox(t *testing.T) {
 	loc := osloLoc(t)
 	o := newOffice(t, time.Date(2027, 3, 24, 16, 0, 0, 0, loc), webchat.Config{})
-	cat := contentPack(t).Catalog
+	cat := handofftest.Content(t).Catalog
 	const id = "VisitUserId_0123456789"
 	msg(t, o.h, id, "choice", bot.OptionData("handoff.start", "visit"), 0)
 	msg(t, o.h, id, "choice", "v|2027-03-30", 0)

@@ -8,77 +8,27 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
-	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/whatsapp"
-	"github.com/returnbot/returnbot/flows"
-	"github.com/returnbot/returnbot/locales"
 )
-
-var (
-	contentOnce sync.Once
-	content     *flow.Pack
-)
-
-// contentPack is the built-in content, which has the handoff flow.
-func contentPack(t testing.TB) *flow.Pack {
-	t.Helper()
-	contentOnce.Do(func() {
-		p, err := flow.Load(flows.FS, locales.FS)
-		if p == nil || p.Engine == nil {
-			t.Fatalf("content: %v", err) // missing translations alone are not fatal
-		}
-		content = p
-	})
-	if content == nil {
-		t.Fatal("content did not load")
-	}
-	return content
-}
-
-// staffPosts records what the handoff service posts to the staff chat.
-type staffPosts struct {
-	mu    sync.Mutex
-	posts []string
-}
-
-func (s *staffPosts) PostStaff(text string, _ []bot.Button) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.posts = append(s.posts, text)
-}
-
-var cardCodeRE = regexp.MustCompile(`🎫 ([` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3})`)
-
-func (s *staffPosts) lastCode() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := len(s.posts) - 1; i >= 0; i-- {
-		if m := cardCodeRE.FindStringSubmatch(s.posts[i]); m != nil {
-			return m[1]
-		}
-	}
-	return ""
-}
 
 // desk is the WhatsApp adapter with a handoff service, on a fake Graph API.
 type desk struct {
 	*env
 	svc   *handoff.Service
-	staff *staffPosts
+	staff *handofftest.StaffPosts
 }
 
 func newDesk(t *testing.T, at time.Time, template string) *desk {
 	t.Helper()
-	pack := contentPack(t)
+	pack := handofftest.Content(t)
 	c := pack.Content
 	cal, err := handoff.NewCalendar(c.Offices[c.DefaultOffice])
 	if err != nil {
@@ -89,7 +39,7 @@ func newDesk(t *testing.T, at time.Time, template string) *desk {
 	secret := []byte("pseudonym-secret")
 	sessions := inmem.New(time.Hour * 24 * 30)
 	clk := &clock{t: at}
-	d := &desk{staff: &staffPosts{}}
+	d := &desk{staff: &handofftest.StaffPosts{}}
 	sealer, _ := handoff.NewSealer(secret)
 	d.svc, err = handoff.NewService(handoff.Config{
 		Store: handoff.NewMemStore(), Sessions: sessions, Language: pack.Catalog, Content: c, Calendar: cal,
@@ -171,12 +121,12 @@ func oslo(t *testing.T) *time.Location {
 // configured template. The wa_id never reaches the log.
 func TestStaffReplyReachesWhatsApp(t *testing.T) {
 	d := newDesk(t, time.Date(2027, 3, 30, 11, 0, 0, 0, oslo(t)), "counsellor_reply")
-	cat := contentPack(t).Catalog
+	cat := handofftest.Content(t).Catalog
 	d.text(t, sender, "/counsellor")
 	d.press(t, sender, bot.OptionData("handoff.start", "chat"))
-	code := d.staff.lastCode()
+	code := d.staff.LastCode()
 	if code == "" {
-		t.Fatalf("no ticket card: %v", d.staff.posts)
+		t.Fatalf("no ticket card: %v", d.staff.Posts())
 	}
 	d.g.take()
 	sentAns := d.staffSays(t, "/reply "+code+" We can help you with the papers.")
@@ -219,7 +169,7 @@ func TestStaffReplyHeldBackWithoutTemplate(t *testing.T) {
 	d := newDesk(t, time.Date(2027, 3, 30, 11, 0, 0, 0, oslo(t)), "")
 	d.text(t, sender, "/counsellor")
 	d.press(t, sender, bot.OptionData("handoff.start", "chat"))
-	code := d.staff.lastCode()
+	code := d.staff.LastCode()
 	d.g.take()
 	sentAns := d.staffSays(t, "/reply "+code+" Hello")
 	d.clock.add(25 * time.Hour)
@@ -244,7 +194,7 @@ func TestStaffReplyHeldBackWithoutTemplate(t *testing.T) {
 func TestReminderReachesWhatsApp(t *testing.T) {
 	loc := oslo(t)
 	d := newDesk(t, time.Date(2027, 3, 24, 16, 0, 0, 0, loc), "visit_reminder")
-	cat := contentPack(t).Catalog
+	cat := handofftest.Content(t).Catalog
 	const other = "447700900456"
 	for _, n := range []string{sender, other} {
 		d.press(t, n, bot.OptionData("handoff.start", "visit"))
