@@ -67,20 +67,30 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	return replies, err
 }
 
-// HandleTurn is Handle that also returns the turn the event took in the user's session (1, 2, …):
-// a channel that sends from several replicas sends the replies of turn n only after those of
-// turn n-1 (see TurnLog). Turn 0 means the replies need no order: the user's data was just
-// erased, or the store failed before anything could be saved. When the store failed after the
-// engine ran (err != nil), turn is the turn the update took if the write went through: the
-// outage reply needs no order, but the turn must be recorded as delivered, or the chat's next
-// turn would wait for replies that never come.
-func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, uint64, error) {
+// Turn is the place of an event's replies among the user's replies (see TurnLog).
+type Turn struct {
+	// N is the turn the event took in the user's session (1, 2, …); 0 means the replies need no
+	// order: the user's data was just erased, or the store failed before anything was saved.
+	N uint64
+	// Clear reports that the turn log, read with the session, showed turn N-1 delivered: the
+	// replies can go out without asking the turn log again.
+	Clear bool
+}
+
+// HandleTurn is Handle that also returns the turn the event took: a channel that sends from
+// several replicas sends the replies of turn n only after those of turn n-1 (see TurnLog). When
+// the store failed after the engine ran (err != nil), the turn is the one the update took if the
+// write went through: the outage reply needs no order, but the turn must be recorded as
+// delivered, or the chat's next turn would wait for replies that never come.
+func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 	start := time.Now()
 	var res Result
 	var lang string
 	var saved Session
+	var delivered uint64
 	update := func(s *Session) error {
 		before, turn := len(s.Topics), s.Turn
+		delivered = s.Delivered
 		res = b.engine.Handle(s, ev)
 		s.Turn = turn + 1 // after the engine: /start may have replaced the whole session
 		lang = s.Lang
@@ -108,15 +118,15 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, uint64, error)
 		// The store may have saved the session before failing (a write whose reply was lost):
 		// then this was turn saved.Turn, and the chat's next turn waits for its replies. The
 		// caller sends the outage reply without waiting and records that turn as delivered.
-		var maybe uint64
+		var maybe Turn
 		if !errors.Is(err, ErrConflict) {
-			maybe = saved.Turn
+			maybe.N = saved.Turn
 		}
 		return b.Unavailable(ev), maybe, err
 	}
-	turn := saved.Turn
+	turn := Turn{N: saved.Turn, Clear: delivered > 0 && delivered+1 == saved.Turn}
 	if res.Erase {
-		turn = 0 // the turn log went with the rest of the user's data
+		turn = Turn{} // the turn log went with the rest of the user's data
 	}
 	b.recovered()
 	for _, t := range res.newTopics {

@@ -31,6 +31,10 @@ type Session struct {
 	// Turn counts the events that changed the session. Replies carry the turn they answer, so
 	// that replicas send one user's replies in the order the events were taken (see TurnLog).
 	Turn uint64
+	// Delivered is the user's turn log (TurnLog.DeliveredTurn) as read together with the
+	// session, 0 when unknown. Stores that keep a turn log fill it in for Update's fn; it is
+	// never stored. It spares a channel the turn log read when the turn before went out already.
+	Delivered uint64
 }
 
 // MaxTrail bounds the /back history so a session stays small.

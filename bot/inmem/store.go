@@ -65,6 +65,9 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 			return err
 		}
 	}
+	s.mu.Lock()
+	sess.Delivered = e.delivered
+	s.mu.Unlock()
 	if err := fn(&sess); err != nil {
 		return err
 	}

@@ -93,8 +93,8 @@ func TestCountErrors(t *testing.T) {
 		t.Fatal("pipeline succeeded with Redis stopped")
 	}
 	n := got.take()
-	// Update fails at its first GET; Seen is SET NX EX.
-	for _, cmd := range []string{"get", "set", "pipeline"} {
+	// Update fails at its first MGET; Seen is SET NX EX.
+	for _, cmd := range []string{"mget", "set", "pipeline"} {
 		if n[cmd] != 1 {
 			t.Errorf("%s counted %d times, want 1 (all: %v)", cmd, n[cmd], n)
 		}

@@ -192,7 +192,8 @@ func (s *Store) Close() error { return s.c.Close() }
 
 var errNoUser = errors.New("redis: empty user key")
 
-// Update implements bot.Store with optimistic concurrency: GET the session, run fn, then one
+// Update implements bot.Store with optimistic concurrency: GET the session (with the turn log,
+// for Session.Delivered), run fn, then one
 // EVALSHA that writes the result (and the TTL) only if nobody wrote in between. That is two round
 // trips when there is no conflict. A first conflict costs one more (the script returns the value
 // that won, so fn runs again at once); after that Update waits and reads the session again.
@@ -204,9 +205,9 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 		return errNoUser
 	}
 	key := s.UserKey(user, SessionSuffix)
-	cur, err := s.c.Get(ctx, key).Result()
-	if err != nil && !errors.Is(err, goredis.Nil) {
-		return fmt.Errorf("redis: reading a session: %w", err)
+	cur, delivered, err := s.read(ctx, key, s.UserKey(user, TurnSuffix))
+	if err != nil {
+		return err
 	}
 	keys := []string{key}
 	for attempt := 1; ; attempt++ {
@@ -214,6 +215,11 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 		stamp, err := decodeSession(cur, &sess)
 		if err != nil {
 			return err
+		}
+		if attempt == 1 {
+			// Only with the session it was read with: after a conflict the session that won
+			// may belong to turns the log was not read for.
+			sess.Delivered = delivered
 		}
 		if err := fn(&sess); err != nil {
 			return err
@@ -257,6 +263,24 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
 	}
+}
+
+// read gets a session and the user's turn log in one round trip (one slot: the user's hash tag).
+// An unreadable turn log counts as unknown (0): the channel then asks it again before sending.
+func (s *Store) read(ctx context.Context, sessionKey, turnKey string) (string, uint64, error) {
+	vals, err := s.c.MGet(ctx, sessionKey, turnKey).Result()
+	if err != nil {
+		return "", 0, fmt.Errorf("redis: reading a session: %w", err)
+	}
+	if len(vals) != 2 {
+		return "", 0, fmt.Errorf("redis: reading a session: %d values for 2 keys", len(vals))
+	}
+	cur, _ := vals[0].(string)
+	var delivered uint64
+	if t, ok := vals[1].(string); ok {
+		delivered, _ = strconv.ParseUint(t, 10, 64)
+	}
+	return cur, delivered, nil
 }
 
 // cas runs casScript by digest, loading it with EVAL when the server does not have it yet (after

@@ -74,7 +74,7 @@ func single(t *testing.T) func(*testing.T) goredis.UniversalClient {
 	return func(t *testing.T) goredis.UniversalClient { return newClient(t, url) }
 }
 
-// TestUpdateRoundTrips counts the commands of Update: GET and one EVALSHA when nobody else
+// TestUpdateRoundTrips counts the commands of Update: MGET (session and turn log) and one EVALSHA when nobody else
 // writes, one EVALSHA more per conflict; EVAL only the first time a node meets the script.
 func TestUpdateRoundTrips(t *testing.T) { testUpdateRoundTrips(t, single(t)) }
 
@@ -101,8 +101,8 @@ func testUpdateRoundTrips(t *testing.T, newClient func(*testing.T) goredis.Unive
 		t.Fatalf("%d updates made %d round trips, want %d: %v", n, len(got), 2*n, got[:min(len(got), 6)])
 	}
 	for i := 0; i < len(got); i += 2 {
-		if got[i] != "get" || got[i+1] != "evalsha" {
-			t.Fatalf("update %d sent %v, want [get evalsha]", i/2, got[i:i+2])
+		if got[i] != "mget" || got[i+1] != "evalsha" {
+			t.Fatalf("update %d sent %v, want [mget evalsha]", i/2, got[i:i+2])
 		}
 	}
 
@@ -123,8 +123,8 @@ func testUpdateRoundTrips(t *testing.T, newClient func(*testing.T) goredis.Unive
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := calls.take(); strings.Join(got, " ") != "get evalsha evalsha" {
-		t.Fatalf("an update with one conflict sent %v, want [get evalsha evalsha]", got)
+	if got := calls.take(); strings.Join(got, " ") != "mget evalsha evalsha" {
+		t.Fatalf("an update with one conflict sent %v, want [mget evalsha evalsha]", got)
 	}
 	var sess bot.Session
 	read(t, s, "rt", &sess)

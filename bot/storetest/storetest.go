@@ -54,6 +54,14 @@ func turnLog(t *testing.T, newStores Factory) {
 		if n, err := lb.DeliveredTurn(ctx, "u1"); err != nil || n != step.want {
 			t.Fatalf("after marking %d: other client reads %d, %v; want %d", step.mark, n, err, step.want)
 		}
+		// Update hands fn the log with the session, and never stores it.
+		if s := get(t, b, "u1"); s.Delivered != step.want || s.Turn != 1 {
+			t.Fatalf("after marking %d: Update's session has Delivered %d (turn %d), want %d", step.mark, s.Delivered, s.Turn, step.want)
+		}
+	}
+	put(t, a, "u1", func(s *bot.Session) { s.Delivered = 99 })
+	if n, _ := lb.DeliveredTurn(ctx, "u1"); n != 4 {
+		t.Fatalf("a session saved with Delivered 99 moved the turn log to %d", n)
 	}
 	if n, _ := lb.DeliveredTurn(ctx, "u2"); n != 0 {
 		t.Fatalf("another user's log moved to %d", n)
@@ -63,6 +71,9 @@ func turnLog(t *testing.T, newStores Factory) {
 	}
 	if n, err := lb.DeliveredTurn(ctx, "u1"); err != nil || n != 0 {
 		t.Fatalf("after Erase: %d, %v; want 0", n, err)
+	}
+	if s := get(t, b, "u1"); s.Delivered != 0 {
+		t.Fatalf("after Erase Update's session has Delivered %d", s.Delivered)
 	}
 }
 

@@ -60,6 +60,9 @@ type item struct {
 	// unordered items (the outage reply) do not wait for the turn before; the last one still
 	// records their turn.
 	unordered bool
+	// clear: the turn log showed the turn before delivered when the update was handled
+	// (bot.Turn.Clear), so there is nothing to wait for.
+	clear bool
 }
 
 func (it item) what() string {
@@ -93,17 +96,18 @@ func (s *sender) start(a *api) {
 
 // enqueue queues a callback answer (if callback is set) and the replies of one turn for a chat.
 // Unless ordered, they go out without waiting for the turn before (the outage reply).
-func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Reply, turn uint64, ordered bool) {
+func (s *sender) enqueue(chatID int64, user, callback string, replies []bot.Reply, t bot.Turn, ordered bool) {
 	var items []item
+	turn, clear := t.N, t.Clear && ordered
 	if callback != "" {
-		items = append(items, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback, turn: turn, unordered: !ordered})
+		items = append(items, item{msg: tgbotapi.NewCallback(callback, ""), callback: callback, turn: turn, unordered: !ordered, clear: clear})
 	}
 	for _, m := range render(chatID, replies) {
-		items = append(items, item{msg: m, turn: turn, unordered: !ordered})
+		items = append(items, item{msg: m, turn: turn, unordered: !ordered, clear: clear})
 	}
 	if turn > 0 {
 		if len(items) == 0 || items[len(items)-1].callback != "" {
-			items = append(items, item{turn: turn, unordered: !ordered}) // the marker
+			items = append(items, item{turn: turn, unordered: !ordered, clear: clear}) // the marker
 		}
 		items[len(items)-1].last = true
 	}
@@ -228,6 +232,9 @@ func (s *sender) run(q *queue) {
 		q.items = q.items[1:]
 		blocked := s.blocked[q.user]
 		s.mu.Unlock()
+		if it.clear {
+			q.done = max(q.done, it.turn-1)
+		}
 		if it.turn > q.done+1 && !it.unordered && !s.awaitTurn(q, it.turn) {
 			// An earlier turn of this chat reached this queue while this one waited for it on
 			// another replica, which may in turn wait for that one: send it first.

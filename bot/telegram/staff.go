@@ -53,7 +53,7 @@ func (c *Adapter) PostStaff(text string, buttons []bot.Button) {
 	if c.cfg.StaffChatID == 0 {
 		return
 	}
-	c.send.enqueue(c.cfg.StaffChatID, staffQueue, "", []bot.Reply{{Text: text, Buttons: buttons}}, 0, true)
+	c.send.enqueue(c.cfg.StaffChatID, staffQueue, "", []bot.Reply{{Text: text, Buttons: buttons}}, bot.Turn{}, true)
 }
 
 // AnswerCallback stops the spinner of a pressed button in the staff chat.

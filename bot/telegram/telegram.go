@@ -309,7 +309,7 @@ func (c *Adapter) connectRetry(ctx context.Context) (*api, error) {
 // it. user is the chat's pseudonym. The channel uses it for every reply; it is exported for the
 // staff relay and reminders, which write first.
 func (c *Adapter) Send(chatID int64, user string, replies []bot.Reply) {
-	c.send.enqueue(chatID, user, "", replies, 0, true)
+	c.send.enqueue(chatID, user, "", replies, bot.Turn{}, true)
 }
 
 // Stats is a snapshot of the channel's counters.

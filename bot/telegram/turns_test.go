@@ -275,3 +275,64 @@ func sharedStore(t *testing.T) *redis.Store {
 	t.Cleanup(func() { store.Close() })
 	return store
 }
+
+// countingLog counts the turn log reads a sender makes.
+type countingLog struct {
+	*redis.Store
+	reads atomic.Int64
+}
+
+func (c *countingLog) DeliveredTurn(ctx context.Context, user string) (uint64, error) {
+	c.reads.Add(1)
+	return c.Store.DeliveredTurn(ctx, user)
+}
+
+// A turn whose turn before is already recorded as delivered when the update is handled goes out
+// without asking the turn log (it came with the session); one whose turn before is still on its
+// way asks, and waits.
+func TestClearTurnSkipsTheTurnLogRead(t *testing.T) {
+	store := &countingLog{Store: sharedStore(t)}
+	a := startWith(t, webhook, telegramtest.NewServer(t), store)
+	const chat = 5301
+	delivered := func(n uint64) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if d, err := store.Store.DeliveredTurn(t.Context(), key(chat)); err == nil && d >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("turn %d never recorded", n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	a.turn(chat, msg(401, chat, "en", "/start"))
+	delivered(1)
+	store.reads.Store(0)
+	a.turn(chat, msg(402, chat, "en", "/menu"))
+	delivered(2)
+	if n := store.reads.Load(); n != 0 {
+		t.Fatalf("turn 2, with turn 1 delivered before it was handled, read the turn log %d times", n)
+	}
+
+	// Turn 3 is taken straight in the store, as by another replica that has not sent it yet: the log
+	// lags, so turn 4 must ask it (and wait for it).
+	if _, _, err := a.bot.HandleTurn(t.Context(), bot.Event{
+		Channel: telegram.Channel, User: key(chat), Lang: "en", Kind: bot.KindText, Text: "/menu", Time: time.Now(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_ = store.MarkDelivered(context.Background(), key(chat), 3)
+	}()
+	a.deliver(msg(403, chat, "en", "/menu"))
+	delivered(4)
+	if n := store.reads.Load(); n == 0 {
+		t.Fatal("turn 4, with turn 3 not yet delivered, did not read the turn log")
+	}
+	if n := a.ad.Stats().TurnTimeouts; n != 0 {
+		t.Fatalf("%d turns gave up waiting", n)
+	}
+}
