@@ -12,3 +12,20 @@ type Limiter interface {
 	// burst, and returns how long to wait before sending (0 to send now).
 	Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error)
 }
+
+// Bucket is one token bucket a message draws from: it refills at PerSecond with room for Burst.
+type Bucket struct {
+	Key       string
+	PerSecond float64
+	Burst     int
+}
+
+// ChainLimiter is a Limiter that takes one token of several buckets in one call (bot/redis: one
+// round trip instead of one per bucket).
+type ChainLimiter interface {
+	Limiter
+	// ReserveAll takes a token of every bucket, in order, each at the time the buckets before it
+	// let the message go, and returns how long to wait before sending. Past the limiter's horizon
+	// it takes no token and returns how far away the message's turn is: ask again after waiting.
+	ReserveAll(ctx context.Context, buckets ...Bucket) (time.Duration, error)
+}

@@ -39,7 +39,7 @@ func (l *Limiter) SetClock(now func() time.Time) {
 const minSweep = 1024
 
 // Reserve implements bot.Limiter. The bucket is kept as the time it is full again (GCRA, the same
-// algorithm redis_rate runs in bot/redis): each token moves that time one interval on, and a token
+// algorithm bot/redis runs in a script): each token moves that time one interval on, and a token
 // is free while the time lies at most burst intervals ahead.
 func (l *Limiter) Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error) {
 	if err := ctx.Err(); err != nil {

@@ -2,13 +2,16 @@ package redis
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/returnbot/returnbot/bot"
 )
 
 // ReserveHorizon is how far ahead Reserve hands out tokens. Within it every call takes a token
@@ -17,62 +20,81 @@ import (
 // flood keeps a bucket empty after it stops.
 const ReserveHorizon = time.Minute
 
-// Reserve implements bot.Limiter with redis_rate's GCRA script, so every replica draws from the
-// same buckets, kept at <prefix>rl:<key> with a TTL of the time until the bucket is full again.
+// reserveScript is GCRA with reservations over the buckets KEYS, chained: a bucket is asked at
+// the time the buckets before it let the message go. Each key holds its bucket's theoretical
+// arrival time (TAT) in microseconds of the server's clock: a token taken at time a moves it to
+// max(TAT, a) + interval, and the message may go once TAT - burst*interval is reached. Tokens are
+// recorded at the time the message really goes (the last bucket's), so that a bucket held up by
+// a later one does not hand its next tokens out too early. Past the horizon nothing is taken.
+// ARGV: horizon µs, then interval µs and burst per key. Returns the wait in µs.
 //
-// redis_rate answers "allowed now or not" and takes nothing when it refuses, but Reserve must take
-// a token and say how long to wait for it. So the bucket is asked with room for burst plus the
-// tokens that refill within ReserveHorizon: a call is allowed while its token is at most the
-// horizon away, and its wait is how far that token lies beyond the real burst.
+// TIME needs effect replication, the default from Redis 7; replicate_commands turns it on in
+// Redis 5 and 6.
+const reserveScript = `if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local at = now
+local old = {}
+for i, key in ipairs(KEYS) do
+  local interval, burst = tonumber(ARGV[2*i]), tonumber(ARGV[2*i+1])
+  local tat = math.max(tonumber(redis.call('GET', key) or '0') or 0, at)
+  old[i] = tat
+  at = math.max(at, tat + interval - burst * interval)
+end
+local wait = at - now
+if wait > tonumber(ARGV[1]) then return wait end
+for i, key in ipairs(KEYS) do
+  local tat = math.max(old[i], at) + tonumber(ARGV[2*i])
+  redis.call('SET', key, string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 1)
+end
+return wait`
+
+var reserveSHA = func() string {
+	h := sha1.Sum([]byte(reserveScript))
+	return hex.EncodeToString(h[:])
+}()
+
+// pacedTag is the hash tag of ReserveAll's keys: a script may only touch keys of one cluster
+// slot. Every message takes a token of the global bucket anyway, so keeping the chats' buckets
+// on its node adds no hop.
+const pacedTag = "{paced}:"
+
+// Reserve implements bot.Limiter with one bucket, kept at <prefix>rl:<key> with a TTL of the
+// time until the bucket is full again, so every replica draws from the same buckets.
 func (s *Store) Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error) {
-	if perSecond <= 0 || math.IsNaN(perSecond) || math.IsInf(perSecond, 0) {
+	return s.reserve(ctx, "", []bot.Bucket{{Key: key, PerSecond: perSecond, Burst: burst}})
+}
+
+// ReserveAll implements bot.ChainLimiter in one round trip. Its buckets live at
+// <prefix>rl:{paced}:<key>, apart from Reserve's.
+func (s *Store) ReserveAll(ctx context.Context, buckets ...bot.Bucket) (time.Duration, error) {
+	return s.reserve(ctx, pacedTag, buckets)
+}
+
+func (s *Store) reserve(ctx context.Context, tag string, buckets []bot.Bucket) (time.Duration, error) {
+	keys := make([]string, 0, len(buckets))
+	args := make([]any, 1, 1+2*len(buckets))
+	args[0] = ReserveHorizon.Microseconds()
+	for _, b := range buckets {
+		if b.PerSecond <= 0 || math.IsNaN(b.PerSecond) || math.IsInf(b.PerSecond, 0) {
+			continue // no limit
+		}
+		interval := max(int64(1e6/b.PerSecond), 1)
+		keys = append(keys, s.prefix+"rl:"+tag+b.Key)
+		args = append(args, interval, max(b.Burst, 1))
+	}
+	if len(keys) == 0 {
 		return 0, nil
 	}
-	burst = max(burst, 1)
-	interval := max(time.Duration(float64(time.Second)/perSecond), time.Microsecond)
-	ahead := max(int(math.Ceil(float64(ReserveHorizon)/float64(interval))), 1)
-	res, err := s.limiter.Allow(ctx, s.prefix+"rl:"+key, redis_rate.Limit{Rate: 1, Period: interval, Burst: burst + ahead})
+	res, err := s.c.EvalSha(ctx, reserveSHA, keys, args...).Int64()
+	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
+		res, err = s.c.Eval(ctx, reserveScript, keys, args...).Int64()
+	}
 	if err != nil {
 		return 0, fmt.Errorf("redis: rate limit: %w", err)
 	}
-	if res.Allowed == 0 {
-		// No token taken: the caller's token would be RetryAfter beyond the horizon.
-		return res.RetryAfter + time.Duration(ahead)*interval, nil
-	}
-	// ResetAfter is how far the bucket's schedule now reaches; the first burst tokens of it are free.
-	return max(res.ResetAfter-time.Duration(burst)*interval, 0), nil
+	return time.Duration(max(res, 0)) * time.Microsecond, nil
 }
 
-// rateClient hands redis_rate a client that drops the "rate:" it puts before every key, so rate
-// limits live under the store's prefix (rb:rl:...) like every other key of the bot.
-type rateClient struct{ goredis.UniversalClient }
+var _ bot.ChainLimiter = (*Store)(nil)
 
-const ratePrefix = "rate:"
-
-func unprefix(keys []string) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = strings.TrimPrefix(k, ratePrefix)
-	}
-	return out
-}
-
-func (c rateClient) Eval(ctx context.Context, script string, keys []string, args ...any) *goredis.Cmd {
-	return c.UniversalClient.Eval(ctx, script, unprefix(keys), args...)
-}
-
-func (c rateClient) EvalSha(ctx context.Context, sha1 string, keys []string, args ...any) *goredis.Cmd {
-	return c.UniversalClient.EvalSha(ctx, sha1, unprefix(keys), args...)
-}
-
-func (c rateClient) EvalRO(ctx context.Context, script string, keys []string, args ...any) *goredis.Cmd {
-	return c.UniversalClient.EvalRO(ctx, script, unprefix(keys), args...)
-}
-
-func (c rateClient) EvalShaRO(ctx context.Context, sha1 string, keys []string, args ...any) *goredis.Cmd {
-	return c.UniversalClient.EvalShaRO(ctx, sha1, unprefix(keys), args...)
-}
-
-func (c rateClient) Del(ctx context.Context, keys ...string) *goredis.IntCmd {
-	return c.UniversalClient.Del(ctx, unprefix(keys)...)
-}

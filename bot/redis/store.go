@@ -9,7 +9,7 @@
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
 //	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
-//	rb:rl:<key>            rate limits (Reserve, through redis_rate)
+//	rb:rl:<key>            rate limits (Reserve; ReserveAll's under rb:rl:{paced}:<key>)
 //
 // <user> is the pseudonymous bot.UserKey, never a platform id.
 package redis
@@ -30,7 +30,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/returnbot/returnbot/bot"
@@ -93,7 +92,6 @@ type Store struct {
 	prefix      string
 	ttlArg      any // the session TTL in milliseconds, boxed once instead of per Update
 	maxAttempts int
-	limiter     *redis_rate.Limiter
 
 	userKeys atomic.Pointer[[]string] // suffixes Erase deletes besides SessionSuffix
 
@@ -131,7 +129,6 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 		prefix:      opt.Prefix,
 		ttlArg:      strconv.FormatInt(opt.TTL.Milliseconds(), 10),
 		maxAttempts: opt.MaxAttempts,
-		limiter:     redis_rate.NewLimiter(rateClient{client}),
 	}
 	s.userKeys.Store(&[]string{TurnSuffix})
 	s.eraseHooks.Store(new([]EraseHook))

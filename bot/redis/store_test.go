@@ -54,6 +54,7 @@ func TestCluster(t *testing.T) {
 		{"EveryKeyHasTTL", testEveryKeyHasTTL},
 		{"Erase", testErase},
 		{"Reserve", testReserve},
+		{"ReserveAll", testReserveAll},
 		{"Ping", testPing},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -497,6 +498,69 @@ func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClien
 	}
 	if d, _ := a.Reserve(ctx, "free", 0, 1); d != 0 {
 		t.Errorf("no rate (0/s) waits %v", d)
+	}
+}
+
+// TestReserveAll: one call takes a token of each bucket, each asked at the time the buckets
+// before it let the message go, and records the time the message really goes; past the horizon
+// no bucket gives a token. Two stores share the buckets, which live in one cluster slot.
+func TestReserveAll(t *testing.T) { testReserveAll(t, single(t)) }
+
+func testReserveAll(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
+	c := newClient(t)
+	a := newStore(t, c, redis.Options{})
+	b := newStore(t, newClient(t), redis.Options{})
+	ctx := context.Background()
+	ms := time.Millisecond
+	chat := func(name string, burst int) bot.Bucket {
+		return bot.Bucket{Key: "tg:chat:" + name, PerSecond: 10, Burst: burst} // one per 100 ms
+	}
+	global := bot.Bucket{Key: "tg:global", PerSecond: 20, Burst: 1} // one per 50 ms
+	steps := []struct {
+		chat bot.Bucket
+		want time.Duration
+	}{
+		{chat("a", 2), 0},
+		{chat("a", 2), 50 * ms},  // a's burst has room; the global bucket has not
+		{chat("a", 2), 100 * ms}, // both agree on 100 ms
+		{chat("b", 2), 150 * ms}, // a new chat, behind the global bucket
+		{chat("a", 2), 200 * ms},
+		{chat("c", 1), 250 * ms}, // c's token is taken at 250 ms, when the message goes...
+		{chat("c", 1), 350 * ms}, // ...so c's next is 100 ms after that, not after 0
+	}
+	for i, st := range steps {
+		s := []*redis.Store{a, b}[i%2]
+		d, err := s.ReserveAll(ctx, st.chat, global)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Redis's clock runs on between calls, so a wait may be a little shorter.
+		if d > st.want || d < st.want-50*ms {
+			t.Errorf("message %d (%s): wait %v, want about %v", i+1, st.chat.Key, d, st.want)
+		}
+	}
+	for _, k := range []string{"rb:rl:{paced}:tg:global", "rb:rl:{paced}:tg:chat:a"} {
+		if ttl := c.PTTL(ctx, k).Val(); ttl <= 0 || ttl > 2*time.Second {
+			t.Errorf("%s: TTL %v", k, ttl)
+		}
+	}
+	// A bucket without a rate takes no part.
+	if d, err := a.ReserveAll(ctx, bot.Bucket{Key: "free", PerSecond: 0, Burst: 1}, chat("d", 1)); err != nil || d != 0 {
+		t.Errorf("free bucket and a new chat: %v, %v", d, err)
+	}
+	// Past the horizon: told the wait, no token taken from any bucket.
+	slow := bot.Bucket{Key: "slow", PerSecond: 1 / redis.ReserveHorizon.Seconds() / 2, Burst: 1}
+	if d, _ := a.ReserveAll(ctx, chat("e", 1), slow); d != 0 {
+		t.Fatalf("first token of a slow bucket: wait %v", d)
+	}
+	for range 2 {
+		if d, _ := a.ReserveAll(ctx, chat("e", 1), slow); d < redis.ReserveHorizon {
+			t.Fatalf("past the horizon: wait %v", d)
+		}
+	}
+	// Only the first call took a token of chat e: its next message is one interval away, not three.
+	if d, _ := a.ReserveAll(ctx, chat("e", 1)); d > 100*ms || d < 50*ms {
+		t.Errorf("chat e after one token and two refused calls: wait %v, want about 100ms", d)
 	}
 }
 

@@ -337,13 +337,19 @@ func (s *sender) backoff(n int) time.Duration {
 // pace waits for a token of the chat's bucket and then of the global one. It reports false when
 // the sender stops meanwhile.
 func (s *sender) pace(user string) bool {
-	cr, gr := s.c.cfg.ChatRate, s.c.cfg.GlobalRate
-	return s.wait("tg:chat:"+user, cr) && s.wait("tg:global", gr)
+	chat := bot.Bucket{Key: "tg:chat:" + user, PerSecond: s.c.cfg.ChatRate.PerSecond, Burst: s.c.cfg.ChatRate.Burst}
+	global := bot.Bucket{Key: "tg:global", PerSecond: s.c.cfg.GlobalRate.PerSecond, Burst: s.c.cfg.GlobalRate.Burst}
+	if _, ok := s.lim.(bot.ChainLimiter); ok {
+		return s.wait(chat, global)
+	}
+	return s.wait(chat) && s.wait(global)
 }
 
-func (s *sender) wait(key string, r Rate) bool {
+// wait takes a token of every bucket (one call when the limiter takes them together) and sleeps
+// until the message may go.
+func (s *sender) wait(buckets ...bot.Bucket) bool {
 	for {
-		d := s.reserve(key, r)
+		d := s.reserve(buckets)
 		if !sleep(s.ctx, d) {
 			return false
 		}
@@ -358,9 +364,16 @@ func (s *sender) wait(key string, r Rate) bool {
 // farWait is the wait from which the sender asks the limiter again after waiting.
 const farWait = 50 * time.Second
 
-func (s *sender) reserve(key string, r Rate) time.Duration {
+func (s *sender) reserve(buckets []bot.Bucket) time.Duration {
 	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
-	d, err := s.lim.Reserve(ctx, key, r.PerSecond, r.Burst)
+	var d time.Duration
+	var err error
+	if cl, ok := s.lim.(bot.ChainLimiter); ok && len(buckets) > 1 {
+		d, err = cl.ReserveAll(ctx, buckets...)
+	} else {
+		b := buckets[0]
+		d, err = s.lim.Reserve(ctx, b.Key, b.PerSecond, b.Burst)
+	}
 	cancel()
 	if err != nil {
 		// The shared limiter is down: pace within this process rather than not at all.
@@ -370,7 +383,11 @@ func (s *sender) reserve(key string, r Rate) time.Duration {
 			s.c.log.Warn("telegram: rate limiter unavailable; pacing in this process only", "err", err)
 		}
 		s.limMu.Unlock()
-		d, _ = s.local.Reserve(s.ctx, key, r.PerSecond, r.Burst)
+		d = 0
+		for _, b := range buckets {
+			w, _ := s.local.Reserve(s.ctx, b.Key, b.PerSecond, b.Burst)
+			d = max(d, w)
+		}
 	}
 	return d
 }

@@ -130,6 +130,23 @@ func (r *recordingLimiter) Reserve(ctx context.Context, key string, perSecond fl
 	return r.next.Reserve(ctx, key, perSecond, burst)
 }
 
+// recordingChain is a recordingLimiter whose limiter takes several buckets in one call; it
+// counts those calls.
+type recordingChain struct {
+	*recordingLimiter
+	chained int
+}
+
+func (r *recordingChain) ReserveAll(ctx context.Context, buckets ...bot.Bucket) (time.Duration, error) {
+	r.mu.Lock()
+	r.chained++
+	for _, b := range buckets {
+		r.keys[b.Key]++
+	}
+	r.mu.Unlock()
+	return r.next.(bot.ChainLimiter).ReserveAll(ctx, buckets...)
+}
+
 // failingLimiter is a shared limiter that is down.
 type failingLimiter struct{}
 
@@ -138,20 +155,26 @@ func (failingLimiter) Reserve(context.Context, string, float64, int) (time.Durat
 }
 
 // TestPacing: per-chat and global rates hold (measured on the fake server's clock), through the
-// limiter under the keys tg:chat:<pseudonym> and tg:global, and without a limiter too.
+// limiter under the keys tg:chat:<pseudonym> and tg:global (Redis's: both in one call per
+// message), and without a limiter too.
 func TestPacing(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		lim  bot.Limiter
-	}{{"local", nil}, {"limiter down", failingLimiter{}}} {
+	}{{"local", nil}, {"limiter down", failingLimiter{}}, {"redis", sharedStore(t)}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			chatRate := telegram.Rate{PerSecond: 10, Burst: 1}
 			globalRate := telegram.Rate{PerSecond: 20, Burst: 1}
 			rec := &recordingLimiter{keys: map[string]int{}, next: tc.lim}
+			chain := &recordingChain{recordingLimiter: rec}
 			h := start(t, webhook, func(c *telegram.Config) {
 				c.ChatRate, c.GlobalRate = chatRate, globalRate
-				if tc.lim != nil {
+				switch tc.lim.(type) {
+				case nil:
+				case bot.ChainLimiter:
+					c.Limiter = chain
+				default:
 					c.Limiter = rec
 				}
 			})
@@ -178,6 +201,9 @@ func TestPacing(t *testing.T) {
 				defer rec.mu.Unlock()
 				if rec.keys["tg:global"] != 12 || rec.keys["tg:chat:"+key(701)] != 4 {
 					t.Errorf("limiter keys %v", rec.keys)
+				}
+				if _, ok := tc.lim.(bot.ChainLimiter); ok && chain.chained != 12 {
+					t.Errorf("%d calls for 12 messages, want one each", chain.chained)
 				}
 				for k := range rec.keys {
 					if strings.Contains(k, "70") && !strings.Contains(k, key(701)) && !strings.Contains(k, key(702)) && !strings.Contains(k, key(703)) {
