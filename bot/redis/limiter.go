@@ -97,4 +97,3 @@ func (s *Store) reserve(ctx context.Context, tag string, buckets []bot.Bucket) (
 }
 
 var _ bot.ChainLimiter = (*Store)(nil)
-
