@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,7 +43,7 @@ type FakeAPI struct {
 }
 
 type apiCounters struct {
-	messages, callbacks, rejected, other atomic.Int64
+	messages, callbacks, rejected, other, inResponse atomic.Int64
 }
 
 // APICounts are the calls FakeAPI answered, by kind.
@@ -55,10 +56,13 @@ type APICounts struct {
 	Rejected int64 `json:"rejected"`
 	// Other counts other calls answered ok (getMe, setWebhook, ...).
 	Other int64 `json:"other"`
+	// InResponse counts the calls above that came in webhook responses (Respond), not as
+	// requests of the bot's.
+	InResponse int64 `json:"in_webhook_responses"`
 }
 
 func (c APICounts) sub(d APICounts) APICounts {
-	return APICounts{c.Messages - d.Messages, c.Callbacks - d.Callbacks, c.Rejected - d.Rejected, c.Other - d.Other}
+	return APICounts{c.Messages - d.Messages, c.Callbacks - d.Callbacks, c.Rejected - d.Rejected, c.Other - d.Other, c.InResponse - d.InResponse}
 }
 
 // Chat is what FakeAPI keeps for one private chat: the last message that carried a keyboard.
@@ -99,8 +103,41 @@ func (f *FakeAPI) Close() error { return f.srv.Close() }
 
 // Counts returns the calls answered so far.
 func (f *FakeAPI) Counts() APICounts {
-	return APICounts{f.counts.messages.Load(), f.counts.callbacks.Load(), f.counts.rejected.Load(), f.counts.other.Load()}
+	c := &f.counts
+	return APICounts{c.messages.Load(), c.callbacks.Load(), c.rejected.Load(), c.other.Load(), c.inResponse.Load()}
 }
+
+// Respond runs the Bot API method a webhook's response carries ({"method": ..., parameters}), as
+// Telegram does; its result goes nowhere. A response without one is nothing to run.
+func (f *FakeAPI) Respond(body []byte) {
+	if len(body) == 0 || body[0] != '{' {
+		return
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return
+	}
+	var method string
+	if json.Unmarshal(m["method"], &method) != nil || method == "" || strings.ContainsAny(method, "/?#") {
+		return
+	}
+	delete(m, "method")
+	p, _ := json.Marshal(m)
+	r, err := http.NewRequest(http.MethodPost, "/bot"+Token+"/"+method, bytes.NewReader(p))
+	if err != nil {
+		return
+	}
+	r.Header.Set("Content-Type", "application/json")
+	f.counts.inResponse.Add(1)
+	f.ServeHTTP(discard{h: http.Header{}}, r)
+}
+
+// discard is a ResponseWriter for Respond: Telegram reports nothing back.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header       { return d.h }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
 
 // Webhook waits for the bot's setWebhook and returns its url and secret_token, as Telegram would
 // use them to deliver updates.

@@ -220,3 +220,23 @@ func TestUsersWalkTheKeyboard(t *testing.T) {
 		t.Errorf("mix of actions %v: mostly presses, some typing and /menu expected", kinds)
 	}
 }
+
+// A method in a webhook's response is run as Telegram runs it, and counted apart; a response
+// without one, or with one Telegram would refuse, adds no answer.
+func TestFakeAPIRunsMethodsFromWebhookResponses(t *testing.T) {
+	api := startAPI(t)
+	for _, body := range []string{
+		``, `OK`, `{}`, `{"method":""}`, `{"method":"answerCallbackQuery"}`, `{"method":"../getMe"}`,
+		`{"method":"answerCallbackQuery","callback_query_id":"77"}`,
+		`{"method":"sendMessage","chat_id":5,"text":"hi","reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]}}`,
+	} {
+		api.Respond([]byte(body))
+	}
+	c := api.Counts()
+	if c.Callbacks != 1 || c.Messages != 1 || c.Rejected != 1 || c.InResponse != 3 {
+		t.Errorf("counts %+v: want 1 callback answer, 1 message, 1 rejected, 3 in responses", c)
+	}
+	if kb, _, _, _, _ := api.Chat(5).Keyboard(); len(kb) != 1 || kb[0].Data != "a" {
+		t.Errorf("keyboard of a message sent in a response: %+v", kb)
+	}
+}

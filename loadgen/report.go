@@ -214,7 +214,7 @@ func (r *Result) notes() string {
 		fmt.Fprintf(&b, ", %d send times missed", r.Missed)
 	}
 	fmt.Fprintf(&b, "; %d without a reply with buttons in time\n", r.NoReply)
-	fmt.Fprintf(&b, "  bot API: %d messages, %d callback answers, %d rejected", r.API.Messages, r.API.Callbacks, r.API.Rejected)
+	fmt.Fprintf(&b, "  bot API: %d messages, %d callback answers (%d in webhook responses), %d rejected", r.API.Messages, r.API.Callbacks, r.API.InResponse, r.API.Rejected)
 	if d := r.Delivery; d != nil {
 		state := "all delivered"
 		if d.Mismatch != 0 || d.Undeliverable != 0 {

@@ -172,14 +172,21 @@ func checkFixture(t *testing.T, m mode, raw []byte, want string) {
 			t.Error("media reply offers no buttons")
 		}
 	case "choice":
+		// The webhook answers the press in its response (one call fewer); polling cannot.
 		h.srv.WaitFor(5e9, "the callback answer", func(calls []telegramtest.Call) bool {
 			for _, c := range calls {
 				if c.Method == "answerCallbackQuery" && c.Params["callback_query_id"] == f.callback {
+					if c.Inline != (m == webhook) {
+						t.Errorf("%s: callback answered in the webhook response: %v", m, c.Inline)
+					}
 					return true
 				}
 			}
 			return false
 		})
+		if n := len(h.srv.Calls("answerCallbackQuery")); n != 1 {
+			t.Errorf("%d callback answers for one press", n)
+		}
 		got := h.waitSent(f.chat, 1)
 		// "thedata" is no button of ours: the stale-button answer, with the choices of now.
 		if w := text(t, lang, bot.MsgOldButton); got[0].Params["text"] != w {

@@ -13,7 +13,11 @@ import (
 // handle takes one decoded update through dedupe, the bot and the send queue. It never fails:
 // whatever goes wrong is logged (with the pseudonym only) and the update counts as handled, so
 // Telegram does not deliver it again and again.
-func (c *Adapter) handle(ctx context.Context, raw []byte, u *update) {
+//
+// With inline (the webhook), the callback query the update carries is not queued but returned,
+// for the webhook to answer in its response: one Bot API call fewer per button press, and the
+// button's spinner stops at once instead of after the replies of the turn before.
+func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool) (answer string) {
 	c.stats.received.Add(1)
 	var a action
 	defer func() {
@@ -33,6 +37,9 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update) {
 		c.stats.ignored.Add(1)
 		c.cfg.Metrics.Update(Channel, "ignored")
 		c.log.Debug("telegram: update ignored", "why", a.why)
+		if a.callback != "" && inline {
+			return a.callback
+		}
 		if a.callback != "" {
 			c.send.answer(a.callback)
 		}
@@ -60,8 +67,12 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update) {
 			// goes out at once; the turn the update may have taken is still recorded.
 			c.log.Debug("telegram: the bot could not handle an update", "user", a.user, "err", err)
 		}
+		if inline {
+			answer, a.callback = a.callback, ""
+		}
 		c.send.enqueue(a.chatID, a.user, a.callback, replies, turn, err == nil)
 	}
+	return answer
 }
 
 // staff passes an update from the staff chat to Config.StaffHandler.

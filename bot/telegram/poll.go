@@ -134,7 +134,7 @@ func (c *Adapter) handleBatch(raws []json.RawMessage) (int64, bool) {
 			defer func() { <-sem; wg.Done() }()
 			for _, e := range es {
 				ctx, cancel := context.WithTimeout(context.Background(), c.cfg.HandleTimeout)
-				c.handle(ctx, e.raw, e.u)
+				c.handle(ctx, e.raw, e.u, false)
 				cancel()
 			}
 		}(groups[key])

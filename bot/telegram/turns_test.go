@@ -44,7 +44,7 @@ func TestRepliesKeepTurnOrderAcrossReplicas(t *testing.T) {
 	for i, u := range updates(chat, 200) {
 		// Straight to each replica's own webhook, as a load balancer would.
 		r := []*harness{a, b}[i%2]
-		if code := telegramtest.Post(t, r.hookU, hookSecret, u); code != 200 {
+		if code := r.srv.PostTo(r.hookU, hookSecret, u); code != 200 {
 			t.Fatalf("update %d: webhook answered %d", i, code)
 		}
 	}
@@ -134,12 +134,12 @@ func TestEarlierTurnQueuedLateIsSentFirst(t *testing.T) {
 
 	us := updates(chat, 500)
 	first := make(chan int, 1)
-	go func() { first <- telegramtest.Post(t, b.hookU, hookSecret, us[0]) }()
+	go func() { first <- b.srv.PostTo(b.hookU, hookSecret, us[0]) }()
 	time.Sleep(100 * time.Millisecond) // turn 1 is saved; its handler sleeps
-	if code := telegramtest.Post(t, a.hookU, hookSecret, us[1]); code != 200 {
+	if code := a.srv.PostTo(a.hookU, hookSecret, us[1]); code != 200 {
 		t.Fatalf("turn 2: webhook answered %d", code)
 	}
-	if code := telegramtest.Post(t, b.hookU, hookSecret, us[2]); code != 200 {
+	if code := b.srv.PostTo(b.hookU, hookSecret, us[2]); code != 200 {
 		t.Fatalf("turn 3: webhook answered %d", code)
 	}
 	if code := <-first; code != 200 {
@@ -193,10 +193,10 @@ func TestTurnLogOutageKeepsOrder(t *testing.T) {
 	// Turn 1 on A is held up by a 429; turn 2 on B finds the turn log down.
 	srv.Fail("sendMessage", chat, 1, telegramtest.Fault{Code: 429, RetryAfter: 1})
 	us := updates(chat, 700)
-	if code := telegramtest.Post(t, a.hookU, hookSecret, us[0]); code != 200 {
+	if code := a.srv.PostTo(a.hookU, hookSecret, us[0]); code != 200 {
 		t.Fatalf("turn 1: webhook answered %d", code)
 	}
-	if code := telegramtest.Post(t, b.hookU, hookSecret, us[1]); code != 200 {
+	if code := b.srv.PostTo(b.hookU, hookSecret, us[1]); code != 200 {
 		t.Fatalf("turn 2: webhook answered %d", code)
 	}
 	a.waitSent(chat, len(want))
@@ -241,7 +241,7 @@ func TestLostWriteDoesNotHoldTheNextTurn(t *testing.T) {
 	const chat = 5031
 	for i, r := range []*harness{b, a, b} {
 		u := []string{"/start", "where is the office", "/menu"}[i]
-		if code := telegramtest.Post(t, r.hookU, hookSecret, msg(800+int64(i), chat, "en", u)); code != 200 {
+		if code := r.srv.PostTo(r.hookU, hookSecret, msg(800+int64(i), chat, "en", u)); code != 200 {
 			t.Fatalf("update %d: webhook answered %d", i, code)
 		}
 	}

@@ -68,8 +68,24 @@ func (c *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Finish the update even if Telegram hangs up: it was taken, and dedupe would drop a retry.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), c.cfg.HandleTimeout)
 	defer cancel()
-	c.handle(ctx, body, u)
+	if id := c.handle(ctx, body, u, true); id != "" {
+		answerInResponse(w, id)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// answerInResponse answers a callback query in the webhook's response, which Telegram runs as a
+// Bot API call ("making requests when getting updates"). Its result is not reported, which for
+// a callback answer only means the spinner may spin on: nothing the user reads is sent this way.
+func answerInResponse(w http.ResponseWriter, callbackID string) {
+	body, _ := json.Marshal(struct {
+		Method          string `json:"method"`
+		CallbackQueryID string `json:"callback_query_id"`
+	}{"answerCallbackQuery", callbackID})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 // enter registers a webhook request as in flight; false while not ready or stopping.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"net"
@@ -339,8 +340,10 @@ func (r *replicaRun) drive(fault func(progress float64, once map[string]bool)) {
 			req.Header.Set(telegram.SecretHeader, replicaHook)
 			resp, err := client.Do(req)
 			if err == nil {
+				answer, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
+					r.srv.Respond(answer) // as Telegram runs a method in the response
 					return
 				}
 			}

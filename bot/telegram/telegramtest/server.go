@@ -1,8 +1,9 @@
 // Package telegramtest is a fake Telegram Bot API server for tests. It speaks the real wire format
 // (form-encoded, multipart or JSON requests; {"ok":true,"result":...} answers and the Bot API's
 // error objects), keeps getUpdates queues with Telegram's offset semantics, delivers updates to a
-// webhook the way Telegram does (secret header included), records every call with its time, and
-// can be told to fail: 429 with retry_after, 5xx, 403 for a blocked chat, or slow answers.
+// webhook the way Telegram does (secret header included, a method in the response run), records
+// every call with its time, and can be told to fail: 429 with retry_after, 5xx, 403 for a
+// blocked chat, or slow answers.
 package telegramtest
 
 import (
@@ -38,6 +39,8 @@ type Call struct {
 	Time time.Time
 	// Status is the HTTP status the server answered.
 	Status int
+	// Inline: the call came in a webhook's response (Server.PostTo), not as a request.
+	Inline bool
 }
 
 // ChatID is the chat_id parameter as a number (0 when absent).
@@ -167,17 +170,62 @@ func (s *Server) Webhook() map[string]string {
 }
 
 // Deliver posts an update to the webhook set with setWebhook, with its secret token as Telegram
-// sends it, and returns the HTTP status.
+// sends it, runs a method the webhook answers with (see PostTo) and returns the HTTP status.
 func (s *Server) Deliver(update []byte) int {
 	wh := s.Webhook()
 	if wh == nil {
 		s.t.Fatal("telegramtest: Deliver without a webhook")
 	}
-	return Post(s.t, wh["url"], wh["secret_token"], update)
+	return s.PostTo(wh["url"], wh["secret_token"], update)
 }
 
-// Post sends body to a webhook URL with the given secret header (none when secret is "").
+// PostTo posts an update to a webhook URL with the given secret header and, as Telegram does,
+// runs the Bot API method a 200 response carries (Respond).
+func (s *Server) PostTo(url, secret string, update []byte) int {
+	code, body := post(s.t, url, secret, update)
+	if code == http.StatusOK {
+		s.Respond(body)
+	}
+	return code
+}
+
+// Respond runs the Bot API method a webhook's response carries ({"method": ..., parameters}), as
+// Telegram does: it is recorded as a call with Inline set, faults included, and its result goes
+// nowhere. A response without a method is nothing to run.
+func (s *Server) Respond(body []byte) {
+	var p map[string]json.RawMessage
+	if len(body) == 0 || json.Unmarshal(body, &p) != nil {
+		return
+	}
+	var method string
+	if json.Unmarshal(p["method"], &method) != nil || method == "" {
+		return
+	}
+	params := map[string]string{}
+	for k, v := range p {
+		if k == "method" {
+			continue
+		}
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			params[k] = str
+		} else {
+			params[k] = string(v)
+		}
+	}
+	call := Call{Method: method, Params: params, Time: time.Now(), Inline: true}
+	call.Status = s.answer(context.Background(), httptest.NewRecorder(), Token, method, params, nil)
+	s.record(call)
+}
+
+// Post sends body to a webhook URL with the given secret header (none when secret is "") and
+// returns the status; a method in the response is not run (see Server.PostTo).
 func Post(t testing.TB, url, secret string, body []byte) int {
+	code, _ := post(t, url, secret, body)
+	return code
+}
+
+func post(t testing.TB, url, secret string, body []byte) (int, []byte) {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -190,9 +238,9 @@ func Post(t testing.TB, url, secret string, body []byte) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, got
 }
 
 // Fail makes the next n calls of method (to chat, or any chat when chat is 0) answer f; n < 0
@@ -297,6 +345,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	call := Call{Method: method, Params: params, Time: time.Now()}
 	status := s.answer(r.Context(), w, token, method, params, err)
 	call.Status = status
+	s.record(call)
+}
+
+func (s *Server) record(call Call) {
 	s.mu.Lock()
 	s.calls = append(s.calls, call)
 	s.mu.Unlock()
