@@ -61,7 +61,8 @@ func (b *Bot) Engine() *Engine { return b.engine }
 func (b *Bot) Store() Store { return b.store }
 
 // Handle processes one event and returns the replies to send. When the store fails the user gets
-// the static "temporarily unavailable" message in their language and the error is returned.
+// the static "temporarily unavailable" message in their language and the error is returned; an
+// event of an update handled before gets nothing and ErrDuplicate.
 func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	replies, _, err := b.HandleTurn(ctx, ev)
 	return replies, err
@@ -77,7 +78,8 @@ type Turn struct {
 	Clear bool
 }
 
-// HandleTurn is Handle that also returns the turn the event took: a channel that sends from
+// HandleTurn is Handle that also returns the turn the event took: an event whose update
+// (Event.Update) was handled before gets no replies and ErrDuplicate. A channel that sends from
 // several replicas sends the replies of turn n only after those of turn n-1 (see TurnLog). When
 // the store failed after the engine ran (err != nil), the turn is the one the update took if the
 // write went through: the outage reply needs no order, but the turn must be recorded as
@@ -100,14 +102,18 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 		}
 		return nil
 	}
-	err := b.store.Update(ctx, ev.User, update)
+	err := b.store.UpdateOnce(ctx, ev.User, ev.Channel, ev.Update, update)
 	if errors.Is(err, ErrBadSession) && !errors.Is(err, ErrNewerSession) {
 		// Unreadable bytes would otherwise lock the user out until the session expires: start
 		// them afresh, which is all the stored bytes amount to anyway.
 		b.log.Warn("unreadable session replaced by a new one", "user", ev.User)
 		if err = b.store.Erase(ctx, ev.User); err == nil {
-			err = b.store.Update(ctx, ev.User, update)
+			err = b.store.UpdateOnce(ctx, ev.User, ev.Channel, ev.Update, update)
 		}
+	}
+	if errors.Is(err, ErrDuplicate) {
+		b.recovered()
+		return nil, Turn{}, err
 	}
 	if err == nil && res.Erase {
 		err = b.store.Erase(ctx, ev.User)

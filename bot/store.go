@@ -14,6 +14,12 @@ type Store interface {
 	// when a concurrent writer wins, so it must not have side effects outside the session.
 	// When fn returns an error nothing is saved and Update returns that error.
 	Update(ctx context.Context, user string, fn func(*Session) error) error
+	// UpdateOnce is Update for the event of one platform update (updateID, unique within
+	// channel; "" for none). When that update was saved before, by any process within SeenTTL,
+	// nothing is saved and ErrDuplicate is returned. The update is recorded in the same write as
+	// the session: an update whose handling failed before the write is handled when the platform
+	// delivers it again, and an update is never saved twice.
+	UpdateOnce(ctx context.Context, user, channel, updateID string, fn func(*Session) error) error
 	// Erase deletes everything stored under the user's key.
 	Erase(ctx context.Context, user string) error
 	// Seen records a platform update id and reports whether it had been seen before,
@@ -32,6 +38,9 @@ type TurnLog interface {
 	// never goes back: a lower turn than the recorded one leaves it as it is.
 	MarkDelivered(ctx context.Context, user string, turn uint64) error
 }
+
+// ErrDuplicate is returned by UpdateOnce for an update saved before.
+var ErrDuplicate = errors.New("bot: update handled before")
 
 // ErrConflict is returned by Update when concurrent writers kept winning past the retry bound.
 var ErrConflict = errors.New("bot: too many concurrent updates of one session")

@@ -44,6 +44,12 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // Update implements bot.Store. Sessions are stored encoded, so a caller never shares memory with
 // the store and the in-process store exercises the same encoding as Redis.
 func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
+	return s.UpdateOnce(ctx, user, "", "", fn)
+}
+
+// UpdateOnce implements bot.Store: the update is looked up and recorded under the user's lock,
+// with the session.
+func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, fn func(*bot.Session) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -59,6 +65,15 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := s.now()
+	seenKey := "once|" + channel + ":" + updateID // apart from Seen's ids
+	if updateID != "" {
+		s.mu.Lock()
+		exp, dup := s.seen[seenKey]
+		s.mu.Unlock()
+		if dup && now.Before(exp) {
+			return bot.ErrDuplicate
+		}
+	}
 	var sess bot.Session
 	if e.data != nil && now.Before(e.expires) {
 		if err := sess.UnmarshalBinary(e.data); err != nil {
@@ -82,6 +97,9 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 		return nil
 	}
 	e.data, e.expires = data, now.Add(s.ttl)
+	if updateID != "" {
+		s.seen[seenKey] = now.Add(bot.SeenTTL)
+	}
 	return nil
 }
 

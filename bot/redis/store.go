@@ -5,6 +5,8 @@
 //
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
 //	rb:{<user>}:turn       the turn log (bot.TurnLog): last turn whose replies went out
+//	rb:{<user>}:upd        digests of the user's handled updates (UpdateOnce), sorted set by
+//	                       time; the latest MaxUpdatesKept of bot.SeenTTL, TTL bot.SeenTTL
 //	rb:{<user>}:wa         when the user last wrote on WhatsApp, in Unix ms (Window), for the
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
@@ -46,6 +48,14 @@ const DefaultMaxAttempts = 32
 // SessionSuffix names the session key of a user: <prefix>{<user>}:s.
 const SessionSuffix = "s"
 
+// UpdatesSuffix names the user's set of handled platform updates (UpdateOnce):
+// <prefix>{<user>}:upd, digests of update ids scored by when they were handled.
+const UpdatesSuffix = "upd"
+
+// MaxUpdatesKept bounds a user's set of handled updates: a platform redelivers only its latest
+// undelivered updates, and a flood must not grow the set without end.
+const MaxUpdatesKept = 512
+
 // stampLen is the size of the random write stamp at the end of a stored session. Four bytes make
 // a wrong match (a concurrent write that drew the same stamp) a 1 in 4 billion event per conflict,
 // and conflicts are themselves rare; eight would push a typical session into Redis's next
@@ -62,9 +72,25 @@ const stampLen = 4
 // that go-redis re-sent after a lost reply could not be told from a rival's. With random stamps the
 // conflict reply of a re-sent write is our own value, and Update takes it as success instead of
 // running fn twice.
+//
+// For UpdateOnce, ARGV[4] is the update's digest, recorded in the user's update set KEYS[2]
+// (a sorted set scored by the time ARGV[5], in ms) in the same write: an update found there
+// returns 0 and writes nothing, unless the session is our own value (a re-sent write again).
+// The set keeps the latest ARGV[6] updates of at most ARGV[7] ms, and lives that long.
 const casScript = `local cur = redis.call('GET', KEYS[1]) or ''
+local upd = ARGV[4] or ''
+if upd ~= '' and redis.call('ZSCORE', KEYS[2], upd) then
+  if cur == ARGV[2] then return 1 end
+  return 0
+end
 if string.sub(cur, -4) ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if upd ~= '' then
+  redis.call('ZADD', KEYS[2], ARGV[5], upd)
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[7]))
+  redis.call('PEXPIRE', KEYS[2], ARGV[7])
+end
 return 1`
 
 // casSHA is computed once so every Update sends EVALSHA with a 40-byte digest, not the script.
@@ -130,7 +156,7 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 		ttlArg:      strconv.FormatInt(opt.TTL.Milliseconds(), 10),
 		maxAttempts: opt.MaxAttempts,
 	}
-	s.userKeys.Store(&[]string{TurnSuffix})
+	s.userKeys.Store(&[]string{TurnSuffix, UpdatesSuffix})
 	s.eraseHooks.Store(new([]EraseHook))
 	return s, nil
 }
@@ -195,6 +221,12 @@ var errNoUser = errors.New("redis: empty user key")
 // trips when there is no conflict. A first conflict costs one more (the script returns the value
 // that won, so fn runs again at once); after that Update waits and reads the session again.
 func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
+	return s.UpdateOnce(ctx, user, "", "", fn)
+}
+
+// UpdateOnce implements bot.Store: Update whose write also records the update in the user's
+// update set, in the same script, so no extra round trip is made.
+func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, fn func(*bot.Session) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -207,6 +239,11 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 		return err
 	}
 	keys := []string{key}
+	var once []any
+	if updateID != "" {
+		keys = append(keys, s.UserKey(user, UpdatesSuffix))
+		once = []any{updateDigest(channel, updateID), time.Now().UnixMilli(), MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
+	}
 	for attempt := 1; ; attempt++ {
 		var sess bot.Session
 		stamp, err := decodeSession(cur, &sess)
@@ -227,12 +264,15 @@ func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) e
 		}
 		// The stamp goes at the end: MarshalBinary usually leaves capacity for it.
 		val = binary.LittleEndian.AppendUint32(val, rand.Uint32())
-		res, err := s.cas(ctx, keys, stamp, val)
+		res, err := s.cas(ctx, keys, stamp, val, once)
 		if err != nil {
 			return fmt.Errorf("redis: writing a session: %w", err)
 		}
 		switch v := res.(type) {
 		case int64:
+			if v == 0 {
+				return bot.ErrDuplicate
+			}
 			return nil
 		case string:
 			if v == string(val) {
@@ -282,10 +322,11 @@ func (s *Store) read(ctx context.Context, sessionKey, turnKey string) (string, u
 
 // cas runs casScript by digest, loading it with EVAL when the server does not have it yet (after
 // a restart, or on a cluster node that has not run it).
-func (s *Store) cas(ctx context.Context, keys []string, stamp string, val []byte) (any, error) {
-	res, err := s.c.EvalSha(ctx, casSHA, keys, stamp, val, s.ttlArg).Result()
+func (s *Store) cas(ctx context.Context, keys []string, stamp string, val []byte, once []any) (any, error) {
+	args := append([]any{stamp, val, s.ttlArg}, once...)
+	res, err := s.c.EvalSha(ctx, casSHA, keys, args...).Result()
 	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
-		res, err = s.c.Eval(ctx, casScript, keys, stamp, val, s.ttlArg).Result()
+		res, err = s.c.Eval(ctx, casScript, keys, args...).Result()
 	}
 	return res, err
 }
@@ -359,10 +400,17 @@ func (s *Store) Seen(ctx context.Context, channel, updateID string) (bool, error
 // sender's phone number, which must not become a key name. 128 bits keep collisions out of reach
 // for the 48 hours a key lives.
 func (s *Store) seenKey(channel, updateID string) string {
-	sum := sha256.Sum256([]byte(updateID))
+	return s.prefix + "seen:" + channel + ":" + digest(updateID)
+}
+
+// updateDigest names an update in a user's update set, as seenKey does in a key.
+func updateDigest(channel, updateID string) string { return digest(channel + ":" + updateID) }
+
+func digest(id string) string {
+	sum := sha256.Sum256([]byte(id))
 	var b [22]byte // base64 of 16 bytes, unpadded
 	base64.RawURLEncoding.Encode(b[:], sum[:16])
-	return s.prefix + "seen:" + channel + ":" + string(b[:])
+	return string(b[:])
 }
 
 func contains(ss []string, s string) bool {

@@ -55,6 +55,7 @@ func TestCluster(t *testing.T) {
 		{"Erase", testErase},
 		{"Reserve", testReserve},
 		{"ReserveAll", testReserveAll},
+		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -498,6 +499,55 @@ func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClien
 	}
 	if d, _ := a.Reserve(ctx, "free", 0, 1); d != 0 {
 		t.Errorf("no rate (0/s) waits %v", d)
+	}
+}
+
+// TestUpdateOnceSet: UpdateOnce costs no round trip more than Update; the user's update set
+// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and goes with Erase.
+func TestUpdateOnceSet(t *testing.T) { testUpdateOnceSet(t, single(t)) }
+
+func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
+	c := newClient(t)
+	s := newStore(t, c, redis.Options{})
+	ctx := context.Background()
+	touch := func(sess *bot.Session) error { sess.Seen++; return nil }
+	if err := s.UpdateOnce(ctx, "u", "whatsapp", "wamid.first", touch); err != nil {
+		t.Fatal(err)
+	}
+	calls := countCalls(c)
+	const n = redis.MaxUpdatesKept + 40
+	for i := range n {
+		if err := s.UpdateOnce(ctx, "u", "whatsapp", fmt.Sprintf("wamid.%d", i), touch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := calls.count(); got != 2*n {
+		t.Fatalf("%d updates made %d round trips, want %d", n, got, 2*n)
+	}
+	key := s.UserKey("u", redis.UpdatesSuffix)
+	if got := c.ZCard(ctx, key).Val(); got != redis.MaxUpdatesKept {
+		t.Errorf("update set holds %d, want the latest %d", got, redis.MaxUpdatesKept)
+	}
+	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.SeenTTL {
+		t.Errorf("update set TTL %v", ttl)
+	}
+	for _, m := range c.ZRange(ctx, key, 0, -1).Val() {
+		if strings.Contains(m, "wamid") || len(m) != 22 {
+			t.Fatalf("update set member %q is not a digest", m)
+		}
+	}
+	// The newest are kept: the last one is still a duplicate, the first one is not any more.
+	if err := s.UpdateOnce(ctx, "u", "whatsapp", fmt.Sprintf("wamid.%d", n-1), touch); !errors.Is(err, bot.ErrDuplicate) {
+		t.Errorf("latest update again: %v, want ErrDuplicate", err)
+	}
+	if err := s.UpdateOnce(ctx, "u", "whatsapp", "wamid.first", touch); err != nil {
+		t.Errorf("an update pushed out of the set: %v", err)
+	}
+	if err := s.Erase(ctx, "u"); err != nil {
+		t.Fatal(err)
+	}
+	if c.Exists(ctx, key).Val() != 0 {
+		t.Error("the update set outlived Erase")
 	}
 }
 

@@ -31,6 +31,82 @@ func Run(t *testing.T, newStores Factory) {
 	t.Run("SessionsExpire", func(t *testing.T) { sessionsExpire(t, newStores) })
 	t.Run("CancelledContext", func(t *testing.T) { cancelledContext(t, newStores) })
 	t.Run("TurnLog", func(t *testing.T) { turnLog(t, newStores) })
+	t.Run("UpdateOnce", func(t *testing.T) { updateOnce(t, newStores) })
+	t.Run("ConcurrentUpdateOnce", func(t *testing.T) { concurrentUpdateOnce(t, newStores) })
+}
+
+// updateOnce: an update is saved once, by whichever client; a failed attempt records nothing;
+// ids are per channel, and an empty id is no id.
+func updateOnce(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	ctx := context.Background()
+	step := func(s bot.Store, channel, id, node string) error {
+		return s.UpdateOnce(ctx, "u1", channel, id, func(sess *bot.Session) error {
+			sess.Node = node
+			sess.Turn++
+			return nil
+		})
+	}
+	if err := step(a, "telegram", "100", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := step(b, "telegram", "100", "again"); !errors.Is(err, bot.ErrDuplicate) {
+		t.Fatalf("the same update through the other client: %v, want ErrDuplicate", err)
+	}
+	if got := get(t, a, "u1"); got.Node != "one" || got.Turn != 1 {
+		t.Fatalf("a duplicate changed the session: %+v", got)
+	}
+	if err := step(b, "whatsapp", "100", "two"); err != nil {
+		t.Fatalf("the same id on another channel: %v", err)
+	}
+	boom := errors.New("boom")
+	if err := a.UpdateOnce(ctx, "u1", "telegram", "101", func(*bot.Session) error { return boom }); err != boom {
+		t.Fatalf("failing fn: %v", err)
+	}
+	if err := step(b, "telegram", "101", "three"); err != nil {
+		t.Fatalf("an update whose first attempt failed: %v, want it handled", err)
+	}
+	for range 2 {
+		if err := step(a, "telegram", "", "four"); err != nil {
+			t.Fatalf("no update id: %v", err)
+		}
+	}
+	if got := get(t, b, "u1"); got.Node != "four" || got.Turn != 5 {
+		t.Fatalf("after the steps: %+v, want node four at turn 5", got)
+	}
+}
+
+// concurrentUpdateOnce: of many clients saving one update at once, exactly one succeeds.
+func concurrentUpdateOnce(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		s := []bot.Store{a, b}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.UpdateOnce(context.Background(), "u1", "telegram", "7", func(sess *bot.Session) error {
+				sess.Turn++
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, bot.ErrDuplicate) && !errors.Is(err, bot.ErrConflict):
+			t.Errorf("UpdateOnce: %v", err)
+		}
+	}
+	if got := get(t, a, "u1"); ok != 1 || got.Turn != 1 {
+		t.Fatalf("%d of %d saves succeeded, session at turn %d: want exactly one", ok, n, got.Turn)
+	}
 }
 
 // turnLog: the delivered turn is shared by both clients, never goes back, and goes with Erase.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot"
 )
 
 // handle takes one decoded update through dedupe, the bot and the send queue. It never fails:
@@ -26,12 +28,14 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 			c.log.Error("telegram: panic while handling an update", "user", a.user, "panic", fmt.Sprint(p))
 		}
 	}()
-	if c.cfg.Bot.Duplicate(ctx, Channel, strconv.FormatInt(u.UpdateID, 10)) {
-		c.stats.duplicates.Add(1)
-		c.cfg.Metrics.Update(Channel, "duplicate")
-		return
-	}
+	id := strconv.FormatInt(u.UpdateID, 10)
 	a = c.actionFor(u)
+	// A user's event is deduplicated in the write of their session (Store.UpdateOnce); anything
+	// else here, first.
+	if a.kind != actEvent && c.cfg.Bot.Duplicate(ctx, Channel, id) {
+		c.duplicate()
+		return ""
+	}
 	switch a.kind {
 	case actIgnore:
 		c.stats.ignored.Add(1)
@@ -61,7 +65,12 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 	case actEvent:
 		// A user who writes has not blocked the bot (any more).
 		c.send.unblock(a.user)
+		a.event.Update = id
 		replies, turn, err := c.cfg.Bot.HandleTurn(ctx, a.event)
+		if errors.Is(err, bot.ErrDuplicate) {
+			c.duplicate() // answered when it came first
+			return ""
+		}
 		if err != nil {
 			// Bot.Handle logs store outages itself and returns the static outage reply, which
 			// goes out at once; the turn the update may have taken is still recorded.
@@ -105,6 +114,11 @@ func decode(raw []byte) (*update, error) {
 		return nil, err
 	}
 	return &u, nil
+}
+
+func (c *Adapter) duplicate() {
+	c.stats.duplicates.Add(1)
+	c.cfg.Metrics.Update(Channel, "duplicate")
 }
 
 func (c *Adapter) malformed() {

@@ -94,9 +94,9 @@ type slowTurn struct {
 	delay time.Duration
 }
 
-func (s *slowTurn) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
+func (s *slowTurn) UpdateOnce(ctx context.Context, user, channel, update string, fn func(*bot.Session) error) error {
 	var turn uint64
-	err := s.Store.Update(ctx, user, func(sess *bot.Session) error {
+	err := s.Store.UpdateOnce(ctx, user, channel, update, func(sess *bot.Session) error {
 		err := fn(sess)
 		turn = sess.Turn
 		return err
@@ -216,9 +216,9 @@ type lostWrite struct {
 	turn uint64
 }
 
-func (s *lostWrite) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
+func (s *lostWrite) UpdateOnce(ctx context.Context, user, channel, update string, fn func(*bot.Session) error) error {
 	var turn uint64
-	err := s.Store.Update(ctx, user, func(sess *bot.Session) error {
+	err := s.Store.UpdateOnce(ctx, user, channel, update, func(sess *bot.Session) error {
 		err := fn(sess)
 		turn = sess.Turn
 		return err

@@ -129,10 +129,15 @@ func waitIdle(t *testing.T, s *sender) {
 	}
 }
 
-// forgetfulStore never reports an update id as seen.
+// forgetfulStore never reports an update id as seen, so that fuzzed updates sharing an id still
+// get past dedupe to the code under test.
 type forgetfulStore struct{ bot.Store }
 
 func (forgetfulStore) Seen(context.Context, string, string) (bool, error) { return false, nil }
+
+func (s forgetfulStore) UpdateOnce(ctx context.Context, user, _, _ string, fn func(*bot.Session) error) error {
+	return s.Update(ctx, user, fn)
+}
 
 // safeLogValues are the attributes the adapter logs that carry no user data by construction:
 // pseudonyms, described decoding errors, constants of the code, and counts or protocol codes.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,17 +112,63 @@ func TestWebhookDuplicate(t *testing.T) {
 	}
 }
 
+// A redelivered button press is neither handled nor answered again; a redelivered update whose
+// first delivery met the store down (nothing saved) is handled then: the dedupe record is part
+// of the session's write, so a failed attempt does not make it a duplicate.
+func TestWebhookRedeliveryAfterFailure(t *testing.T) {
+	store := &downOnce{Store: inmem.New(0)}
+	h := startWith(t, webhook, nil, store)
+	h.turn(43, msg(80, 43, "en", "/start"))
+	kb := h.sent(43)[0].Keyboard()
+	if len(kb) == 0 {
+		t.Fatal("no menu")
+	}
+	press := press(81, 43, "en", "cbq-81", kb[0].Data)
+	store.down.Store(true)
+	got := h.turn(43, press)
+	if w := text(t, "en", bot.MsgUnavailable); len(got) != 1 || got[0].Params["text"] != w {
+		t.Fatalf("store down: replies%s\nwant %q", telegramtest.Summary(got), w)
+	}
+	store.down.Store(false)
+	again := h.turn(43, press)
+	if len(again) == 0 || texts(again)[0] == text(t, "en", bot.MsgUnavailable) {
+		t.Fatalf("redelivered after the outage: replies%s", telegramtest.Summary(again))
+	}
+	if third := h.turn(43, press); len(third) != 0 {
+		t.Fatalf("redelivered once more: replies%s", telegramtest.Summary(third))
+	}
+	if s := h.ad.Stats(); s.Duplicates != 1 {
+		t.Errorf("stats %+v: want 1 duplicate", s)
+	}
+	if n := len(h.srv.Calls("answerCallbackQuery")); n != 2 {
+		t.Errorf("%d callback answers, want one per handled delivery (2)", n)
+	}
+}
+
+// downOnce fails session updates while down is set, before anything is saved.
+type downOnce struct {
+	*inmem.Store
+	down atomic.Bool
+}
+
+func (s *downOnce) UpdateOnce(ctx context.Context, user, channel, update string, fn func(*bot.Session) error) error {
+	if s.down.Load() {
+		return errors.New("store down")
+	}
+	return s.Store.UpdateOnce(ctx, user, channel, update, fn)
+}
+
 // failingStore fails every session update, as Redis would when down.
 type failingStore struct{ bot.Store }
 
-func (failingStore) Update(context.Context, string, func(*bot.Session) error) error {
+func (failingStore) UpdateOnce(context.Context, string, string, string, func(*bot.Session) error) error {
 	return errors.New("store down")
 }
 
 // panickingStore panics inside the bot.
 type panickingStore struct{ bot.Store }
 
-func (panickingStore) Update(context.Context, string, func(*bot.Session) error) error {
+func (panickingStore) UpdateOnce(context.Context, string, string, string, func(*bot.Session) error) error {
 	panic("boom")
 }
 
