@@ -73,6 +73,15 @@ func (h errHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.P
 		err := next(ctx, cmds)
 		// The pipeline's error is its first command's error, which may be a harmless redis.Nil
 		// in front of a real failure: look at every command.
+		if ctx.Value(batchedKey{}) != nil {
+			// The store's own batch of independent commands: each counts under its name.
+			for _, cmd := range cmds {
+				if isFailure(cmd.Err()) && !handshake[cmd.Name()] {
+					h.count(cmd.Name())
+				}
+			}
+			return err
+		}
 		for _, cmd := range cmds {
 			if isFailure(cmd.Err()) && !handshake[cmd.Name()] {
 				h.count(PipelineCommand)

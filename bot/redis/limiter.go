@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/returnbot/returnbot/bot"
 )
@@ -86,10 +83,7 @@ func (s *Store) reserve(ctx context.Context, tag string, buckets []bot.Bucket) (
 	if len(keys) == 0 {
 		return 0, nil
 	}
-	res, err := s.c.EvalSha(ctx, reserveSHA, keys, args...).Int64()
-	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
-		res, err = s.c.Eval(ctx, reserveScript, keys, args...).Int64()
-	}
+	res, err := s.batch.eval(ctx, reserveSHA, reserveScript, keys, args...).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("redis: rate limit: %w", err)
 	}

@@ -115,6 +115,7 @@ type Options struct {
 // Stores (in any number of processes) may share one Redis.
 type Store struct {
 	c           goredis.UniversalClient
+	batch       *batcher // the hot path's commands: sessions, turn log, pacing
 	prefix      string
 	ttlArg      any // the session TTL in milliseconds, boxed once instead of per Update
 	maxAttempts int
@@ -152,6 +153,7 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 	}
 	s := &Store{
 		c:           client,
+		batch:       newBatcher(client),
 		prefix:      opt.Prefix,
 		ttlArg:      strconv.FormatInt(opt.TTL.Milliseconds(), 10),
 		maxAttempts: opt.MaxAttempts,
@@ -211,7 +213,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the client.
-func (s *Store) Close() error { return s.c.Close() }
+func (s *Store) Close() error {
+	s.batch.close()
+	return s.c.Close()
+}
 
 var errNoUser = errors.New("redis: empty user key")
 
@@ -295,7 +300,9 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		if err := backoff(ctx, attempt); err != nil {
 			return err
 		}
-		cur, err = s.c.Get(ctx, key).Result()
+		get := goredis.NewStringCmd(ctx, "get", key)
+		_ = s.batch.do(ctx, get)
+		cur, err = get.Result()
 		if err != nil && !errors.Is(err, goredis.Nil) {
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
@@ -305,7 +312,9 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 // read gets a session and the user's turn log in one round trip (one slot: the user's hash tag).
 // An unreadable turn log counts as unknown (0): the channel then asks it again before sending.
 func (s *Store) read(ctx context.Context, sessionKey, turnKey string) (string, uint64, error) {
-	vals, err := s.c.MGet(ctx, sessionKey, turnKey).Result()
+	cmd := goredis.NewSliceCmd(ctx, "mget", sessionKey, turnKey)
+	_ = s.batch.do(ctx, cmd)
+	vals, err := cmd.Result()
 	if err != nil {
 		return "", 0, fmt.Errorf("redis: reading a session: %w", err)
 	}
@@ -324,11 +333,7 @@ func (s *Store) read(ctx context.Context, sessionKey, turnKey string) (string, u
 // a restart, or on a cluster node that has not run it).
 func (s *Store) cas(ctx context.Context, keys []string, stamp string, val []byte, once []any) (any, error) {
 	args := append([]any{stamp, val, s.ttlArg}, once...)
-	res, err := s.c.EvalSha(ctx, casSHA, keys, args...).Result()
-	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
-		res, err = s.c.Eval(ctx, casScript, keys, args...).Result()
-	}
-	return res, err
+	return s.batch.eval(ctx, casSHA, casScript, keys, args...).Result()
 }
 
 // decodeSession decodes a stored value into sess and returns its stamp; "" is no session.
@@ -380,7 +385,12 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 	for _, x := range sfx {
 		keys = append(keys, s.UserKey(user, x))
 	}
-	if err := s.c.Del(ctx, keys...).Err(); err != nil {
+	args := make([]any, 0, 1+len(keys))
+	args = append(args, "del")
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	if err := s.batch.do(ctx, goredis.NewIntCmd(ctx, args...)); err != nil {
 		return fmt.Errorf("redis: erasing a user: %w", err)
 	}
 	return nil
@@ -389,7 +399,13 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 // Seen implements bot.Store with SET NX EX: the first caller creates the key, everyone after it
 // within bot.SeenTTL finds it.
 func (s *Store) Seen(ctx context.Context, channel, updateID string) (bool, error) {
-	created, err := s.c.SetNX(ctx, s.seenKey(channel, updateID), "", bot.SeenTTL).Result()
+	// SET NX EX answers OK when it set the key, nil when the key was there.
+	cmd := goredis.NewStatusCmd(ctx, "set", s.seenKey(channel, updateID), "", "ex", int64(bot.SeenTTL/time.Second), "nx")
+	err := s.batch.do(ctx, cmd)
+	created := err == nil
+	if errors.Is(err, goredis.Nil) {
+		err = nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("redis: update dedupe: %w", err)
 	}

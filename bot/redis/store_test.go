@@ -888,11 +888,17 @@ func (c *callCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook 
 	}
 }
 
+// ProcessPipelineHook records a pipeline of one command (the store's batches when nothing else
+// runs) under the command's name: it is that command's round trip.
 func (c *callCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		if c.n.Add(1) < 1000 {
+			name := "pipeline"
+			if len(cmds) == 1 {
+				name = cmds[0].Name()
+			}
 			c.mu.Lock()
-			c.calls = append(c.calls, "pipeline")
+			c.calls = append(c.calls, name)
 			c.mu.Unlock()
 		}
 		return next(ctx, cmds)
@@ -944,5 +950,54 @@ func TestCorruptSessionStartsAfresh(t *testing.T) {
 	}
 	if got := c.Get(ctx, s.UserKey("newer", redis.SessionSuffix)).Val(); got != newer {
 		t.Fatalf("a newer-format session was overwritten: %q", got)
+	}
+}
+
+// TestConcurrentCommandsShareRoundTrips: commands of concurrent callers travel together (the
+// store's batches), each caller still gets its own answer, and a caller whose context ends
+// before its command is sent gets the context's error.
+func TestConcurrentCommandsShareRoundTrips(t *testing.T) {
+	c := newClient(t, redistest.Server(t))
+	s := newStore(t, c, redis.Options{})
+	calls := countCalls(c)
+	const users, steps = 64, 20
+	var wg sync.WaitGroup
+	for u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range steps {
+				if err := s.Update(context.Background(), fmt.Sprint("user", u), func(sess *bot.Session) error {
+					sess.Seen++
+					sess.Lang = fmt.Sprint("l", u)
+					return nil
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	trips := calls.count()
+	t.Logf("%d commands in %d round trips", users*steps*2, trips)
+	if trips >= users*steps*2 {
+		t.Errorf("%d commands took %d round trips: none shared", users*steps*2, trips)
+	}
+	for u := range users {
+		var sess bot.Session
+		read(t, s, fmt.Sprint("user", u), &sess)
+		if sess.Seen != steps || sess.Lang != fmt.Sprint("l", u) {
+			t.Fatalf("user %d: %+v, want %d steps in its own language", u, sess, steps)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.DeliveredTurn(ctx, "user1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: %v", err)
+	}
+	s.Close()
+	if _, err := s.DeliveredTurn(context.Background(), "user1"); err == nil {
+		t.Error("a closed store answered")
 	}
 }

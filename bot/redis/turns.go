@@ -36,7 +36,9 @@ func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) 
 	if user == "" {
 		return 0, errNoUser
 	}
-	v, err := s.c.Get(ctx, s.UserKey(user, TurnSuffix)).Result()
+	cmd := goredis.NewStringCmd(ctx, "get", s.UserKey(user, TurnSuffix))
+	_ = s.batch.do(ctx, cmd)
+	v, err := cmd.Result()
 	if errors.Is(err, goredis.Nil) {
 		return 0, nil
 	}
@@ -57,11 +59,7 @@ func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) err
 	}
 	keys := []string{s.UserKey(user, TurnSuffix)}
 	n := strconv.FormatUint(turn, 10)
-	err := s.c.EvalSha(ctx, markSHA, keys, n, s.ttlArg).Err()
-	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
-		err = s.c.Eval(ctx, markScript, keys, n, s.ttlArg).Err()
-	}
-	if err != nil {
+	if err := s.batch.eval(ctx, markSHA, markScript, keys, n, s.ttlArg).Err(); err != nil {
 		return fmt.Errorf("redis: writing the turn log: %w", err)
 	}
 	return nil
