@@ -6,7 +6,7 @@
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
 //	rb:{<user>}:turn       the turn log (bot.TurnLog): last turn whose replies went out
 //	rb:{<user>}:upd        digests of the user's handled updates (UpdateOnce), sorted set by
-//	                       time; the latest MaxUpdatesKept of bot.SeenTTL, TTL bot.SeenTTL
+//	                       time: the latest MaxUpdatesKept, TTL bot.SeenTTL after the last
 //	rb:{<user>}:wa         when the user last wrote on WhatsApp, in Unix ms (Window), for the
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
@@ -76,7 +76,7 @@ const stampLen = 4
 // For UpdateOnce, ARGV[4] is the update's digest, recorded in the user's update set KEYS[2]
 // (a sorted set scored by the time ARGV[5], in ms) in the same write: an update found there
 // returns 0 and writes nothing, unless the session is our own value (a re-sent write again).
-// The set keeps the latest ARGV[6] updates of at most ARGV[7] ms, and lives that long.
+// The set keeps the latest ARGV[6] updates and lives ARGV[7] ms after the last.
 const casScript = `local cur = redis.call('GET', KEYS[1]) or ''
 local upd = ARGV[4] or ''
 if upd ~= '' and redis.call('ZSCORE', KEYS[2], upd) then
@@ -87,8 +87,9 @@ if string.sub(cur, -4) ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 if upd ~= '' then
   redis.call('ZADD', KEYS[2], ARGV[5], upd)
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[7]))
+  if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[6]) then
+    redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
+  end
   redis.call('PEXPIRE', KEYS[2], ARGV[7])
 end
 return 1`

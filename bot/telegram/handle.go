@@ -106,11 +106,14 @@ var errSyntax = errors.New("telegram: update is not valid JSON")
 // decode reads one update. It returns errSyntax for broken JSON and another error when a field
 // the bot reads has an unexpected type; unknown fields are ignored.
 func decode(raw []byte) (*update, error) {
-	if !json.Valid(raw) {
-		return nil, errSyntax
-	}
 	var u update
 	if err := json.Unmarshal(raw, &u); err != nil {
+		// Unmarshal checks the whole input's syntax before it decodes anything, so this costs
+		// no second pass as json.Valid would.
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, errSyntax
+		}
 		return nil, err
 	}
 	return &u, nil
