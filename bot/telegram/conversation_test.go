@@ -117,7 +117,7 @@ func conversation(t *testing.T, m mode) {
 	})
 	waitStats(t, h, func(s statsT) bool { return s.Blocked == 1 && s.Undeliverable >= 1 })
 	attempts := len(sendsTo(h.srv, chat))
-	h.ad.Send(chat, user, []bot.Reply{{Text: "one"}, {Text: "two"}})
+	h.ad.Send(chat, user, numbered("m", 2))
 	waitStats(t, h, func(s statsT) bool { return s.Undeliverable >= 3 })
 	if a := len(sendsTo(h.srv, chat)); a != attempts {
 		t.Errorf("%d more sends to a chat that answered 403", a-attempts)

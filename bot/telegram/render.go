@@ -1,8 +1,6 @@
 package telegram
 
 import (
-	"slices"
-
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot"
@@ -16,13 +14,14 @@ const buttonsOnly = "👇"
 // chat, in order. Tests and tools compare what a fake Bot API received against it.
 func Render(chatID int64, replies []bot.Reply) []tgbotapi.Chattable { return render(chatID, replies) }
 
-// render turns replies into Bot API messages for one chat, in order. Texts are sent as plain text
-// (no parse_mode), so no translated or user-supplied character can cause a parse error. Long
-// texts are split (see Split); buttons go on the last piece, one per row. A venue becomes
-// sendVenue; buttons with no text of their own ride on the venue before them.
+// render turns replies into Bot API messages for one chat, in order. Consecutive texts are merged
+// (see merge). Texts are sent as plain text (no parse_mode), so no translated or user-supplied
+// character can cause a parse error. Long texts are split (see Split); buttons go on the last
+// piece, one per row. A venue becomes sendVenue; buttons with no text of their own ride on the
+// venue before them.
 func render(chatID int64, replies []bot.Reply) []tgbotapi.Chattable {
 	var out []tgbotapi.Chattable
-	replies = slices.Clone(replies) // buttons may move to a venue below
+	replies = merge(replies) // a copy: buttons may move to a venue below
 	for i, r := range replies {
 		kb := keyboard(r.Buttons)
 		if r.Venue != nil {
@@ -68,6 +67,43 @@ func render(chatID int64, replies []bot.Reply) []tgbotapi.Chattable {
 		}
 	}
 	return out
+}
+
+// paragraph separates texts merged into one message.
+const paragraph = "\n\n"
+
+// merge joins the texts of consecutive replies into one message, as paragraphs, while they are
+// plain text (no venue, no buttons but on the last) in one language and fit one message. A turn
+// then costs one message against Telegram's limits (about one per second per chat, 30 per
+// second in all) instead of one per text: the whole answer arrives at once, with one
+// notification. It returns a new slice.
+func merge(replies []bot.Reply) []bot.Reply {
+	out := make([]bot.Reply, 0, len(replies))
+	for _, r := range replies {
+		if n := len(out); n > 0 && joinable(out[n-1], r) {
+			p := &out[n-1]
+			if r.Text != "" {
+				p.Text += paragraph + r.Text
+			}
+			p.Buttons, p.Flow, p.Node = r.Buttons, r.Flow, r.Node
+			if r.Handoff != "" {
+				p.Handoff = r.Handoff
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func joinable(p, r bot.Reply) bool {
+	if p.Venue != nil || r.Venue != nil || len(p.Buttons) > 0 || p.Text == "" {
+		return false
+	}
+	if r.Text == "" {
+		return true // buttons alone: onto the text before, not under a placeholder of their own
+	}
+	return p.Lang == r.Lang && UTF16Len(p.Text)+UTF16Len(paragraph)+UTF16Len(r.Text) <= MaxTextUnits
 }
 
 // venue is a map pin, or its name and address as text when the office has no coordinates.

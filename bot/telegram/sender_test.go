@@ -26,7 +26,8 @@ func texts(calls []telegramtest.Call) []string {
 func numbered(prefix string, n int) []bot.Reply {
 	var rs []bot.Reply
 	for i := 1; i <= n; i++ {
-		rs = append(rs, bot.Reply{Text: fmt.Sprintf("%s %d", prefix, i)})
+		// A button each, so that they stay separate messages (render merges plain texts).
+		rs = append(rs, bot.Reply{Text: fmt.Sprintf("%s %d", prefix, i), Buttons: []bot.Button{{Label: "OK", Data: "ok"}}})
 	}
 	return rs
 }
@@ -89,8 +90,9 @@ func TestSendGivesUp(t *testing.T) {
 	h := start(t, webhook, func(cfg *telegram.Config) { cfg.MaxAttempts = 3 })
 	h.srv.Fail("sendMessage", c, 3, telegramtest.Fault{Code: 500})
 	h.srv.Fail("sendMessage", d, 1, telegramtest.Fault{Code: 400, Description: "Bad Request: chat not found"})
-	h.ad.Send(c, key(c), []bot.Reply{{Text: "text-lost-xyz"}, {Text: "kept"}})
-	h.ad.Send(d, key(d), []bot.Reply{{Text: "text-refused-xyz"}, {Text: "kept"}})
+	ok := []bot.Button{{Label: "OK", Data: "ok"}} // separate messages, not merged
+	h.ad.Send(c, key(c), []bot.Reply{{Text: "text-lost-xyz", Buttons: ok}, {Text: "kept"}})
+	h.ad.Send(d, key(d), []bot.Reply{{Text: "text-refused-xyz", Buttons: ok}, {Text: "kept"}})
 	if got := texts(h.waitSent(c, 1)); !slices.Equal(got, []string{"kept"}) {
 		t.Errorf("chat c got %q", got)
 	}
