@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
@@ -49,6 +50,13 @@ func NorwegianHolidays(year int, loc *time.Location) []time.Time {
 type Calendar struct {
 	office *bot.Office
 	loc    *time.Location
+	// holidays caches the year's holiday dates: every answer about opening days asks.
+	holidays atomic.Pointer[yearHolidays]
+}
+
+type yearHolidays struct {
+	year int
+	days map[[2]int]bool // month, day
 }
 
 // NewCalendar returns the calendar of an office; its TimeZone must be an IANA name (default
@@ -67,14 +75,16 @@ func NewCalendar(o *bot.Office) (*Calendar, error) {
 
 // Holiday reports whether a day is a public holiday where the office is.
 func (c *Calendar) Holiday(day time.Time) bool {
-	day = day.In(c.loc)
-	y, m, d := day.Date()
-	for _, h := range NorwegianHolidays(y, c.loc) {
-		if hy, hm, hd := h.Date(); hy == y && hm == m && hd == d {
-			return true
+	y, m, d := day.In(c.loc).Date()
+	h := c.holidays.Load()
+	if h == nil || h.year != y {
+		h = &yearHolidays{year: y, days: map[[2]int]bool{}}
+		for _, day := range NorwegianHolidays(y, c.loc) {
+			h.days[[2]int{int(day.Month()), day.Day()}] = true
 		}
+		c.holidays.Store(h)
 	}
-	return false
+	return h.days[[2]int{int(m), d}]
 }
 
 // Hours returns the opening hours ("10:00–15:00") of a day, or "" when the office is closed.

@@ -52,6 +52,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	globalRate := fl.Float64("global-rate", 100000, "the bot's Telegram pacing during the run, messages per second overall")
 	chatRate := fl.Float64("chat-rate", 1000, "the bot's Telegram pacing during the run, messages per second per chat")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the returnbot run to this file")
+	memProfile := fl.String("memprofile", "", "write an allocation profile of the returnbot run to this file")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -125,12 +126,26 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10 // finer than the default, for a short run
+	}
 	res, err := loadgen.Run(ctx, lc, api, target)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
 	if err != nil {
 		return fail(err)
+	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return fail(err)
+		}
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+		if err != nil {
+			return fail(err)
+		}
 	}
 	results := []*loadgen.Result{res}
 	if *baseline {
