@@ -1,8 +1,12 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,9 +18,10 @@ import (
 // api is the Bot API as the channel uses it: go-telegram-bot-api for the wire format, with a
 // context per call (the library has none) and errors that never carry the token.
 type api struct {
-	bot   *tgbotapi.BotAPI
-	http  *http.Client
-	token string
+	bot      *tgbotapi.BotAPI
+	http     *http.Client
+	token    string
+	endpoint string // the library's format: token, then method
 }
 
 // connect checks the token with getMe through tgbotapi.NewBotAPIWithClient.
@@ -25,7 +30,7 @@ func connect(ctx context.Context, token, endpoint string, hc *http.Client) (*api
 	if err != nil {
 		return nil, scrub(err, token)
 	}
-	return &api{bot: b, http: hc, token: token}, nil
+	return &api{bot: b, http: hc, token: token, endpoint: endpoint}, nil
 }
 
 // with returns a copy of the library's client whose HTTP calls carry ctx. BotAPI holds no locks,
@@ -40,8 +45,97 @@ func (a *api) with(ctx context.Context) *tgbotapi.BotAPI {
 // request sends one method built by the library. Methods that return true (answerCallbackQuery,
 // setWebhook, ...) must go through here: the library's Send would try to decode a Message.
 func (a *api) request(ctx context.Context, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	if method, body, ok := jsonCall(c); ok {
+		resp, err := a.post(ctx, method, body)
+		return resp, scrub(err, a.token)
+	}
 	resp, err := a.with(ctx).Request(c)
 	return resp, scrub(err, a.token)
+}
+
+// jsonCall encodes the calls the sender makes for every answer, sendMessage and sendVenue as
+// render builds them, as a JSON body: texts travel as UTF-8, where the library's form encoding
+// triples every byte of Arabic, Cyrillic or Ethiopic script, and nothing is built twice. A
+// config with any field render does not set goes through the library instead (ok false).
+func jsonCall(c tgbotapi.Chattable) (method string, body []byte, ok bool) {
+	type chatBase struct {
+		ChatID      int64           `json:"chat_id"`
+		ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
+	}
+	base := func(b tgbotapi.BaseChat) (chatBase, bool) {
+		if b.ChatID == 0 || b.ChannelUsername != "" || b.ReplyToMessageID != 0 || b.DisableNotification || b.AllowSendingWithoutReply {
+			return chatBase{}, false
+		}
+		out := chatBase{ChatID: b.ChatID}
+		if b.ReplyMarkup != nil {
+			kb, err := json.Marshal(b.ReplyMarkup)
+			if err != nil {
+				return chatBase{}, false
+			}
+			out.ReplyMarkup = kb
+		}
+		return out, true
+	}
+	var v any
+	switch m := c.(type) {
+	case tgbotapi.MessageConfig:
+		b, ok := base(m.BaseChat)
+		if !ok || m.Text == "" || m.ParseMode != "" || len(m.Entities) > 0 || m.DisableWebPagePreview {
+			return "", nil, false
+		}
+		method, v = "sendMessage", struct {
+			chatBase
+			Text string `json:"text"`
+		}{b, m.Text}
+	case tgbotapi.VenueConfig:
+		b, ok := base(m.BaseChat)
+		if !ok || m.FoursquareID != "" || m.FoursquareType != "" || m.GooglePlaceID != "" || m.GooglePlaceType != "" {
+			return "", nil, false
+		}
+		method, v = "sendVenue", struct {
+			chatBase
+			Latitude  float64 `json:"latitude"`
+			Longitude float64 `json:"longitude"`
+			Title     string  `json:"title"`
+			Address   string  `json:"address"`
+		}{b, m.Latitude, m.Longitude, m.Title, m.Address}
+	default:
+		return "", nil, false
+	}
+	body, err := json.Marshal(v)
+	return method, body, err == nil
+}
+
+// post makes a call with a JSON body and reads the answer the way the library does: the JSON's
+// ok decides, not the HTTP status; a refusal becomes a *tgbotapi.Error with Telegram's code and
+// retry_after. The result is kept undecoded.
+func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.APIResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(a.endpoint, a.token, method), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	var ans tgbotapi.APIResponse
+	if err := json.Unmarshal(raw, &ans); err != nil {
+		return nil, err
+	}
+	if !ans.Ok {
+		var params tgbotapi.ResponseParameters
+		if ans.Parameters != nil {
+			params = *ans.Parameters
+		}
+		return &ans, &tgbotapi.Error{Code: ans.ErrorCode, Message: ans.Description, ResponseParameters: params}
+	}
+	return &ans, nil
 }
 
 // raw calls a method with hand-made parameters, for what the library cannot express
