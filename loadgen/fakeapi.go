@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -381,19 +382,11 @@ func (v formValues) Get(k string) string { return v[k] }
 func params(r *http.Request) (formValues, error) {
 	out := formValues{}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		var m map[string]json.RawMessage
-		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&m); err != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+		if err != nil {
 			return nil, err
 		}
-		for k, raw := range m {
-			var s string
-			if json.Unmarshal(raw, &s) == nil {
-				out[k] = s
-			} else {
-				out[k] = string(raw)
-			}
-		}
-		return out, nil
+		return jsonParams(body)
 	}
 	if err := r.ParseForm(); err != nil {
 		return nil, err
@@ -403,6 +396,56 @@ func params(r *http.Request) (formValues, error) {
 			out[k] = v[0]
 		}
 	}
+	return out, nil
+}
+
+// jsonParams reads a JSON body into parameters: strings as they are, anything else (numbers,
+// objects such as reply_markup) as its JSON text, as Telegram reads them. Only the parameters
+// FakeAPI looks at are kept, decoded in one pass.
+func jsonParams(body []byte) (formValues, error) {
+	var m struct {
+		ChatID          json.RawMessage `json:"chat_id"`
+		Text            *string         `json:"text"`
+		ReplyMarkup     json.RawMessage `json:"reply_markup"`
+		Latitude        json.RawMessage `json:"latitude"`
+		Longitude       json.RawMessage `json:"longitude"`
+		Title           *string         `json:"title"`
+		Address         *string         `json:"address"`
+		CallbackQueryID *string         `json:"callback_query_id"`
+		URL             *string         `json:"url"`
+		SecretToken     *string         `json:"secret_token"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	out := formValues{}
+	str := func(k string, v *string) {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	str("text", m.Text)
+	str("title", m.Title)
+	str("address", m.Address)
+	str("callback_query_id", m.CallbackQueryID)
+	str("url", m.URL)
+	str("secret_token", m.SecretToken)
+	raw := func(k string, v json.RawMessage) {
+		switch {
+		case len(v) == 0 || string(v) == "null":
+		case v[0] == '"':
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				out[k] = s
+			}
+		default:
+			out[k] = string(v)
+		}
+	}
+	raw("chat_id", m.ChatID)
+	raw("reply_markup", m.ReplyMarkup)
+	raw("latitude", m.Latitude)
+	raw("longitude", m.Longitude)
 	return out, nil
 }
 
