@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -108,7 +109,7 @@ func jsonCall(c tgbotapi.Chattable) (method string, body []byte, ok bool) {
 
 // post makes a call with a JSON body and reads the answer the way the library does: the JSON's
 // ok decides, not the HTTP status; a refusal becomes a *tgbotapi.Error with Telegram's code and
-// retry_after. The result is kept undecoded.
+// retry_after. The result (the message sent, which the sender does not need) is skipped.
 func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.APIResponse, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(a.endpoint, a.token, method), bytes.NewReader(body))
 	if err != nil {
@@ -120,23 +121,34 @@ func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.A
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer bodyBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, 1<<20)); err != nil {
 		return nil, err
 	}
-	var ans tgbotapi.APIResponse
-	if err := json.Unmarshal(raw, &ans); err != nil {
+	var ans struct {
+		Ok          bool                         `json:"ok"`
+		ErrorCode   int                          `json:"error_code"`
+		Description string                       `json:"description"`
+		Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &ans); err != nil {
 		return nil, err
 	}
+	out := &tgbotapi.APIResponse{Ok: ans.Ok, ErrorCode: ans.ErrorCode, Description: ans.Description, Parameters: ans.Parameters}
 	if !ans.Ok {
 		var params tgbotapi.ResponseParameters
 		if ans.Parameters != nil {
 			params = *ans.Parameters
 		}
-		return &ans, &tgbotapi.Error{Code: ans.ErrorCode, Message: ans.Description, ResponseParameters: params}
+		return out, &tgbotapi.Error{Code: ans.ErrorCode, Message: ans.Description, ResponseParameters: params}
 	}
-	return &ans, nil
+	return out, nil
 }
+
+// bodyBuffers hold Bot API answers while they are read: one per call in flight, reused.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // raw calls a method with hand-made parameters, for what the library cannot express
 // (setWebhook's secret_token, getUpdates decoded update by update).
