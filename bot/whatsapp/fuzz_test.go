@@ -169,6 +169,10 @@ type forgetfulStore struct{ bot.Store }
 
 func (forgetfulStore) Seen(context.Context, string, string) (bool, error) { return false, nil }
 
+func (s forgetfulStore) UpdateOnce(ctx context.Context, user, _, _ string, fn func(*bot.Session) error) error {
+	return s.Update(ctx, user, fn)
+}
+
 // errorTitle reports whether a string sits at statuses[].errors[].title (keys match as the
 // decoder matches them): Meta's words, which the adapter logs, not the user's.
 func errorTitle(keys []string) bool {

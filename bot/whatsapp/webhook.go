@@ -195,15 +195,12 @@ func (a *Adapter) status(s Status) {
 	a.cfg.Metrics.Status(Channel, label)
 }
 
-// inbound dedupes one message, records the service window and queues it for the bot.
+// inbound records the service window and queues one message for the bot, which handles it once
+// (Store.UpdateOnce: the message id is recorded in the same write as the session, so a message
+// whose first delivery failed before that write is handled when Meta delivers it again).
 func (a *Adapter) inbound(ctx context.Context, m Message) {
 	if m.From == "" || m.ID == "" {
 		a.cfg.Metrics.Update(Channel, "malformed")
-		return
-	}
-	if a.cfg.Bot.Duplicate(ctx, Channel, m.ID) {
-		a.stats.duplicates.Add(1)
-		a.cfg.Metrics.Update(Channel, "duplicate")
 		return
 	}
 	user := bot.UserKey(a.cfg.Secret, Channel, m.From)
@@ -219,16 +216,21 @@ func (a *Adapter) inbound(ctx context.Context, m Message) {
 		a.cfg.Metrics.Update(Channel, "ignored")
 		return
 	}
-	ev.User, ev.Time = user, at
+	ev.User, ev.Time, ev.Update = user, at, m.ID
 	// The wa_id is where staff replies and reminders go: bot/handoff keeps it only sealed (AES-GCM),
 	// with a TTL, and it is never logged.
 	ev.Route = m.From
-	a.stats.received.Add(1)
 	to := m.From
 	a.seq.do(user, func() {
 		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		defer cancel()
 		replies, err := a.cfg.Bot.Handle(hctx, ev)
+		if errors.Is(err, bot.ErrDuplicate) {
+			a.stats.duplicates.Add(1)
+			a.cfg.Metrics.Update(Channel, "duplicate")
+			return
+		}
+		a.stats.received.Add(1)
 		if err != nil {
 			a.cfg.Log.Debug("whatsapp: handling failed; sent the outage reply", "user", user, "err", err)
 		}

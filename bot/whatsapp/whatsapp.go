@@ -99,7 +99,11 @@ func New(cfg Config) *Adapter {
 		cfg.Window = NewMemoryWindow()
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 20 * time.Second}
+		// Keep connections to the Graph API for concurrent sends: Go keeps only 2 per host by
+		// default, and every further send would pay a new TLS handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		cfg.Client = &http.Client{Timeout: 20 * time.Second, Transport: t}
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 4
