@@ -9,9 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -59,52 +61,141 @@ func (a *api) request(ctx context.Context, c tgbotapi.Chattable) (*tgbotapi.APIR
 // triples every byte of Arabic, Cyrillic or Ethiopic script, and nothing is built twice. A
 // config with any field render does not set goes through the library instead (ok false).
 func jsonCall(c tgbotapi.Chattable) (method string, body []byte, ok bool) {
-	type chatBase struct {
-		ChatID      int64           `json:"chat_id"`
-		ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
-	}
-	base := func(b tgbotapi.BaseChat) (chatBase, bool) {
-		if b.ChatID == 0 || b.ChannelUsername != "" || b.ReplyToMessageID != 0 || b.DisableNotification || b.AllowSendingWithoutReply {
-			return chatBase{}, false
-		}
-		out := chatBase{ChatID: b.ChatID}
-		if b.ReplyMarkup != nil {
-			kb, err := json.Marshal(b.ReplyMarkup)
-			if err != nil {
-				return chatBase{}, false
-			}
-			out.ReplyMarkup = kb
-		}
-		return out, true
-	}
-	var v any
+	var b []byte
 	switch m := c.(type) {
 	case tgbotapi.MessageConfig:
-		b, ok := base(m.BaseChat)
-		if !ok || m.Text == "" || m.ParseMode != "" || len(m.Entities) > 0 || m.DisableWebPagePreview {
+		if m.Text == "" || m.ParseMode != "" || len(m.Entities) > 0 || m.DisableWebPagePreview {
 			return "", nil, false
 		}
-		method, v = "sendMessage", struct {
-			chatBase
-			Text string `json:"text"`
-		}{b, m.Text}
+		if b, ok = appendChat(make([]byte, 0, 128+len(m.Text)), m.BaseChat); !ok {
+			return "", nil, false
+		}
+		b = append(b, `,"text":`...)
+		b = appendJSONString(b, m.Text)
+		method = "sendMessage"
 	case tgbotapi.VenueConfig:
-		b, ok := base(m.BaseChat)
-		if !ok || m.FoursquareID != "" || m.FoursquareType != "" || m.GooglePlaceID != "" || m.GooglePlaceType != "" {
+		if m.FoursquareID != "" || m.FoursquareType != "" || m.GooglePlaceID != "" || m.GooglePlaceType != "" {
 			return "", nil, false
 		}
-		method, v = "sendVenue", struct {
-			chatBase
-			Latitude  float64 `json:"latitude"`
-			Longitude float64 `json:"longitude"`
-			Title     string  `json:"title"`
-			Address   string  `json:"address"`
-		}{b, m.Latitude, m.Longitude, m.Title, m.Address}
+		if b, ok = appendChat(make([]byte, 0, 256), m.BaseChat); !ok {
+			return "", nil, false
+		}
+		b = append(b, `,"latitude":`...)
+		b = strconv.AppendFloat(b, m.Latitude, 'f', -1, 64)
+		b = append(b, `,"longitude":`...)
+		b = strconv.AppendFloat(b, m.Longitude, 'f', -1, 64)
+		b = append(b, `,"title":`...)
+		b = appendJSONString(b, m.Title)
+		b = append(b, `,"address":`...)
+		b = appendJSONString(b, m.Address)
+		method = "sendVenue"
 	default:
 		return "", nil, false
 	}
-	body, err := json.Marshal(v)
-	return method, body, err == nil
+	return method, append(b, '}'), true
+}
+
+// appendChat opens the JSON object with chat_id and reply_markup, for the fields render sets.
+func appendChat(b []byte, c tgbotapi.BaseChat) ([]byte, bool) {
+	if c.ChatID == 0 || c.ChannelUsername != "" || c.ReplyToMessageID != 0 || c.DisableNotification || c.AllowSendingWithoutReply {
+		return nil, false
+	}
+	b = append(b, `{"chat_id":`...)
+	b = strconv.AppendInt(b, c.ChatID, 10)
+	switch kb := c.ReplyMarkup.(type) {
+	case nil:
+		return b, true
+	case tgbotapi.InlineKeyboardMarkup:
+		return appendKeyboard(append(b, `,"reply_markup":`...), kb)
+	case *tgbotapi.InlineKeyboardMarkup:
+		if kb == nil {
+			return b, true
+		}
+		return appendKeyboard(append(b, `,"reply_markup":`...), *kb)
+	}
+	return nil, false
+}
+
+// appendKeyboard writes an inline keyboard of callback buttons (what render builds); anything
+// else is left to the library.
+func appendKeyboard(b []byte, kb tgbotapi.InlineKeyboardMarkup) ([]byte, bool) {
+	b = append(b, `{"inline_keyboard":[`...)
+	for i, row := range kb.InlineKeyboard {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for j, btn := range row {
+			if btn.CallbackData == nil || btn.URL != nil || btn.LoginURL != nil || btn.SwitchInlineQuery != nil ||
+				btn.SwitchInlineQueryCurrentChat != nil || btn.CallbackGame != nil || btn.Pay {
+				return nil, false
+			}
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"text":`...)
+			b = appendJSONString(b, btn.Text)
+			b = append(b, `,"callback_data":`...)
+			b = appendJSONString(b, *btn.CallbackData)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, "]}"...), true
+}
+
+// appendJSONString writes s as a JSON string exactly as encoding/json does: HTML characters and
+// U+2028/U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // post makes a call with a JSON body and reads the answer the way the library does: the JSON's
