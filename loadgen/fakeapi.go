@@ -289,7 +289,7 @@ func (f *FakeAPI) send(w http.ResponseWriter, method string, p formValues) {
 		}
 	}
 	text := p.Get("text")
-	var content []byte
+	var lat, lon float64
 	switch method {
 	case "sendMessage":
 		if strings.TrimSpace(text) == "" {
@@ -300,19 +300,15 @@ func (f *FakeAPI) send(w http.ResponseWriter, method string, p formValues) {
 			f.fail(w, http.StatusBadRequest, "Bad Request: message is too long")
 			return
 		}
-		content = append(append(content, `"text":`...), quote(text)...)
 	case "sendVenue":
-		lat, err1 := strconv.ParseFloat(p.Get("latitude"), 64)
-		lon, err2 := strconv.ParseFloat(p.Get("longitude"), 64)
-		title, addr := p.Get("title"), p.Get("address")
-		if err1 != nil || err2 != nil || title == "" || addr == "" {
+		var err1, err2 error
+		lat, err1 = strconv.ParseFloat(p.Get("latitude"), 64)
+		lon, err2 = strconv.ParseFloat(p.Get("longitude"), 64)
+		if err1 != nil || err2 != nil || p.Get("title") == "" || p.Get("address") == "" {
 			f.fail(w, http.StatusBadRequest, "Bad Request: venue needs latitude, longitude, title and address")
 			return
 		}
-		loc := `{"latitude":` + strconv.FormatFloat(lat, 'f', -1, 64) + `,"longitude":` + strconv.FormatFloat(lon, 'f', -1, 64) + `}`
-		content = append(content, `"location":`+loc+`,"venue":{"location":`+loc+`,"title":`...)
-		content = append(append(append(append(content, quote(title)...), `,"address":`...), quote(addr)...), '}')
-		text = title
+		text = p.Get("title")
 	}
 	id := f.msgID.Add(1)
 	c := f.Chat(chatID)
@@ -327,20 +323,29 @@ func (f *FakeAPI) send(w http.ResponseWriter, method string, p formValues) {
 	c.mu.Unlock()
 	f.counts.messages.Add(1)
 
-	b := make([]byte, 0, 256+len(content)+len(markup))
-	b = append(b, `{"message_id":`...)
+	// The Message Telegram answers with, written straight into the answer.
+	b := make([]byte, 0, 320+2*len(text)+len(markup))
+	b = append(b, `{"ok":true,"result":{"message_id":`...)
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, `,"from":`+botUser+`,"chat":{"id":`...)
 	b = strconv.AppendInt(b, chatID, 10)
 	b = append(b, `,"first_name":"Load","type":"private"},"date":`...)
 	b = strconv.AppendInt(b, time.Now().Unix(), 10)
-	b = append(b, ',')
-	b = append(b, content...)
+	switch method {
+	case "sendMessage":
+		b = append(b, `,"text":`...)
+		b = append(b, quote(text)...)
+	case "sendVenue":
+		loc := `{"latitude":` + strconv.FormatFloat(lat, 'f', -1, 64) + `,"longitude":` + strconv.FormatFloat(lon, 'f', -1, 64) + `}`
+		b = append(b, `,"location":`+loc+`,"venue":{"location":`+loc+`,"title":`...)
+		b = append(append(append(append(b, quote(p.Get("title"))...), `,"address":`...), quote(p.Get("address"))...), '}')
+	}
 	if markup != "" {
 		b = append(append(b, `,"reply_markup":`...), markup...)
 	}
-	b = append(b, '}')
-	writeResult(w, string(b))
+	b = append(b, "}}"...)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
 }
 
 // parseKeyboard reads an inline keyboard and checks its buttons as Telegram does.
