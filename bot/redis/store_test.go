@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -254,8 +255,22 @@ func testEveryKeyHasTTL(t *testing.T, newClient func(*testing.T) goredis.Univers
 		if _, err := s.Reserve(ctx, "tg:chat:"+user, 1, 3); err != nil {
 			t.Fatal(err)
 		}
+		// A platform update's event (its id kept with the session), and both pacing buckets.
+		if _, err := b.Handle(ctx, bot.Event{Channel: "telegram", User: user, Lang: "en", Kind: bot.KindText,
+			Text: "/menu", Time: time.Now(), Update: fmt.Sprint(9100 + i)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ReserveAll(ctx, bot.Bucket{Key: "tg:chat:" + user, PerSecond: 1, Burst: 3},
+			bot.Bucket{Key: "tg:global", PerSecond: 30, Burst: 30}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	keys := scanAll(t, c)
+	for _, want := range []string{s.UserKey(bot.UserKey(secret, "telegram", "7000"), redis.UpdatesSuffix), "rb:rl:{paced}:tg:global"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("no key %s among %v", want, keys)
+		}
+	}
 	if len(keys) < 15 {
 		t.Fatalf("only %d keys after the conversations: %v", len(keys), keys)
 	}

@@ -160,7 +160,9 @@ func checkEvent(t *testing.T, c *Adapter, u *update, a action) {
 		}
 	case u.CallbackQuery != nil && u.EditedMessage == nil && u.ChannelPost == nil && u.EditedChannelPost == nil:
 		q := u.CallbackQuery
-		m = q.Message
+		if q.Message != nil {
+			m = &message{Chat: q.Message.Chat}
+		}
 		if m == nil || q.Data == nil || ev.Kind != bot.KindChoice || ev.Data != *q.Data || a.callback != q.ID {
 			t.Fatalf("choice event %+v from callback query %+v", a, q)
 		}

@@ -62,10 +62,16 @@ type message struct {
 }
 
 type callbackQuery struct {
-	ID      string   `json:"id"`
-	From    user     `json:"from"`
-	Message *message `json:"message"`
-	Data    *string  `json:"data"`
+	ID      string        `json:"id"`
+	From    user          `json:"from"`
+	Message *pressedOnMsg `json:"message"`
+	Data    *string       `json:"data"`
+}
+
+// pressedOnMsg is the message whose button was pressed: only its chat is read. Telegram sends the
+// whole message, text and keyboard included, which need not be copied out.
+type pressedOnMsg struct {
+	Chat chat `json:"chat"`
 }
 
 type chatMemberUpdated struct {
