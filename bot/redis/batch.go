@@ -43,8 +43,9 @@ func newBatcher(c goredis.UniversalClient) *batcher {
 	return b
 }
 
-// do sends cmd in the next pipeline and waits for its answer. cmd.Err() holds the result, also
-// when ctx ends before cmd is sent.
+// do sends cmd in the next pipeline and waits for its answer or the end of ctx. It returns the
+// command's error, or ctx's when ctx ended first; cmd.Err() holds the result only when do
+// returned the command's own error.
 func (b *batcher) do(ctx context.Context, cmd goredis.Cmder) error {
 	b.once.Do(func() {
 		for range batchSenders {
@@ -56,7 +57,14 @@ func (b *batcher) do(ctx context.Context, cmd goredis.Cmder) error {
 	// Unbuffered: a command is handed over only to a sender that will send it.
 	select {
 	case b.reqs <- r:
-		<-r.done // the sender is done with r: it may go back to the pool
+		select {
+		case <-r.done: // the sender is done with r: it may go back to the pool
+		case <-ctx.Done():
+			// The answer is still on its way (Redis slow or unreachable): the caller's bound
+			// holds. r stays with the sender, whose send to the buffered done channel cannot
+			// block, and is left to the collector.
+			return ctx.Err()
+		}
 	case <-ctx.Done():
 		cmd.SetErr(ctx.Err())
 	case <-b.stop:
@@ -122,7 +130,13 @@ func (b *batcher) eval(ctx context.Context, sha, script string, keys []string, a
 	err := b.do(ctx, cmd)
 	if err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
 		cmd = goredis.NewCmd(ctx, evalArgs("eval", script, keys, args)...)
-		_ = b.do(ctx, cmd)
+		err = b.do(ctx, cmd)
+	}
+	if err != nil {
+		// A command do gave up waiting for may still be written to: answer with a copy.
+		failed := goredis.NewCmd(ctx)
+		failed.SetErr(err)
+		return failed
 	}
 	return cmd
 }

@@ -302,9 +302,12 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 			return err
 		}
 		get := goredis.NewStringCmd(ctx, "get", key)
-		_ = s.batch.do(ctx, get)
-		cur, err = get.Result()
-		if err != nil && !errors.Is(err, goredis.Nil) {
+		switch err := s.batch.do(ctx, get); {
+		case err == nil:
+			cur = get.Val()
+		case errors.Is(err, goredis.Nil):
+			cur = ""
+		default:
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
 	}
@@ -314,11 +317,10 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 // An unreadable turn log counts as unknown (0): the channel then asks it again before sending.
 func (s *Store) read(ctx context.Context, sessionKey, turnKey string) (string, uint64, error) {
 	cmd := goredis.NewSliceCmd(ctx, "mget", sessionKey, turnKey)
-	_ = s.batch.do(ctx, cmd)
-	vals, err := cmd.Result()
-	if err != nil {
+	if err := s.batch.do(ctx, cmd); err != nil {
 		return "", 0, fmt.Errorf("redis: reading a session: %w", err)
 	}
+	vals := cmd.Val()
 	if len(vals) != 2 {
 		return "", 0, fmt.Errorf("redis: reading a session: %d values for 2 keys", len(vals))
 	}

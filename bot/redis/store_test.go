@@ -1016,3 +1016,30 @@ func TestConcurrentCommandsShareRoundTrips(t *testing.T) {
 		t.Error("a closed store answered")
 	}
 }
+
+// A caller's deadline holds while Redis sits on its answer: it gets the context's error in time,
+// and the store answers normally once Redis does.
+func TestCallerDeadlineHoldsWhileRedisStalls(t *testing.T) {
+	url := redistest.Server(t)
+	c := newClient(t, url)
+	s := newStore(t, c, redis.Options{})
+	ctx := context.Background()
+	if err := s.MarkDelivered(ctx, "u", 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := newClient(t, url).Do(ctx, "client", "pause", 700, "all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	if _, err := s.DeliveredTurn(short, "u"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("with Redis paused: %v, want the deadline", err)
+	}
+	if d := time.Since(began); d > 400*time.Millisecond {
+		t.Errorf("the caller waited %v with a 100ms deadline", d)
+	}
+	if n, err := s.DeliveredTurn(ctx, "u"); err != nil || n != 3 {
+		t.Fatalf("after the pause: %d, %v", n, err)
+	}
+}

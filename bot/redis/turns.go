@@ -37,14 +37,14 @@ func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) 
 		return 0, errNoUser
 	}
 	cmd := goredis.NewStringCmd(ctx, "get", s.UserKey(user, TurnSuffix))
-	_ = s.batch.do(ctx, cmd)
-	v, err := cmd.Result()
+	err := s.batch.do(ctx, cmd)
 	if errors.Is(err, goredis.Nil) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("redis: reading the turn log: %w", err)
 	}
+	v := cmd.Val()
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("redis: turn log holds %d bytes that are not a number", len(v))
