@@ -218,6 +218,10 @@ func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.A
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, 1<<20)); err != nil {
 		return nil, err
 	}
+	if bytes.HasPrefix(buf.Bytes(), okPrefix) {
+		// Telegram's answers open with "ok": success needs no decoding of the message echoed.
+		return &tgbotapi.APIResponse{Ok: true}, nil
+	}
 	var ans struct {
 		Ok          bool                         `json:"ok"`
 		ErrorCode   int                          `json:"error_code"`
@@ -237,6 +241,9 @@ func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.A
 	}
 	return out, nil
 }
+
+// okPrefix opens every successful Bot API answer.
+var okPrefix = []byte(`{"ok":true,`)
 
 // bodyBuffers hold Bot API answers while they are read: one per call in flight, reused.
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
