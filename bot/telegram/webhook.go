@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -34,7 +35,8 @@ func (c *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := readBody(w, r)
+	body, release, err := readBody(w, r)
+	defer release()
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
@@ -88,19 +90,34 @@ func answerInResponse(w http.ResponseWriter, callbackID string) {
 	_, _ = w.Write(body)
 }
 
-// readBody reads the request body up to MaxWebhookBody, in one allocation when the length is
+// readBody reads the request body up to MaxWebhookBody, into a pooled buffer when the length is
 // given (Telegram gives it; net/http holds the body to it). Larger bodies were refused before.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, MaxWebhookBody)
+// release hands the buffer back: nothing may hold on to the body after it (decode copies what
+// it keeps).
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), err error) {
+	rd := http.MaxBytesReader(w, r.Body, MaxWebhookBody)
 	if r.ContentLength <= 0 {
-		return io.ReadAll(body)
+		body, err = io.ReadAll(rd)
+		return body, func() {}, err
 	}
-	buf := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(body, buf); err != nil {
-		return nil, err
+	p := bodies.Get().(*[]byte)
+	if int64(cap(*p)) < r.ContentLength {
+		*p = make([]byte, r.ContentLength)
 	}
-	return buf, nil
+	buf := (*p)[:r.ContentLength]
+	if _, err := io.ReadFull(rd, buf); err != nil {
+		bodies.Put(p)
+		return nil, func() {}, err
+	}
+	return buf, func() {
+		if cap(*p) <= 64<<10 { // an odd large body is not kept for good
+			bodies.Put(p)
+		}
+	}, nil
 }
+
+// bodies are webhook body buffers, reused across requests.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // enter registers a webhook request as in flight; false while not ready or stopping.
 func (c *Adapter) enter() bool {
