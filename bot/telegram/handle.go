@@ -10,6 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/internal/jsonerr"
 )
 
 // handle takes one decoded update through dedupe, the bot and the send queue. It never fails:
@@ -94,7 +95,7 @@ func (c *Adapter) staff(ctx context.Context, raw []byte) {
 	var u tgbotapi.Update
 	if err := json.Unmarshal(raw, &u); err != nil {
 		c.malformed()
-		c.log.Warn("telegram: staff chat update not readable by the library", "err", typeErr(err))
+		c.log.Warn("telegram: staff chat update not readable by the library", "err", jsonerr.Describe(err))
 		return
 	}
 	c.cfg.StaffHandler(ctx, u)

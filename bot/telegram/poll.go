@@ -9,6 +9,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot/internal/jsonerr"
 )
 
 // runPolling receives updates with getUpdates until ctx ends.
@@ -110,7 +112,7 @@ func (c *Adapter) handleBatch(raws []json.RawMessage) (int64, bool) {
 		u, err := decode(raw)
 		if err != nil {
 			c.malformed()
-			c.log.Warn("telegram: polled update not readable; skipped", "update_id", id.UpdateID, "err", typeErr(err))
+			c.log.Warn("telegram: polled update not readable; skipped", "update_id", id.UpdateID, "err", jsonerr.Describe(err))
 			continue
 		}
 		key := chatOf(u)

@@ -8,11 +8,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot/internal/jsonerr"
 )
 
 // ServeHTTP is the webhook: it checks the secret token (401), the size (413) and the JSON (400),
@@ -57,7 +58,7 @@ func (c *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Valid JSON with fields of unexpected types: answering 400 would only bring it back.
 		c.malformed()
-		c.log.Warn("telegram: webhook update not readable; skipped", "err", typeErr(err))
+		c.log.Warn("telegram: webhook update not readable; skipped", "err", jsonerr.Describe(err))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -199,16 +200,4 @@ func (c *Adapter) callRetry(ctx context.Context, method string, p tgbotapi.Param
 		}
 		wait = min(wait*2, c.cfg.MaxBackoff)
 	}
-}
-
-// typeErr describes a decoding error without quoting the payload: the field's path, the JSON
-// kind found and the Go type wanted. For numbers te.Value holds the literal too ("number 4242.5"),
-// which may be an id: only its kind is kept.
-func typeErr(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		kind, _, _ := strings.Cut(te.Value, " ")
-		return "field " + te.Field + ": got " + kind + ", want " + te.Type.String()
-	}
-	return "undecodable"
 }

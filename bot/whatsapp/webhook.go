@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/internal/jsonerr"
 )
 
 // handleTimeout bounds handling one message and sending its replies (retries included).
@@ -148,7 +149,7 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(body, &p); err != nil {
 		// Valid JSON with a field of an unexpected type: a 400 would only make Meta deliver it
 		// again for days. Unmarshal skips just the mistyped fields, so the rest is handled.
-		a.cfg.Log.Warn("whatsapp: webhook payload partly unreadable", "err", typeErr(err))
+		a.cfg.Log.Warn("whatsapp: webhook payload partly unreadable", "err", jsonerr.Describe(err))
 	}
 	ctx := context.WithoutCancel(r.Context())
 	for _, e := range p.Entry {
@@ -287,15 +288,4 @@ func ToEvent(m Message) (ev bot.Event, ok bool) {
 func media(ev bot.Event, kind string) bot.Event {
 	ev.Kind, ev.Media = bot.KindMedia, kind
 	return ev
-}
-
-// typeErr describes a decoding error without quoting the payload: the field's path in Payload,
-// the JSON kind found ("number", not the number) and the Go type wanted.
-func typeErr(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		kind, _, _ := strings.Cut(te.Value, " ")
-		return "field " + te.Field + ": got " + kind + ", want " + te.Type.String()
-	}
-	return "undecodable"
 }
