@@ -34,8 +34,9 @@ type Event struct {
 	Media string
 	// Time is when the user acted; the engine uses it for idle detection.
 	Time time.Time
-	// Update is the platform's id of the update that carried the event (unique within the
-	// channel), or "". Bot.HandleTurn saves an update's event once (Store.UpdateOnce).
+	// Update is the platform's id of the update that carried the event (unique among the
+	// user's updates on the channel), or "". Bot.HandleTurn saves an update's event once
+	// (Store.UpdateOnce).
 	Update string
 	// Route is the platform address to write to the user first (a Telegram chat id), for staff
 	// replies and reminders. The engine ignores it; bot/handoff stores it only sealed, with a

@@ -14,8 +14,9 @@ type Store interface {
 	// when a concurrent writer wins, so it must not have side effects outside the session.
 	// When fn returns an error nothing is saved and Update returns that error.
 	Update(ctx context.Context, user string, fn func(*Session) error) error
-	// UpdateOnce is Update for the event of one platform update (updateID, unique within
-	// channel; "" for none). When that update was saved before, by any process within SeenTTL,
+	// UpdateOnce is Update for the event of one platform update (updateID, unique among the
+	// user's updates on channel; "" for none). When that update was saved before, by any
+	// process within SeenTTL,
 	// nothing is saved and ErrDuplicate is returned. The update is recorded in the same write as
 	// the session: an update whose handling failed before the write is handled when the platform
 	// delivers it again, and an update is never saved twice.

@@ -65,7 +65,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := s.now()
-	seenKey := "once|" + channel + ":" + updateID // apart from Seen's ids
+	seenKey := "once|" + channel + ":" + user + ":" + updateID // the user's own; apart from Seen's ids
 	if updateID != "" {
 		s.mu.Lock()
 		exp, dup := s.seen[seenKey]

@@ -74,6 +74,10 @@ func updateOnce(t *testing.T, newStores Factory) {
 	if got := get(t, b, "u1"); got.Node != "four" || got.Turn != 5 {
 		t.Fatalf("after the steps: %+v, want node four at turn 5", got)
 	}
+	// Ids are the user's own: a web page numbers its messages itself.
+	if err := a.UpdateOnce(ctx, "u2", "telegram", "100", func(*bot.Session) error { return nil }); err != nil {
+		t.Fatalf("another user's update with the same id: %v", err)
+	}
 }
 
 // concurrentUpdateOnce: of many clients saving one update at once, exactly one succeeds.

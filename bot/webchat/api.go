@@ -174,19 +174,21 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if req.MsgID != "" && h.cfg.Bot.Duplicate(ctx, Channel, user+":"+req.MsgID) {
-		h.cfg.Metrics.Update(Channel, "duplicate")
-		h.write(w, Response{Replies: []Reply{}, Duplicate: true, Inbox: h.fetch(r, user, req.Ack)})
-		return
-	}
 	// The route for staff replies and reminders is the outbox under the pseudonym (see SendTo).
-	ev := bot.Event{Channel: Channel, User: user, Lang: req.Lang, Time: h.cfg.Now(), Route: user}
+	// msg_id is recorded with the session, in the same write (Store.UpdateOnce): a message whose
+	// first attempt failed before that write is handled when the page sends it again.
+	ev := bot.Event{Channel: Channel, User: user, Lang: req.Lang, Time: h.cfg.Now(), Route: user, Update: req.MsgID}
 	if req.Choice != "" {
 		ev.Kind, ev.Data = bot.KindChoice, req.Choice
 	} else {
 		ev.Kind, ev.Text = bot.KindText, req.Text
 	}
 	replies, err := h.cfg.Bot.Handle(ctx, ev)
+	if errors.Is(err, bot.ErrDuplicate) {
+		h.cfg.Metrics.Update(Channel, "duplicate")
+		h.write(w, Response{Replies: []Reply{}, Duplicate: true, Inbox: h.fetch(r, user, req.Ack)})
+		return
+	}
 	if err != nil {
 		// The user still gets the static outage message; Bot logs the outage itself.
 		h.cfg.Log.Debug("webchat: handling failed", "user", user, "err", err)
