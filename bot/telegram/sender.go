@@ -19,6 +19,7 @@ import (
 type sender struct {
 	c     *Adapter
 	lim   bot.Limiter
+	chain bot.ChainLimiter // lim, when it takes several buckets in one call
 	local *localLimiter
 
 	api     *api
@@ -84,6 +85,7 @@ func newSender(c *Adapter) *sender {
 	if s.lim == nil {
 		s.lim = s.local
 	}
+	s.chain, _ = s.lim.(bot.ChainLimiter)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
@@ -339,7 +341,7 @@ func (s *sender) backoff(n int) time.Duration {
 func (s *sender) pace(user string) bool {
 	chat := bot.Bucket{Key: "tg:chat:" + user, PerSecond: s.c.cfg.ChatRate.PerSecond, Burst: s.c.cfg.ChatRate.Burst}
 	global := bot.Bucket{Key: "tg:global", PerSecond: s.c.cfg.GlobalRate.PerSecond, Burst: s.c.cfg.GlobalRate.Burst}
-	if _, ok := s.lim.(bot.ChainLimiter); ok {
+	if s.chain != nil {
 		return s.wait(chat, global)
 	}
 	return s.wait(chat) && s.wait(global)
@@ -368,8 +370,8 @@ func (s *sender) reserve(buckets []bot.Bucket) time.Duration {
 	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
 	var d time.Duration
 	var err error
-	if cl, ok := s.lim.(bot.ChainLimiter); ok && len(buckets) > 1 {
-		d, err = cl.ReserveAll(ctx, buckets...)
+	if len(buckets) > 1 {
+		d, err = s.chain.ReserveAll(ctx, buckets...) // pace asks for several only of a chain
 	} else {
 		b := buckets[0]
 		d, err = s.lim.Reserve(ctx, b.Key, b.PerSecond, b.Burst)
