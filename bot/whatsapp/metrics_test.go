@@ -3,7 +3,6 @@ package whatsapp_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"maps"
@@ -59,39 +58,27 @@ func withMetrics(m whatsapp.Metrics) func(*whatsapp.Config) {
 // TestMetricsFixtures posts every real payload and checks what reaches Metrics: one status per
 // status delivery, under its own name; one "sent" per message the fake Graph API accepted.
 func TestMetricsFixtures(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(fixturesDir(t), "*.json"))
-	for _, f := range files {
-		name := filepath.Base(f)
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var p whatsapp.Payload
-			if err := json.Unmarshal(body, &p); err != nil {
-				t.Fatal(err)
-			}
-			m := &counted{}
-			e := setup(t, withMetrics(m))
-			if code := e.deliver(t, body); code != 200 {
-				t.Fatalf("status %d", code)
-			}
-			want := map[string]int{}
-			for _, en := range p.Entry {
-				for _, c := range en.Changes {
-					for _, s := range c.Value.Statuses {
-						want["status whatsapp "+s.Status]++
-					}
+	eachFixture(t, func(t *testing.T, name string, body []byte, p whatsapp.Payload) {
+		m := &counted{}
+		e := setup(t, withMetrics(m))
+		if code := e.deliver(t, body); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+		want := map[string]int{}
+		for _, en := range p.Entry {
+			for _, c := range en.Changes {
+				for _, s := range c.Value.Statuses {
+					want["status whatsapp "+s.Status]++
 				}
 			}
-			if n := len(e.g.take()); n > 0 {
-				want["reply whatsapp sent"] = n
-			}
-			if got := m.take(); !maps.Equal(got, want) {
-				t.Fatalf("counted %v, want %v", got, want)
-			}
-		})
-	}
+		}
+		if n := len(e.g.take()); n > 0 {
+			want["reply whatsapp sent"] = n
+		}
+		if got := m.take(); !maps.Equal(got, want) {
+			t.Fatalf("counted %v, want %v", got, want)
+		}
+	})
 }
 
 // TestMetricsUpdates: a redelivered message counts as a duplicate, a reaction as ignored, a

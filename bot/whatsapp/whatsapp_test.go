@@ -195,9 +195,26 @@ func fixturesDir(t *testing.T) string {
 	return dir
 }
 
+// eachFixture runs f as a subtest for every real payload, read and decoded.
+func eachFixture(t *testing.T, f func(t *testing.T, name string, body []byte, p whatsapp.Payload)) {
+	files, _ := filepath.Glob(filepath.Join(fixturesDir(t), "*.json"))
+	for _, file := range files {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p whatsapp.Payload
+			if err := json.Unmarshal(body, &p); err != nil {
+				t.Fatal(err)
+			}
+			f(t, name, body, p)
+		})
+	}
+}
+
 func TestFixtures(t *testing.T) {
-	dir := fixturesDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	want := map[string]struct {
 		kind  bot.EventKind
 		text  string
@@ -210,68 +227,57 @@ func TestFixtures(t *testing.T) {
 		"location_message.json":         {kind: bot.KindMedia, media: "location"},
 		"voice_message.json":            {kind: bot.KindMedia, media: "voice"},
 	}
-	for _, f := range files {
-		name := filepath.Base(f)
-		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
+	eachFixture(t, func(t *testing.T, name string, body []byte, p whatsapp.Payload) {
+		e := setup(t, nil)
+		if code := e.deliver(t, body); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+		st := e.a.Stats()
+		var msgs []whatsapp.Message
+		for _, en := range p.Entry {
+			for _, c := range en.Changes {
+				msgs = append(msgs, c.Value.Messages...)
 			}
-			var p whatsapp.Payload
-			if err := json.Unmarshal(body, &p); err != nil {
-				t.Fatal(err)
+		}
+		sends := e.g.take()
+		if len(msgs) == 0 {
+			if st.StatusDelivered+st.StatusFailed+st.StatusRead+st.StatusSent == 0 {
+				t.Fatalf("a status delivery was not counted: %+v", st)
 			}
-			e := setup(t, nil)
-			if code := e.deliver(t, body); code != 200 {
-				t.Fatalf("status %d", code)
+			if len(sends) != 0 {
+				t.Fatalf("a status caused %d sends", len(sends))
 			}
-			st := e.a.Stats()
-			var msgs []whatsapp.Message
-			for _, en := range p.Entry {
-				for _, c := range en.Changes {
-					msgs = append(msgs, c.Value.Messages...)
+		} else {
+			ev, ok := whatsapp.ToEvent(msgs[0])
+			w, known := want[name]
+			if !ok || (known && (ev.Kind != w.kind || ev.Text != w.text || ev.Data != w.data || ev.Media != w.media)) {
+				t.Fatalf("event %+v, want %+v", ev, w)
+			}
+			if ev.Lang != "" { // 972 (Israel) is not in the table
+				t.Errorf("lang hint %q", ev.Lang)
+			}
+			if st.Received != 1 || len(sends) == 0 {
+				t.Fatalf("received %d, sends %d", st.Received, len(sends))
+			}
+			for _, s := range sends {
+				if s.Path != "/v21.0/"+phoneID+"/messages" || s.Auth != "Bearer TOKEN" ||
+					s.Body["messaging_product"] != "whatsapp" || s.Body["to"] != waID {
+					t.Fatalf("request shape: %+v", s)
 				}
 			}
-			sends := e.g.take()
-			if len(msgs) == 0 {
-				if st.StatusDelivered+st.StatusFailed+st.StatusRead+st.StatusSent == 0 {
-					t.Fatalf("a status delivery was not counted: %+v", st)
-				}
-				if len(sends) != 0 {
-					t.Fatalf("a status caused %d sends", len(sends))
-				}
-			} else {
-				ev, ok := whatsapp.ToEvent(msgs[0])
-				w, known := want[name]
-				if !ok || (known && (ev.Kind != w.kind || ev.Text != w.text || ev.Data != w.data || ev.Media != w.media)) {
-					t.Fatalf("event %+v, want %+v", ev, w)
-				}
-				if ev.Lang != "" { // 972 (Israel) is not in the table
-					t.Errorf("lang hint %q", ev.Lang)
-				}
-				if st.Received != 1 || len(sends) == 0 {
-					t.Fatalf("received %d, sends %d", st.Received, len(sends))
-				}
-				for _, s := range sends {
-					if s.Path != "/v21.0/"+phoneID+"/messages" || s.Auth != "Bearer TOKEN" ||
-						s.Body["messaging_product"] != "whatsapp" || s.Body["to"] != waID {
-						t.Fatalf("request shape: %+v", s)
-					}
-				}
+		}
+		if strings.Contains(name, "failed") && st.StatusFailed != 1 {
+			t.Errorf("failed status not counted: %+v", st)
+		}
+		if strings.Contains(name, "delivered") && st.StatusDelivered != 1 {
+			t.Errorf("delivered status not counted: %+v", st)
+		}
+		for _, secret := range []string{waID, "Body Text", "Test Name"} {
+			if strings.Contains(e.logs.String(), secret) {
+				t.Errorf("logs contain %q:\n%s", secret, e.logs)
 			}
-			if strings.Contains(name, "failed") && st.StatusFailed != 1 {
-				t.Errorf("failed status not counted: %+v", st)
-			}
-			if strings.Contains(name, "delivered") && st.StatusDelivered != 1 {
-				t.Errorf("delivered status not counted: %+v", st)
-			}
-			for _, secret := range []string{waID, "Body Text", "Test Name"} {
-				if strings.Contains(e.logs.String(), secret) {
-					t.Errorf("logs contain %q:\n%s", secret, e.logs)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func TestSignature(t *testing.T) {

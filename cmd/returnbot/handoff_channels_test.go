@@ -96,6 +96,13 @@ func hoWhatsApp(t *testing.T, base, typ string, content any) {
 	body, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{"id": "1",
 		"changes": []any{map[string]any{"field": "messages", "value": map[string]any{"messaging_product": "whatsapp",
 			"metadata": map[string]any{"phone_number_id": hoPhoneID}, "messages": []any{m}}}}}}})
+	postWhatsApp(t, base, body)
+}
+
+// postWhatsApp posts a webhook body to the serve process at base, signed as Meta signs it, and
+// requires 200.
+func postWhatsApp(t *testing.T, base string, body []byte) {
+	t.Helper()
 	req, _ := http.NewRequest("POST", base+"/whatsapp/webhook", bytes.NewReader(body))
 	req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(hoAppSecret, body))
 	resp, err := http.DefaultClient.Do(req)

@@ -265,7 +265,7 @@ func (d *pvDriver) telegramRussian(t *testing.T) {
 	d.tgSend(t, greet)
 	u := pvPersonOf(t, msg)
 	d.tgSend(t, pvTgText(t, u, "Сколько денег дают, если я вернусь домой с семьёй?"))
-	d.tgSend(t, pvTgMedia(t, "sticker.json", u))
+	d.tgSend(t, pvTgFixture(t, "sticker.json", u))
 	d.tgSend(t, pvTgPress(t, u, "c|menu"))
 	d.tgSend(t, pvTgText(t, u, "/forget"))
 	d.tgSend(t, pvTgPress(t, u, "c|forget_yes"))
@@ -279,14 +279,14 @@ func (d *pvDriver) telegramRussian(t *testing.T) {
 // blocks the bot.
 func (d *pvDriver) telegramFixtures(t *testing.T) {
 	u := pvTgMario
-	d.tgSend(t, pvTgCommand(t, "start_command_plain.json", u))
-	contact := pvTgMedia(t, "contact.json", u)
+	d.tgSend(t, pvTgFixture(t, "start_command_plain.json", u))
+	contact := pvTgFixture(t, "contact.json", u)
 	c := contact["message"].(map[string]any)["contact"].(map[string]any)
 	c["phone_number"], c["first_name"], c["last_name"] = "+47 912 34 567", "Leyla", "Karimi"
 	c["vcard"] = "BEGIN:VCARD\nVERSION:3.0\nFN:Leyla Karimi\nTEL;CELL:+47 912 34 567\nEND:VCARD"
 	d.tgSend(t, contact)
-	d.tgSend(t, pvTgMedia(t, "location.json", u))
-	d.tgSend(t, pvTgMedia(t, "voice.json", u))
+	d.tgSend(t, pvTgFixture(t, "location.json", u))
+	d.tgSend(t, pvTgFixture(t, "voice.json", u))
 	d.tgSend(t, pvTgText(t, u, "Where is your office and when is it open?"))
 	d.tgWait(t, u.ID, "the answers", func(c telegramtest.Call) bool { return c.Method == "sendVenue" })
 
@@ -557,27 +557,28 @@ func pvTgText(t *testing.T, p pvTgPerson, text string) map[string]any {
 	return u
 }
 
-// pvTgCommand is a command fixture as it is (its own text), from p.
-func pvTgCommand(t *testing.T, fixture string, p pvTgPerson) map[string]any {
-	u, _ := pvTgMessage(t, fixture, p)
-	return u
-}
-
-// pvTgMedia is a media fixture (voice, sticker, contact, location) from p.
-func pvTgMedia(t *testing.T, fixture string, p pvTgPerson) map[string]any {
+// pvTgFixture is a message fixture as it is (a command's own text, a voice note, sticker,
+// contact or location), from p.
+func pvTgFixture(t *testing.T, fixture string, p pvTgPerson) map[string]any {
 	u, _ := pvTgMessage(t, fixture, p)
 	return u
 }
 
 // pvTgPress is a pressed inline button of a bot message in p's private chat.
 func pvTgPress(t *testing.T, p pvTgPerson, data string) map[string]any {
+	return pvTgPressIn(t, p, data, func(chat map[string]any) { pvApplyPerson(chat, p, false) })
+}
+
+// pvTgPressIn is a button pressed by p on a message in the chat that inChat makes of the
+// fixture's.
+func pvTgPressIn(t *testing.T, p pvTgPerson, data string, inChat func(chat map[string]any)) map[string]any {
 	u := pvLoadFixture(t, "telegram/callback_query_inline_button.json")
 	pvSetUpdateID(u)
 	q := u["callback_query"].(map[string]any)
 	q["id"] = fmt.Sprintf("cb%d", pvUpdateSeq.Add(1))
 	q["data"] = data
 	pvApplyPerson(q["from"].(map[string]any), p, true)
-	pvApplyPerson(q["message"].(map[string]any)["chat"].(map[string]any), p, false)
+	inChat(q["message"].(map[string]any)["chat"].(map[string]any))
 	return u
 }
 
@@ -615,14 +616,7 @@ func pvTgStaffText(t *testing.T, p pvTgPerson, text, replyTo string) map[string]
 
 // pvTgStaffPress is a pressed button of a ticket card in the staff group.
 func pvTgStaffPress(t *testing.T, p pvTgPerson, data string) map[string]any {
-	u := pvLoadFixture(t, "telegram/callback_query_inline_button.json")
-	pvSetUpdateID(u)
-	q := u["callback_query"].(map[string]any)
-	q["id"] = fmt.Sprintf("cb%d", pvUpdateSeq.Add(1))
-	q["data"] = data
-	pvApplyPerson(q["from"].(map[string]any), p, true)
-	pvStaffChat(q["message"].(map[string]any)["chat"].(map[string]any))
-	return u
+	return pvTgPressIn(t, p, data, pvStaffChat)
 }
 
 // tgSend registers an update's personal data and delivers it to the webhook as Telegram does.

@@ -134,19 +134,7 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 	base, cmd, stderr := startServe(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+hoSecret,
 		"WHATSAPP_TOKEN=graph-token", "WHATSAPP_PHONE_NUMBER_ID="+hoPhoneID, "WHATSAPP_APP_SECRET="+hoAppSecret,
 		"WHATSAPP_VERIFY_TOKEN=v", "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "RETURNBOT_WEBCHAT=")
-	post := func(body []byte) {
-		t.Helper()
-		req, _ := http.NewRequest("POST", base+"/whatsapp/webhook", bytes.NewReader(body))
-		req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(hoAppSecret, body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("webhook answered %d", resp.StatusCode)
-		}
-	}
+	post := func(body []byte) { t.Helper(); postWhatsApp(t, base, body) }
 	sentCount := func() int { g.mu.Lock(); defer g.mu.Unlock(); return len(g.sent) }
 	waitSent := func(n int) {
 		t.Helper()
