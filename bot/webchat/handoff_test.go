@@ -31,29 +31,13 @@ func (o *office) setClock(t time.Time) { o.now.Store(t.UnixNano()) }
 
 func newOffice(t *testing.T, at time.Time, cfg webchat.Config) *office {
 	t.Helper()
-	pack := handofftest.Content(t)
-	c := pack.Content
-	cal, err := handoff.NewCalendar(c.Offices[c.DefaultOffice])
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := bot.NewEngine(c, pack.Catalog)
-	eng.SetCalendar(cal)
 	secret := []byte("test-secret-0123456789")
 	sessions := inmem.New(time.Hour)
-	o := &office{staff: &handofftest.StaffPosts{}, outbox: inmem.NewOutbox()}
+	o := &office{outbox: inmem.NewOutbox()}
 	o.setClock(at)
-	sealer, _ := handoff.NewSealer(secret)
-	o.svc, err = handoff.NewService(handoff.Config{
-		Store: handoff.NewMemStore(), Sessions: sessions, Language: pack.Catalog, Content: c, Calendar: cal,
-		Codes: handoff.NewCodes(secret), Sealer: sealer, Secret: secret, StaffIDs: map[string]bool{"4242": true},
-		Staff: o.staff, Now: o.clock,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := bot.New(eng, sessions, nil)
-	b.SetHandoff(o.svc)
+	desk := handofftest.NewOffice(t, sessions, secret, o.clock)
+	o.staff, o.svc = desk.Staff, desk.Service
+	b := desk.Bot
 	cfg.Bot, cfg.Secret, cfg.Now, cfg.Outbox = b, secret, o.clock, o.outbox
 	o.h = webchat.New(cfg)
 	o.svc.SetUserSender(webchat.Channel, o.h)

@@ -28,29 +28,12 @@ type desk struct {
 
 func newDesk(t *testing.T, at time.Time, template string) *desk {
 	t.Helper()
-	pack := handofftest.Content(t)
-	c := pack.Content
-	cal, err := handoff.NewCalendar(c.Offices[c.DefaultOffice])
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := bot.NewEngine(c, pack.Catalog)
-	eng.SetCalendar(cal)
 	secret := []byte("pseudonym-secret")
 	sessions := inmem.New(time.Hour * 24 * 30)
 	clk := &clock{t: at}
-	d := &desk{staff: &handofftest.StaffPosts{}}
-	sealer, _ := handoff.NewSealer(secret)
-	d.svc, err = handoff.NewService(handoff.Config{
-		Store: handoff.NewMemStore(), Sessions: sessions, Language: pack.Catalog, Content: c, Calendar: cal,
-		Codes: handoff.NewCodes(secret), Sealer: sealer, Secret: secret, StaffIDs: map[string]bool{"4242": true},
-		Staff: d.staff, Now: clk.now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := bot.New(eng, sessions, nil)
-	b.SetHandoff(d.svc)
+	office := handofftest.NewOffice(t, sessions, secret, clk.now)
+	d := &desk{staff: office.Staff, svc: office.Service}
+	b := office.Bot
 	g := &graph{}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
@@ -65,4 +66,43 @@ func (s *StaffPosts) LastCode() string {
 		}
 	}
 	return ""
+}
+
+// Office is the built-in content wired as cmd/returnbot wires it for a channel's handoff tests:
+// an engine with the office's calendar, a bot on sessions, and a handoff service (tickets in
+// memory, staff member 4242) whose staff chat posts are recorded.
+type Office struct {
+	Bot     *bot.Bot
+	Service *handoff.Service
+	Staff   *StaffPosts
+}
+
+// NewOffice returns an Office whose users' pseudonyms and codes come from secret and whose
+// clock is now.
+func NewOffice(t testing.TB, sessions bot.Store, secret []byte, now func() time.Time) *Office {
+	t.Helper()
+	pack := Content(t)
+	c := pack.Content
+	cal, err := handoff.NewCalendar(c.Offices[c.DefaultOffice])
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := bot.NewEngine(c, pack.Catalog)
+	eng.SetCalendar(cal)
+	sealer, err := handoff.NewSealer(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Office{Staff: &StaffPosts{}}
+	o.Service, err = handoff.NewService(handoff.Config{
+		Store: handoff.NewMemStore(), Sessions: sessions, Language: pack.Catalog, Content: c, Calendar: cal,
+		Codes: handoff.NewCodes(secret), Sealer: sealer, Secret: secret, StaffIDs: map[string]bool{"4242": true},
+		Staff: o.Staff, Now: now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Bot = bot.New(eng, sessions, nil)
+	o.Bot.SetHandoff(o.Service)
+	return o
 }
