@@ -11,13 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/flows"
 	"github.com/returnbot/returnbot/locales"
@@ -171,28 +171,18 @@ func cardFor(t *testing.T, fl, loc fs.FS, staffLang string, answers map[string]s
 	if err != nil {
 		t.Fatal(err)
 	}
-	posts := &staffPosts{}
+	posts := &handofftest.StaffPosts{}
 	svc.SetStaff(posts)
 	sess := bot.Session{Lang: "en", Answers: answers}
 	res := bot.Result{Replies: []bot.Reply{{Lang: "en", Handoff: bot.HandoffChat}}}
 	if _, err := svc.AfterHandle(context.Background(), bot.Event{User: "u1", Channel: "telegram"}, sess, res); err != nil {
 		t.Fatal(err)
 	}
-	if len(posts.texts) != 1 {
-		t.Fatalf("staff posts: %q", posts.texts)
+	got := posts.Posts()
+	if len(got) != 1 {
+		t.Fatalf("staff posts: %q", got)
 	}
-	return posts.texts[0]
-}
-
-type staffPosts struct {
-	mu    sync.Mutex
-	texts []string
-}
-
-func (s *staffPosts) PostStaff(text string, _ []bot.Button) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.texts = append(s.texts, text)
+	return got[0]
 }
 
 func with(base map[string]string, extra ...string) map[string]string {
