@@ -35,10 +35,9 @@ type FakeAPI struct {
 
 	mu      sync.RWMutex
 	chats   map[int64]*Chat
-	webhook chan struct{} // closed at the first setWebhook
+	webhook chan struct{} // closed and replaced at each setWebhook
 	hookURL string
 	secret  string
-	hookSet bool
 
 	counts apiCounters
 }
@@ -154,17 +153,22 @@ func (d discard) Header() http.Header       { return d.h }
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
 func (discard) WriteHeader(int)             {}
 
-// Webhook waits for the bot's setWebhook and returns its url and secret_token, as Telegram would
-// use them to deliver updates.
-func (f *FakeAPI) Webhook(ctx context.Context) (url, secret string, err error) {
-	select {
-	case <-f.webhook:
-	case <-ctx.Done():
-		return "", "", errors.New("loadgen: the bot did not call setWebhook: " + ctx.Err().Error())
+// Webhook waits until the webhook is set to url (a bot started after an earlier one sets its own)
+// and returns its secret_token, as Telegram would use them to deliver updates.
+func (f *FakeAPI) Webhook(ctx context.Context, url string) (secret string, err error) {
+	for {
+		f.mu.RLock()
+		got, secret, wake := f.hookURL, f.secret, f.webhook
+		f.mu.RUnlock()
+		if got == url {
+			return secret, nil
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return "", errors.New("loadgen: the bot did not call setWebhook: " + ctx.Err().Error())
+		}
 	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.hookURL, f.secret, nil
 }
 
 // Chat returns the state of a chat, creating it if needed.
@@ -251,10 +255,8 @@ func (f *FakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.mu.Lock()
 		f.hookURL, f.secret = p.Get("url"), p.Get("secret_token")
-		if !f.hookSet {
-			f.hookSet = true
-			close(f.webhook)
-		}
+		close(f.webhook)
+		f.webhook = make(chan struct{})
 		f.mu.Unlock()
 		f.ok(w, "true")
 	case "deleteWebhook", "editMessageReplyMarkup":

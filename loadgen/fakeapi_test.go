@@ -107,24 +107,47 @@ func TestFakeAPIRefusesWhatTelegramRefuses(t *testing.T) {
 	}
 }
 
-// Webhook hands over what the bot registered, as Telegram would deliver with it.
+// Webhook hands over what the bot registered, as Telegram would deliver with it, once the bot
+// asked for that URL: a second bot's setWebhook replaces the first one's.
 func TestFakeAPIWebhook(t *testing.T) {
 	api := startAPI(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	if _, _, err := api.Webhook(ctx); err == nil {
+	waitShort := func(url string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		return api.Webhook(ctx, url)
+	}
+	if _, err := waitShort("http://127.0.0.1:1/hook"); err == nil {
 		t.Error("Webhook returned before any setWebhook")
 	}
-	cancel()
 	b, err := tgbotapi.NewBotAPIWithAPIEndpoint(Token, api.Endpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": "http://127.0.0.1:1/hook", "secret_token": "s3cret"}); err != nil {
-		t.Fatal(err)
+	set := func(url, secret string) {
+		if _, err := b.MakeRequest("setWebhook", tgbotapi.Params{"url": url, "secret_token": secret}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	url, secret, err := api.Webhook(context.Background())
-	if err != nil || url != "http://127.0.0.1:1/hook" || secret != "s3cret" {
-		t.Errorf("Webhook() = %q, %q, %v", url, secret, err)
+	set("http://127.0.0.1:1/hook", "s3cret")
+	if secret, err := waitShort("http://127.0.0.1:1/hook"); err != nil || secret != "s3cret" {
+		t.Errorf("Webhook() = %q, %v", secret, err)
+	}
+	if _, err := waitShort("http://127.0.0.1:2/hook"); err == nil {
+		t.Error("Webhook returned for a URL no bot set")
+	}
+	done := make(chan string, 1)
+	go func() {
+		secret, _ := api.Webhook(context.Background(), "http://127.0.0.1:2/hook")
+		done <- secret
+	}()
+	set("http://127.0.0.1:2/hook", "other")
+	select {
+	case secret := <-done:
+		if secret != "other" {
+			t.Errorf("second bot's secret %q", secret)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("Webhook did not see the second setWebhook")
 	}
 }
 

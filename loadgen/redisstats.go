@@ -27,6 +27,8 @@ type RedisStats struct {
 	CPUPerUpdate Millis `json:"cpu_ms_per_update"`
 	// ByCommand counts Commands by command name.
 	ByCommand map[string]int64 `json:"by_command"`
+
+	cpu float64 // seconds in all, for Merge
 }
 
 // redisSnapshot is INFO commandstats and cpu at one moment.
@@ -78,11 +80,21 @@ func (s *redisSnapshot) since(b *redisSnapshot, n int64) *RedisStats {
 			r.Commands += d
 		}
 	}
-	if n > 0 {
-		r.PerUpdate = float64(r.Commands) / float64(n)
-		r.CPUPerUpdate = Millis((s.cpu - b.cpu) * 1e9 / float64(n))
-	}
+	r.cpu = s.cpu - b.cpu
+	r.perUpdate(n)
 	return r
+}
+
+// perUpdate sets the per-update figures for n updates.
+func (r *RedisStats) perUpdate(n int64) {
+	if n <= 0 {
+		return
+	}
+	r.PerUpdate = float64(r.Commands) / float64(n)
+	r.CPUPerUpdate = Millis(r.cpu * 1e9 / float64(n))
+	if r.Calls > 0 {
+		r.CallsPerUpdate = float64(r.Calls) / float64(n)
+	}
 }
 
 // topCommands lists the most executed commands, "name count" each, most first.

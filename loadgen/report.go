@@ -78,6 +78,10 @@ type Result struct {
 	Redis        *RedisStats `json:"redis,omitempty"`
 	// Problems lists what went wrong around the run (a target that did not drain).
 	Problems []string `json:"problems,omitempty"`
+
+	// What Merge needs to combine runs: the samples and totals behind the figures above.
+	latencies, replies []time.Duration
+	wall, cpu          time.Duration
 }
 
 // OK reports whether every update sent was handled and every reply delivered. Send times missed
@@ -120,6 +124,9 @@ type Report struct {
 	Setup   []string    `json:"setup"`
 	Results []*Result   `json:"results"`
 	Ratio   *Comparison `json:"ratio,omitempty"`
+	// RoundRatios are the throughput ratios of each round, when the target and the floor ran in
+	// several alternating rounds (NewRoundsReport); Ratio is over all rounds.
+	RoundRatios []float64 `json:"round_ratios,omitempty"`
 	// Targets echoes the goals the ratio and latency are held to.
 	Targets map[string]float64 `json:"targets"`
 }
@@ -137,6 +144,22 @@ func NewReport(setup []string, results ...*Result) *Report {
 	if len(results) == 2 {
 		c := Compare(results[0], results[1])
 		rep.Ratio = &c
+	}
+	return rep
+}
+
+// NewRoundsReport builds a report of rounds: targets[i] and floors[i] ran in round i (floors may
+// be empty). The rows and Ratio are over all rounds together (Merge); RoundRatios shows the
+// spread between rounds.
+func NewRoundsReport(setup []string, targets, floors []*Result) *Report {
+	if len(floors) == 0 {
+		return NewReport(setup, Merge(targets...))
+	}
+	rep := NewReport(setup, Merge(targets...), Merge(floors...))
+	if len(targets) > 1 && len(targets) == len(floors) {
+		for i := range targets {
+			rep.RoundRatios = append(rep.RoundRatios, Compare(targets[i], floors[i]).Throughput)
+		}
 	}
 	return rep
 }
@@ -182,8 +205,16 @@ func (rep *Report) WriteText(w io.Writer) error {
 		if c.Throughput < GoalRatio {
 			verdict = "below"
 		}
+		rounds := ""
+		if len(rep.RoundRatios) > 0 {
+			each := make([]string, len(rep.RoundRatios))
+			for i, r := range rep.RoundRatios {
+				each[i] = strconv.FormatFloat(r, 'f', 2, 64)
+			}
+			rounds = fmt.Sprintf(" over %d rounds (each: %s)", len(each), strings.Join(each, ", "))
+		}
 		if t.Rate == 0 {
-			fmt.Fprintf(&b, "%s/%s throughput: %.2f (%s the goal of %.2f)\n", t.Name, f.Name, c.Throughput, verdict, GoalRatio)
+			fmt.Fprintf(&b, "%s/%s throughput: %.2f%s (%s the goal of %.2f)\n", t.Name, f.Name, c.Throughput, rounds, verdict, GoalRatio)
 		} else {
 			fmt.Fprintf(&b, "%s/%s throughput: %.2f (open loop at the same rate: compare latency; run with --rate 0 for the capacity ratio)\n", t.Name, f.Name, c.Throughput)
 		}

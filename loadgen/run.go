@@ -158,17 +158,18 @@ func Run(ctx context.Context, cfg Config, api *FakeAPI, t Target) (*Result, erro
 		d.Received = res.API.Messages + res.API.Callbacks - res.API.InResponse
 		d.Mismatch = d.Received - d.Sent
 	}
-	res.RepliesPerSec = float64(res.API.Messages) / loadEnd.Sub(start).Seconds()
-	res.CPUPerUpdate = perUpdate(processCPU()-cpuBefore, res.AllUpdates)
+	res.wall, res.cpu = loadEnd.Sub(start), processCPU()-cpuBefore
+	res.RepliesPerSec = float64(res.API.Messages) / res.wall.Seconds()
+	res.CPUPerUpdate = perUpdate(res.cpu, res.AllUpdates)
 	if cfg.Redis != nil {
 		after, err := snapshot(ctx, cfg.Redis)
 		if err != nil {
 			return nil, err
 		}
 		res.Redis = after.since(before, res.AllUpdates)
-		if t.Calls != nil && res.AllUpdates > 0 {
+		if t.Calls != nil {
 			res.Redis.Calls = t.Calls() - callsBefore
-			res.Redis.CallsPerUpdate = float64(res.Redis.Calls) / float64(res.AllUpdates)
+			res.Redis.perUpdate(res.AllUpdates)
 		}
 	}
 	return res, nil
@@ -314,6 +315,7 @@ func (r *Result) collect(stats []userStats) {
 		}
 	}
 	r.Updates = int64(len(lat))
+	r.latencies, r.replies = lat, rep
 	r.Latency = percentiles(lat)
 	r.ReplyLatency = percentiles(rep)
 }

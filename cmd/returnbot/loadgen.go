@@ -51,13 +51,14 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	redisURL := fl.String("redis", os.Getenv("REDIS_URL"), "Redis to use (REDIS_URL); empty starts a private redis-server for the run")
 	globalRate := fl.Float64("global-rate", 100000, "the bot's Telegram pacing during the run, messages per second overall")
 	chatRate := fl.Float64("chat-rate", 1000, "the bot's Telegram pacing during the run, messages per second per chat")
-	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the returnbot run to this file")
-	memProfile := fl.String("memprofile", "", "write an allocation profile of the returnbot run to this file")
+	rounds := fl.Int("rounds", 1, "measure this many times (each for --duration) and report over all; with --baseline, returnbot and the floor alternate which goes first")
+	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of returnbot's (first) run to this file")
+	memProfile := fl.String("memprofile", "", "write an allocation profile of returnbot's (first) run to this file")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() > 0 || lc.Users < 1 || lc.Rate < 0 || lc.Duration <= 0 || lc.Warmup < 0 || lc.Conns < 1 || *globalRate <= 0 || *chatRate <= 0 {
-		fmt.Fprintln(stderr, "returnbot loadgen: --users and --conns must be at least 1, --duration, --global-rate and --chat-rate positive, --rate and --warmup not negative")
+	if fl.NArg() > 0 || lc.Users < 1 || lc.Rate < 0 || lc.Duration <= 0 || lc.Warmup < 0 || lc.Conns < 1 || *globalRate <= 0 || *chatRate <= 0 || *rounds < 1 {
+		fmt.Fprintln(stderr, "returnbot loadgen: --users, --conns and --rounds must be at least 1, --duration, --global-rate and --chat-rate positive, --rate and --warmup not negative")
 		return 2
 	}
 	lc.Seed = uint64(seed)
@@ -79,8 +80,12 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	setup := []string{fmt.Sprintf("returnbot loadgen: %d users, %s, %v measured after %v warm-up, at most %d webhook connections; %d CPUs (GOMAXPROCS %d)",
-		lc.Users, mode(lc.Rate), lc.Duration, lc.Warmup, lc.Conns, runtime.NumCPU(), runtime.GOMAXPROCS(0))}
+	measured := fmt.Sprintf("%v measured after %v warm-up", lc.Duration, lc.Warmup)
+	if *rounds > 1 {
+		measured = fmt.Sprintf("%d rounds of %v measured after %v warm-up each", *rounds, lc.Duration, lc.Warmup)
+	}
+	setup := []string{fmt.Sprintf("returnbot loadgen: %d users, %s, %s, at most %d webhook connections; %d CPUs (GOMAXPROCS %d)",
+		lc.Users, mode(lc.Rate), measured, lc.Conns, runtime.NumCPU(), runtime.GOMAXPROCS(0))}
 	if *redisURL == "" {
 		rs, err := loadgen.StartRedis(ctx)
 		if err != nil {
@@ -111,59 +116,81 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	defer info.Close()
 	lc.Redis = info
 
-	target, closeBot, err := startLoadBot(ctx, pack, log, *redisURL, api, *globalRate, *chatRate)
-	if err != nil {
-		return fail(err)
-	}
-	defer closeBot()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	// runBot measures the bot once, on a bot started for this round: a drained channel does not
+	// start again. The profiles cover the first round.
+	runBot := func(profile bool) (*loadgen.Result, error) {
+		target, closeBot, err := startLoadBot(ctx, pack, log, *redisURL, api, *globalRate, *chatRate)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fail(err)
+		defer closeBot()
+		if profile && *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return nil, err
+			}
+			defer pprof.StopCPUProfile()
 		}
-	}
-	if *memProfile != "" {
-		runtime.MemProfileRate = 64 << 10 // finer than the default, for a short run
-	}
-	res, err := loadgen.Run(ctx, lc, api, target)
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if *memProfile != "" {
+		if profile && *memProfile != "" {
+			prev := runtime.MemProfileRate
+			runtime.MemProfileRate = 64 << 10 // finer than the default, for a short run
+			defer func() { runtime.MemProfileRate = prev }()
+		}
+		res, err := loadgen.Run(ctx, lc, api, target)
+		if err != nil || !profile || *memProfile == "" {
+			return res, err
+		}
 		f, err := os.Create(*memProfile)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
-		err = pprof.Lookup("allocs").WriteTo(f, 0)
-		f.Close()
-		if err != nil {
-			return fail(err)
-		}
+		defer f.Close()
+		return res, pprof.Lookup("allocs").WriteTo(f, 0)
 	}
-	results := []*loadgen.Result{res}
-	if *baseline {
+	runFloor := func() (*loadgen.Result, error) {
 		target, closeFloor, err := startFloor(*redisURL, api)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
-		floor, err := loadgen.Run(ctx, lc, api, target)
-		closeFloor()
+		defer closeFloor()
+		return loadgen.Run(ctx, lc, api, target)
+	}
+	// Rounds alternate which goes first (returnbot, floor; floor, returnbot; ...), so that a
+	// machine getting busier or quieter during the run weighs on both alike.
+	var bots, floors []*loadgen.Result
+	for i := range *rounds {
+		floorFirst := *baseline && i%2 == 1
+		if floorFirst {
+			res, err := runFloor()
+			if err != nil {
+				return fail(err)
+			}
+			floors = append(floors, res)
+		}
+		res, err := runBot(i == 0)
 		if err != nil {
 			return fail(err)
 		}
-		results = append(results, floor)
+		bots = append(bots, res)
+		if *baseline && !floorFirst {
+			res, err := runFloor()
+			if err != nil {
+				return fail(err)
+			}
+			floors = append(floors, res)
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
 	if ctx.Err() != nil {
 		return fail(errors.New("interrupted"))
 	}
-	rep := loadgen.NewReport(setup, results...)
+	rep := loadgen.NewRoundsReport(setup, bots, floors)
 	if *asJSON {
 		err = rep.WriteJSON(stdout)
 	} else {
@@ -172,7 +199,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	for _, r := range results {
+	for _, r := range rep.Results {
 		if !r.OK() {
 			fmt.Fprintf(stderr, "returnbot loadgen: %s: not every update was handled or not every reply delivered (see above)\n", r.Name)
 			return 1
@@ -255,7 +282,8 @@ func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisU
 
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	url, secret, err := api.Webhook(wctx)
+	url := env["TELEGRAM_WEBHOOK_URL"]
+	secret, err := api.Webhook(wctx, url)
 	if err != nil {
 		closeAll()
 		return loadgen.Target{}, nil, err

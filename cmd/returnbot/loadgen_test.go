@@ -10,13 +10,14 @@ import (
 	"github.com/returnbot/returnbot/bot/telegram"
 )
 
-// A short run of the real bot (built-in content, Redis store, Telegram webhook) and the floor:
-// every update handled, every reply delivered, and the figures are there and consistent.
+// A short run of the real bot (built-in content, Redis store, Telegram webhook) and the floor, in
+// two alternating rounds (a fresh bot each): every update handled, every reply delivered, and the
+// figures are there and consistent.
 func TestLoadgenBaselineJSON(t *testing.T) {
 	url := redistest.Server(t)
 	t.Setenv("RETURNBOT_LOG_LEVEL", "error")
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"loadgen", "--users", "20", "--duration", "2s", "--warmup", "300ms", "--baseline", "--json", "--redis", url},
+	code := run([]string{"loadgen", "--users", "20", "--duration", "1s", "--warmup", "300ms", "--baseline", "--rounds", "2", "--json", "--redis", url},
 		strings.NewReader(""), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
@@ -53,6 +54,7 @@ func TestLoadgenBaselineJSON(t *testing.T) {
 			Throughput float64 `json:"throughput"`
 			P99        float64 `json:"p99"`
 		} `json:"ratio"`
+		RoundRatios []float64 `json:"round_ratios"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, stdout.String())
@@ -90,10 +92,16 @@ func TestLoadgenBaselineJSON(t *testing.T) {
 	if rep.Ratio == nil || rep.Ratio.Throughput <= 0 || rep.Ratio.P99 <= 0 {
 		t.Errorf("ratio: %+v", rep.Ratio)
 	}
+	if len(rep.RoundRatios) != 2 || rep.RoundRatios[0] <= 0 || rep.RoundRatios[1] <= 0 {
+		t.Errorf("round ratios: %v", rep.RoundRatios)
+	}
+	if !strings.Contains(strings.Join(rep.Setup, "\n"), "2 rounds of 1s measured") {
+		t.Errorf("setup: %q", rep.Setup)
+	}
 }
 
 func TestLoadgenRejectsBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--users", "0"}, {"--rate", "-1"}, {"--duration", "0s"}, {"--chat-rate", "0"}, {"extra"}} {
+	for _, args := range [][]string{{"--users", "0"}, {"--rate", "-1"}, {"--duration", "0s"}, {"--chat-rate", "0"}, {"--rounds", "0"}, {"extra"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(append([]string{"loadgen"}, args...), strings.NewReader(""), &stdout, &stderr); code != 2 {
 			t.Errorf("loadgen %v: exit %d, want 2 (stderr %q)", args, code, stderr.String())
