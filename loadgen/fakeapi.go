@@ -115,14 +115,12 @@ func (f *FakeAPI) Respond(body []byte) {
 	}
 	// A callback answer, by far the most common, is counted as ServeHTTP would, without the
 	// detour through a request.
-	var ans struct {
-		Method          string  `json:"method"`
-		CallbackQueryID *string `json:"callback_query_id"`
-	}
-	if json.Unmarshal(body, &ans) != nil {
+	ans, err := jsonParams(body)
+	if err != nil {
 		return
 	}
-	if ans.Method == "answerCallbackQuery" && ans.CallbackQueryID != nil && *ans.CallbackQueryID != "" {
+	method := ans.Get("method")
+	if method == "answerCallbackQuery" && ans.Get("callback_query_id") != "" {
 		f.counts.inResponse.Add(1)
 		f.counts.callbacks.Add(1)
 		return
@@ -131,7 +129,6 @@ func (f *FakeAPI) Respond(body []byte) {
 	if json.Unmarshal(body, &m) != nil {
 		return
 	}
-	method := ans.Method
 	if method == "" || strings.ContainsAny(method, "/?#") {
 		return
 	}
@@ -352,26 +349,48 @@ func (f *FakeAPI) send(w http.ResponseWriter, method string, p formValues) {
 
 // parseKeyboard reads an inline keyboard and checks its buttons as Telegram does.
 func parseKeyboard(markup string) ([]Button, error) {
-	var m struct {
-		InlineKeyboard [][]struct {
-			Text         string  `json:"text"`
-			CallbackData *string `json:"callback_data"`
-		} `json:"inline_keyboard"`
-	}
-	if err := json.Unmarshal([]byte(markup), &m); err != nil {
+	kb := []Button{}
+	var bad error
+	r := &jsonReader{b: []byte(markup)}
+	r.object(func(key string) {
+		if key != "inline_keyboard" {
+			r.skip()
+			return
+		}
+		r.array(func() {
+			r.array(func() {
+				var b Button
+				var hasData bool
+				r.object(func(key string) {
+					switch {
+					case key != "text" && key != "callback_data":
+						r.skip()
+					case r.peek() == 'n':
+						r.literal("null")
+					case r.peek() != '"':
+						r.fail()
+					case key == "text":
+						b.Text = r.str()
+					default:
+						b.Data, hasData = r.str(), true
+					}
+				})
+				switch {
+				case bad != nil:
+				case b.Text == "":
+					bad = errors.New("text buttons are unallowed in the inline keyboard")
+				case !hasData || len(b.Data) == 0 || len(b.Data) > 64:
+					bad = errors.New("BUTTON_DATA_INVALID")
+				}
+				kb = append(kb, b)
+			})
+		})
+	})
+	if r.end() != nil {
 		return nil, errors.New("can't parse reply keyboard markup JSON object")
 	}
-	kb := []Button{}
-	for _, row := range m.InlineKeyboard {
-		for _, b := range row {
-			if b.Text == "" {
-				return nil, errors.New("text buttons are unallowed in the inline keyboard")
-			}
-			if b.CallbackData == nil || len(*b.CallbackData) == 0 || len(*b.CallbackData) > 64 {
-				return nil, errors.New("BUTTON_DATA_INVALID")
-			}
-			kb = append(kb, Button{Text: b.Text, Data: *b.CallbackData})
-		}
+	if bad != nil {
+		return nil, bad
 	}
 	return kb, nil
 }
@@ -403,7 +422,7 @@ func (v formValues) Get(k string) string { return v[k] }
 func params(r *http.Request) (formValues, error) {
 	out := formValues{}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+		body, err := readBody(r)
 		if err != nil {
 			return nil, err
 		}
@@ -420,53 +439,52 @@ func params(r *http.Request) (formValues, error) {
 	return out, nil
 }
 
+// readBody reads a request body of at most 1 MiB, in one read when its length is known.
+func readBody(r *http.Request) ([]byte, error) {
+	const limit = 1 << 20
+	if n := r.ContentLength; n > 0 && n <= limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+}
+
 // jsonParams reads a JSON body into parameters: strings as they are, anything else (numbers,
 // objects such as reply_markup) as its JSON text, as Telegram reads them. Only the parameters
-// FakeAPI looks at are kept, decoded in one pass.
+// FakeAPI looks at are kept; the rest is checked and skipped.
 func jsonParams(body []byte) (formValues, error) {
-	var m struct {
-		ChatID          json.RawMessage `json:"chat_id"`
-		Text            *string         `json:"text"`
-		ReplyMarkup     json.RawMessage `json:"reply_markup"`
-		Latitude        json.RawMessage `json:"latitude"`
-		Longitude       json.RawMessage `json:"longitude"`
-		Title           *string         `json:"title"`
-		Address         *string         `json:"address"`
-		CallbackQueryID *string         `json:"callback_query_id"`
-		URL             *string         `json:"url"`
-		SecretToken     *string         `json:"secret_token"`
-	}
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, err
-	}
 	out := formValues{}
-	str := func(k string, v *string) {
-		if v != nil {
-			out[k] = *v
-		}
-	}
-	str("text", m.Text)
-	str("title", m.Title)
-	str("address", m.Address)
-	str("callback_query_id", m.CallbackQueryID)
-	str("url", m.URL)
-	str("secret_token", m.SecretToken)
-	raw := func(k string, v json.RawMessage) {
-		switch {
-		case len(v) == 0 || string(v) == "null":
-		case v[0] == '"':
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				out[k] = s
+	r := &jsonReader{b: body}
+	r.object(func(key string) {
+		switch key {
+		case "text", "title", "address", "callback_query_id", "url", "secret_token", "method":
+			switch r.peek() {
+			case '"':
+				out[key] = r.str()
+			case 'n':
+				r.literal("null")
+			default:
+				r.skip()
+				r.err = errors.New("parameter " + key + " is not a string")
+			}
+		case "chat_id", "reply_markup", "latitude", "longitude":
+			if r.peek() == '"' {
+				out[key] = r.str()
+				return
+			}
+			if v := r.skip(); string(v) != "null" {
+				out[key] = string(v)
 			}
 		default:
-			out[k] = string(v)
+			r.skip()
 		}
+	})
+	if err := r.end(); err != nil {
+		return nil, err
 	}
-	raw("chat_id", m.ChatID)
-	raw("reply_markup", m.ReplyMarkup)
-	raw("latitude", m.Latitude)
-	raw("longitude", m.Longitude)
 	return out, nil
 }
 
