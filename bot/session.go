@@ -80,6 +80,12 @@ func (s *Session) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary decodes what MarshalBinary wrote.
 func (s *Session) UnmarshalBinary(b []byte) error {
+	return s.UnmarshalString(string(b))
+}
+
+// UnmarshalString decodes what MarshalBinary wrote, held in a string (as a store reads it). The
+// session's strings share b's memory rather than each being copied.
+func (s *Session) UnmarshalString(b string) error {
 	d := decoder{b: b}
 	if len(b) > 0 && b[0] > sessionFormat && b[0] < 0x20 {
 		return ErrNewerSession
@@ -140,8 +146,10 @@ func appendStrings(b []byte, ss []string) []byte {
 	return b
 }
 
+// decoder reads MarshalBinary's encoding from a string, so that the strings it returns are
+// slices of it, not copies.
 type decoder struct {
-	b   []byte
+	b   string
 	err error
 }
 
@@ -149,7 +157,7 @@ func (d *decoder) uvarint() uint64 {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(d.b)
+	v, n := uvarint(d.b)
 	if n <= 0 {
 		d.err = ErrBadSession
 		return 0
@@ -159,16 +167,34 @@ func (d *decoder) uvarint() uint64 {
 }
 
 func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
 	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = ErrBadSession
-		return 0
+	return x
+}
+
+// uvarint is binary.Uvarint for a string: the value and the bytes read, 0 for too short and
+// negative for an overflow.
+func uvarint(s string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s); i++ {
+		if i == binary.MaxVarintLen64 {
+			return 0, -(i + 1)
+		}
+		c := s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -(i + 1)
+			}
+			return x | uint64(c)<<shift, i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
 	}
-	d.b = d.b[n:]
-	return v
+	return 0, 0
 }
 
 func (d *decoder) string() string {
@@ -180,7 +206,7 @@ func (d *decoder) string() string {
 		d.err = ErrBadSession
 		return ""
 	}
-	s := string(d.b[:n])
+	s := d.b[:n]
 	d.b = d.b[n:]
 	return s
 }

@@ -348,7 +348,7 @@ func decodeSession(v string, sess *bot.Session) (string, error) {
 		return "", bot.ErrBadSession
 	}
 	n := len(v) - stampLen
-	if err := sess.UnmarshalBinary([]byte(v[:n])); err != nil {
+	if err := sess.UnmarshalString(v[:n]); err != nil {
 		return "", err
 	}
 	return v[n:], nil
