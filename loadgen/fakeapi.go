@@ -323,7 +323,9 @@ func (f *FakeAPI) send(w http.ResponseWriter, method string, p formValues) {
 	f.counts.messages.Add(1)
 
 	// The Message Telegram answers with, written straight into the answer.
-	b := make([]byte, 0, 320+2*len(text)+len(markup))
+	buf := answerBufs.Get().(*[]byte)
+	defer answerBufs.Put(buf)
+	b := (*buf)[:0]
 	b = append(b, `{"ok":true,"result":{"message_id":`...)
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, `,"from":`+botUser+`,"chat":{"id":`...)
@@ -333,11 +335,11 @@ func (f *FakeAPI) send(w http.ResponseWriter, method string, p formValues) {
 	switch method {
 	case "sendMessage":
 		b = append(b, `,"text":`...)
-		b = append(b, quote(text)...)
+		b = appendQuoted(b, text)
 	case "sendVenue":
 		loc := `{"latitude":` + strconv.FormatFloat(lat, 'f', -1, 64) + `,"longitude":` + strconv.FormatFloat(lon, 'f', -1, 64) + `}`
 		b = append(b, `,"location":`+loc+`,"venue":{"location":`+loc+`,"title":`...)
-		b = append(append(append(append(b, quote(p.Get("title"))...), `,"address":`...), quote(p.Get("address"))...), '}')
+		b = append(appendQuoted(append(appendQuoted(b, p.Get("title")), `,"address":`...), p.Get("address")), '}')
 	}
 	if markup != "" {
 		b = append(append(b, `,"reply_markup":`...), markup...)
@@ -345,7 +347,11 @@ func (f *FakeAPI) send(w http.ResponseWriter, method string, p formValues) {
 	b = append(b, "}}"...)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b)
+	*buf = b
 }
+
+// answerBufs holds the buffers answers are written in: one per message would be garbage.
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // parseKeyboard reads an inline keyboard and checks its buttons as Telegram does.
 func parseKeyboard(markup string) ([]Button, error) {
@@ -409,7 +415,7 @@ func (f *FakeAPI) fail(w http.ResponseWriter, code int, description string) {
 	f.counts.rejected.Add(1)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	_, _ = w.Write([]byte(`{"ok":false,"error_code":` + strconv.Itoa(code) + `,"description":` + string(quote(description)) + `}`))
+	_, _ = w.Write([]byte(`{"ok":false,"error_code":` + strconv.Itoa(code) + `,"description":` + string(appendQuoted(nil, description)) + `}`))
 }
 
 // formValues are request parameters, whatever their encoding.
@@ -486,11 +492,6 @@ func jsonParams(body []byte) (formValues, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func quote(s string) []byte {
-	b, _ := json.Marshal(s)
-	return b
 }
 
 func utf16Len(s string) int {

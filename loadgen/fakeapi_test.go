@@ -195,7 +195,7 @@ func TestUsersWalkTheKeyboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := tgbotapi.NewMessage(u.id, "Main menu")
+	m := tgbotapi.NewMessage(u.id, "Main menu\n\"quoted\"")
 	m.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(
 		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("Return", "main.menu:return")),
 		tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("Office", "main.menu:contact")),
@@ -227,8 +227,14 @@ func TestUsersWalkTheKeyboard(t *testing.T) {
 			if q.Data != "main.menu:return" && q.Data != "main.menu:contact" {
 				t.Fatalf("pressed %q, not a button of the keyboard", q.Data)
 			}
-			if q.Message == nil || q.Message.MessageID != sent.MessageID || q.Message.Chat.ID != u.id || q.From.ID != u.id || q.ID == "" {
+			if q.Message == nil || q.Message.MessageID != sent.MessageID || q.Message.Chat.ID != u.id || q.From.ID != u.id || q.ID == "" ||
+				q.From.LanguageCode != u.lang || q.From.FirstName != u.name || q.ChatInstance == "" || !q.Message.From.IsBot {
 				t.Fatalf("callback query %s", body)
+			}
+			// The pressed-on message comes back as it was sent, text and keyboard.
+			if q.Message.Text != "Main menu\n\"quoted\"" || q.Message.ReplyMarkup == nil || len(q.Message.ReplyMarkup.InlineKeyboard) != 2 ||
+				q.Message.ReplyMarkup.InlineKeyboard[1][0].Text != "Office" {
+				t.Fatalf("pressed-on message %s", body)
 			}
 			kinds["press"]++
 		case up.Message != nil && up.Message.IsCommand():

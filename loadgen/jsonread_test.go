@@ -63,3 +63,24 @@ func TestJSONParams(t *testing.T) {
 		}
 	}
 }
+
+// appendQuoted writes a JSON string that encoding/json reads back as the string (invalid UTF-8
+// as U+FFFD, as encoding/json would have written it).
+func FuzzAppendQuoted(f *testing.F) {
+	for _, seed := range []string{"", "plain", "a\"b\\c\n\r\t\x01\x1f", "Добро 👇", "\xff\xfe", "<&>", "\u2028"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := appendQuoted([]byte("x"), s)[1:]
+		var back string
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("%q: %s is not JSON: %v", s, out, err)
+		}
+		want, _ := json.Marshal(s)
+		var wantBack string
+		_ = json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Fatalf("%q: read back %q, want %q", s, back, wantBack)
+		}
+	})
+}

@@ -44,14 +44,19 @@ type user struct {
 	msgID     int64
 	started   bool
 	updateIDs *atomic.Int64
+	// The user and its chat as JSON, for the updates written by hand (press).
+	fromJSON, chatJSON []byte
 }
 
 func newUser(id int64, n int, api *FakeAPI, seed uint64, updateIDs *atomic.Int64) *user {
 	rng := rand.New(rand.NewPCG(seed, uint64(id)))
-	return &user{
+	u := &user{
 		id: id, lang: languages[n%len(languages)], name: "User" + strconv.Itoa(n),
 		rng: rng, chat: api.Chat(id), updateIDs: updateIDs,
 	}
+	u.fromJSON, _ = json.Marshal(u.from())
+	u.chatJSON, _ = json.Marshal(u.tgChat())
+	return u
 }
 
 // next returns the next update the user sends, and the keyboard count it was chosen against (to
@@ -106,27 +111,17 @@ type tgEntity struct {
 }
 
 type tgMessage struct {
-	MessageID   int64           `json:"message_id"`
-	From        *tgUser         `json:"from,omitempty"`
-	Chat        tgChat          `json:"chat"`
-	Date        int64           `json:"date"`
-	Text        string          `json:"text,omitempty"`
-	Entities    []tgEntity      `json:"entities,omitempty"`
-	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
-}
-
-type tgCallback struct {
-	ID           string     `json:"id"`
-	From         tgUser     `json:"from"`
-	Message      *tgMessage `json:"message"`
-	ChatInstance string     `json:"chat_instance"`
-	Data         string     `json:"data"`
+	MessageID int64      `json:"message_id"`
+	From      *tgUser    `json:"from,omitempty"`
+	Chat      tgChat     `json:"chat"`
+	Date      int64      `json:"date"`
+	Text      string     `json:"text,omitempty"`
+	Entities  []tgEntity `json:"entities,omitempty"`
 }
 
 type tgUpdate struct {
-	UpdateID      int64       `json:"update_id"`
-	Message       *tgMessage  `json:"message,omitempty"`
-	CallbackQuery *tgCallback `json:"callback_query,omitempty"`
+	UpdateID int64      `json:"update_id"`
+	Message  *tgMessage `json:"message,omitempty"`
 }
 
 func (u *user) from() tgUser {
@@ -147,21 +142,30 @@ func (u *user) text(s string, entities []tgEntity) []byte {
 	}})
 }
 
+// press is a button press as Telegram sends it: the callback query carries the whole message the
+// button was on, text and keyboard. Written by hand, as it is most of the load: encoding/json
+// would check and compact the keyboard again on every press.
 func (u *user) press(data string, msgID int64, text, markup string) []byte {
-	bot := tgUser{ID: 111111111, IsBot: true, FirstName: "Returnbot", Username: "returnbot_loadgen_bot"}
-	var rm json.RawMessage
-	if markup != "" {
-		rm = json.RawMessage(markup)
+	b := make([]byte, 0, 512+len(text)+len(markup))
+	b = append(b, `{"update_id":`...)
+	b = strconv.AppendInt(b, u.updateIDs.Add(1), 10)
+	b = append(b, `,"callback_query":{"id":"`...)
+	b = strconv.AppendUint(b, u.rng.Uint64(), 10)
+	b = append(append(b, `","from":`...), u.fromJSON...)
+	b = append(b, `,"message":{"message_id":`...)
+	b = strconv.AppendInt(b, msgID, 10)
+	b = append(append(append(b, `,"from":`+botUser+`,"chat":`...), u.chatJSON...), `,"date":`...)
+	b = strconv.AppendInt(b, time.Now().Unix(), 10)
+	if text != "" {
+		b = appendQuoted(append(b, `,"text":`...), text)
 	}
-	return u.marshal(tgUpdate{CallbackQuery: &tgCallback{
-		ID:   strconv.FormatUint(u.rng.Uint64(), 10),
-		From: u.from(),
-		Message: &tgMessage{
-			MessageID: msgID, From: &bot, Chat: u.tgChat(), Date: time.Now().Unix(), Text: text, ReplyMarkup: rm,
-		},
-		ChatInstance: strconv.FormatInt(u.id*7919, 10),
-		Data:         data,
-	}})
+	if markup != "" {
+		b = append(append(b, `,"reply_markup":`...), markup...)
+	}
+	b = append(b, `},"chat_instance":"`...)
+	b = strconv.AppendInt(b, u.id*7919, 10)
+	b = appendQuoted(append(b, `","data":`...), data)
+	return append(b, "}}"...)
 }
 
 func (u *user) marshal(up tgUpdate) []byte {
