@@ -94,7 +94,6 @@ type tgUser struct {
 	ID           int64  `json:"id"`
 	IsBot        bool   `json:"is_bot"`
 	FirstName    string `json:"first_name"`
-	Username     string `json:"username,omitempty"`
 	LanguageCode string `json:"language_code,omitempty"`
 }
 

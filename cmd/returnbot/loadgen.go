@@ -163,25 +163,27 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	// machine getting busier or quieter during the run weighs on both alike.
 	var bots, floors []*loadgen.Result
 	for i := range *rounds {
-		floorFirst := *baseline && i%2 == 1
-		if floorFirst {
-			res, err := runFloor()
-			if err != nil {
+		steps := []func() error{func() error {
+			res, err := runBot(i == 0)
+			bots = append(bots, res)
+			return err
+		}}
+		if *baseline {
+			floor := func() error {
+				res, err := runFloor()
+				floors = append(floors, res)
+				return err
+			}
+			if i%2 == 1 {
+				steps = append([]func() error{floor}, steps...)
+			} else {
+				steps = append(steps, floor)
+			}
+		}
+		for _, step := range steps {
+			if err := step(); err != nil {
 				return fail(err)
 			}
-			floors = append(floors, res)
-		}
-		res, err := runBot(i == 0)
-		if err != nil {
-			return fail(err)
-		}
-		bots = append(bots, res)
-		if *baseline && !floorFirst {
-			res, err := runFloor()
-			if err != nil {
-				return fail(err)
-			}
-			floors = append(floors, res)
 		}
 		if ctx.Err() != nil {
 			break
