@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/bot/telegram"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 )
@@ -116,7 +116,7 @@ func TestWebhookDuplicate(t *testing.T) {
 // first delivery met the store down (nothing saved) is handled then: the dedupe record is part
 // of the session's write, so a failed attempt does not make it a duplicate.
 func TestWebhookRedeliveryAfterFailure(t *testing.T) {
-	store := &downOnce{Store: inmem.New(0)}
+	store := &storetest.Outage{Store: inmem.New(0)}
 	h := startWith(t, webhook, nil, store)
 	h.turn(43, msg(80, 43, "en", "/start"))
 	kb := h.sent(43)[0].Keyboard()
@@ -124,12 +124,12 @@ func TestWebhookRedeliveryAfterFailure(t *testing.T) {
 		t.Fatal("no menu")
 	}
 	press := press(81, 43, "en", "cbq-81", kb[0].Data)
-	store.down.Store(true)
+	store.Down.Store(true)
 	got := h.turn(43, press)
 	if w := text(t, "en", bot.MsgUnavailable); len(got) != 1 || got[0].Params["text"] != w {
 		t.Fatalf("store down: replies%s\nwant %q", telegramtest.Summary(got), w)
 	}
-	store.down.Store(false)
+	store.Down.Store(false)
 	again := h.turn(43, press)
 	if len(again) == 0 || texts(again)[0] == text(t, "en", bot.MsgUnavailable) {
 		t.Fatalf("redelivered after the outage: replies%s", telegramtest.Summary(again))
@@ -143,19 +143,6 @@ func TestWebhookRedeliveryAfterFailure(t *testing.T) {
 	if n := len(h.srv.Calls("answerCallbackQuery")); n != 2 {
 		t.Errorf("%d callback answers, want one per handled delivery (2)", n)
 	}
-}
-
-// downOnce fails session updates while down is set, before anything is saved.
-type downOnce struct {
-	*inmem.Store
-	down atomic.Bool
-}
-
-func (s *downOnce) UpdateOnce(ctx context.Context, user, channel, update string, fn func(*bot.Session) error) error {
-	if s.down.Load() {
-		return errors.New("store down")
-	}
-	return s.Store.UpdateOnce(ctx, user, channel, update, fn)
 }
 
 // failingStore fails every session update, as Redis would when down.

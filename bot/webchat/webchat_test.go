@@ -4,19 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/bot/webchat"
 )
 
@@ -180,33 +179,20 @@ func TestDuplicateMessageID(t *testing.T) {
 // A message whose first attempt met the store down (nothing saved) is handled when the page
 // sends it again: its msg_id is recorded with the session, not before.
 func TestRetryAfterFailureIsHandled(t *testing.T) {
-	store := &downStore{Store: inmem.New(time.Hour)}
+	store := &storetest.Outage{Store: inmem.New(time.Hour)}
 	h := webchat.New(webchat.Config{Bot: bot.New(testPack(t).Engine, store, nil), Secret: []byte("test-secret-0123456789")})
 	body := `{"id":"` + testID + `","text":"/start","lang":"en","msg_id":"m7"}`
-	store.down.Store(true)
+	store.Down.Store(true)
 	if resp := decode(t, post(t, h, body)); len(resp.Replies) != 1 || resp.Duplicate {
 		t.Fatalf("store down: %+v, want the outage reply alone", resp)
 	}
-	store.down.Store(false)
+	store.Down.Store(false)
 	if resp := decode(t, post(t, h, body)); resp.Duplicate || len(resp.Replies) == 0 || len(resp.Replies[len(resp.Replies)-1].Buttons) == 0 {
 		t.Fatalf("resent after the outage: %+v, want the answer", resp)
 	}
 	if resp := decode(t, post(t, h, body)); !resp.Duplicate {
 		t.Fatalf("resent once more: %+v, want a duplicate", resp)
 	}
-}
-
-// downStore fails session writes while down is set, before anything is saved.
-type downStore struct {
-	*inmem.Store
-	down atomic.Bool
-}
-
-func (s *downStore) UpdateOnce(ctx context.Context, user, channel, update string, fn func(*bot.Session) error) error {
-	if s.down.Load() {
-		return errors.New("store down")
-	}
-	return s.Store.UpdateOnce(ctx, user, channel, update, fn)
 }
 
 func TestBadRequests(t *testing.T) {
