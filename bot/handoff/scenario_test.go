@@ -13,11 +13,10 @@ import (
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/telegram"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
-	"github.com/returnbot/returnbot/flows"
-	"github.com/returnbot/returnbot/locales"
 )
 
 const (
@@ -49,35 +48,18 @@ type desk struct {
 	ad  *telegram.Adapter
 }
 
-var (
-	packOnce sync.Once
-	pack     *flow.Pack
-)
+// pack is the shipped content, for the texts the scenarios wait for (set by startDesk).
+var pack *flow.Pack
 
 func startDesk(t *testing.T, srv *telegramtest.Server, sessions bot.Store, hs handoff.Store, clk *clock) *desk {
 	t.Helper()
-	packOnce.Do(func() {
-		var err error
-		if pack, err = flow.Load(flows.FS, locales.FS); err != nil {
-			// Missing translations are not fatal for running.
-			if pack == nil || pack.Engine == nil {
-				t.Fatalf("content: %v", err)
-			}
-		}
-	})
-	if pack == nil || pack.Engine == nil {
-		t.Fatal("content did not load")
-	}
+	pack = handofftest.Content(t)
 	c := pack.Content
-	cal, err := handoff.NewCalendar(c.Offices[c.DefaultOffice])
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Each process has its own engine (the calendar is part of it).
-	eng := bot.NewEngine(c, pack.Catalog)
-	eng.SetCalendar(cal)
+	eng, cal := handofftest.Engine(t)
 	sealer, _ := handoff.NewSealer(secret)
 	d := &desk{bot: bot.New(eng, sessions, nil)}
+	var err error
 	d.svc, err = handoff.NewService(handoff.Config{
 		Store: hs, Sessions: sessions, Language: pack.Catalog, Content: c, Calendar: cal,
 		Codes: handoff.NewCodes(secret), Sealer: sealer, Secret: secret,

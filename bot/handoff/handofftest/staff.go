@@ -77,9 +77,9 @@ type Office struct {
 	Staff   *StaffPosts
 }
 
-// NewOffice returns an Office whose users' pseudonyms and codes come from secret and whose
-// clock is now.
-func NewOffice(t testing.TB, sessions bot.Store, secret []byte, now func() time.Time) *Office {
+// Engine returns a new engine on the shipped content with the default office's calendar, as a
+// process builds one (the calendar is part of the engine), and that calendar.
+func Engine(t testing.TB) (*bot.Engine, *handoff.Calendar) {
 	t.Helper()
 	pack := Content(t)
 	c := pack.Content
@@ -89,6 +89,16 @@ func NewOffice(t testing.TB, sessions bot.Store, secret []byte, now func() time.
 	}
 	eng := bot.NewEngine(c, pack.Catalog)
 	eng.SetCalendar(cal)
+	return eng, cal
+}
+
+// NewOffice returns an Office whose users' pseudonyms and codes come from secret and whose
+// clock is now.
+func NewOffice(t testing.TB, sessions bot.Store, secret []byte, now func() time.Time) *Office {
+	t.Helper()
+	pack := Content(t)
+	c := pack.Content
+	eng, cal := Engine(t)
 	sealer, err := handoff.NewSealer(secret)
 	if err != nil {
 		t.Fatal(err)
