@@ -88,7 +88,7 @@ func (u *user) phrase() string {
 	return ps[u.rng.IntN(len(ps))]
 }
 
-// The update shapes below follow what Telegram sends (see the payloads in shared/fixtures).
+// The update shapes below follow what Telegram sends (see the payloads in testdata/fixtures).
 
 type tgUser struct {
 	ID           int64  `json:"id"`

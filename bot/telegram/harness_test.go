@@ -24,8 +24,8 @@ import (
 	"github.com/returnbot/returnbot/locales"
 )
 
-// fixtureDir holds real Telegram payloads; CI has shared/ beside the repository.
-const fixtureDir = "../../../shared/fixtures/telegram"
+// fixtureDir holds real Telegram payloads, copied into the repository (testdata/fixtures/SOURCES.md).
+const fixtureDir = "../../testdata/fixtures/telegram"
 
 var secret = []byte("test-secret-for-pseudonyms-0123")
 
@@ -50,7 +50,7 @@ func content(t testing.TB) *flow.Pack {
 func fixtures(t testing.TB) map[string][]byte {
 	t.Helper()
 	if _, err := os.Stat(fixtureDir); err != nil {
-		t.Fatalf("fixtures missing (%v): shared/ must be checked out beside the repository", err)
+		t.Fatalf("fixtures missing (%v): see testdata/fixtures/SOURCES.md", err)
 	}
 	names, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
 	if err != nil || len(names) == 0 {

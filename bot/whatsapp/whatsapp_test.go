@@ -187,10 +187,10 @@ func path(v any, keys ...any) any {
 }
 
 func fixturesDir(t *testing.T) string {
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "whatsapp")
+	dir := filepath.Join("..", "..", "testdata", "fixtures", "whatsapp")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
-		t.Fatalf("no WhatsApp fixtures in %s (they are real Cloud API payloads; see shared/fixtures/SOURCES.md)", dir)
+		t.Fatalf("no WhatsApp fixtures in %s (they are real Cloud API payloads; see testdata/fixtures/SOURCES.md)", dir)
 	}
 	return dir
 }

@@ -475,7 +475,7 @@ func init() { pvUpdateSeq.Store(810000000) }
 func pvSetUpdateID(u map[string]any) { u["update_id"] = pvUpdateSeq.Add(1) }
 
 func pvFixturesRoot(t *testing.T) string {
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures")
+	dir := filepath.Join("..", "..", "testdata", "fixtures")
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("the real payload fixtures are missing at %s: %v", dir, err)
 	}

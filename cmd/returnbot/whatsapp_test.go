@@ -152,7 +152,7 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 	post(msg)
 	waitSent(1)
 	post(msg) // Meta delivers again
-	status, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "whatsapp", "status_delivered.json"))
+	status, err := os.ReadFile(filepath.Join("..", "..", "testdata", "fixtures", "whatsapp", "status_delivered.json"))
 	if err != nil {
 		t.Fatalf("the real status fixture: %v", err)
 	}
