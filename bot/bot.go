@@ -146,7 +146,7 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 		}
 	}
 	b.obs.Handled(ev.Channel, "ok", time.Since(start))
-	return replies, turn, nil
+	return ForDisplay(b.engine.lang, replies), turn, nil
 }
 
 // Duplicate reports whether a platform update was handled before. When the store cannot tell, the
@@ -171,7 +171,7 @@ func (b *Bot) Unavailable(ev Event) []Reply {
 	if code == "" {
 		code = l.Languages()[0]
 	}
-	return []Reply{{Lang: code, Text: l.Text(code, MsgUnavailable, "")}}
+	return ForDisplay(l, []Reply{{Lang: code, Text: l.Text(code, MsgUnavailable, "")}})
 }
 
 func (b *Bot) outage(err error) {

@@ -16,6 +16,42 @@ type Language interface {
 	Match(lang, text string) []Match
 	// Detect guesses the language of a free text from its script and words; "" when unsure.
 	Detect(text string) string
+	// Display prepares a text for showing in a language: in right-to-left languages Latin
+	// words, commands, codes, URLs, numbers and times are isolated so they keep their order.
+	Display(lang, text string) string
+}
+
+// ForDisplay prepares replies for showing (Language.Display on texts and button labels). Every
+// reply leaves the bot through it, so texts built by code (a day and its hours, a visit code)
+// are as safe to show right to left as the translated ones. It copies what it changes.
+func ForDisplay(l Language, replies []Reply) []Reply {
+	var out []Reply
+	for i, r := range replies {
+		text := l.Display(r.Lang, r.Text)
+		var buttons []Button
+		for j, b := range r.Buttons {
+			if label := l.Display(r.Lang, b.Label); label != b.Label {
+				if buttons == nil {
+					buttons = append([]Button(nil), r.Buttons...)
+				}
+				buttons[j].Label = label
+			}
+		}
+		if text == r.Text && buttons == nil {
+			continue
+		}
+		if out == nil {
+			out = append([]Reply(nil), replies...)
+		}
+		out[i].Text = text
+		if buttons != nil {
+			out[i].Buttons = buttons
+		}
+	}
+	if out == nil {
+		return replies
+	}
+	return out
 }
 
 // Match is a topic a free text may be about.

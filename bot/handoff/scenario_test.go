@@ -176,7 +176,8 @@ func count(srv *telegramtest.Server, chat int64, want string) int {
 	return n
 }
 
-func text(lang, id string) string { return pack.Catalog.Text(lang, id, "") }
+// text is a message as the user sees it (bot.ForDisplay isolates Latin runs in right-to-left text).
+func text(lang, id string) string { return pack.Catalog.Display(lang, pack.Catalog.Text(lang, id, "")) }
 
 var codeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
 

@@ -255,7 +255,7 @@ func (s *Service) sendUser(ctx context.Context, t *Ticket, replies []bot.Reply) 
 	if u == nil {
 		return fmt.Errorf("handoff: cannot write first on channel %q", t.Channel)
 	}
-	return u.SendTo(string(route), t.User, replies)
+	return u.SendTo(string(route), t.User, bot.ForDisplay(s.cfg.Language, replies))
 }
 
 // setMode changes the user's session mode (staff take or hand back).

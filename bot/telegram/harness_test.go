@@ -282,9 +282,10 @@ func (e errorString) Error() string { return string(e) }
 
 func key(id int64) string { return bot.UserKey(secret, telegram.Channel, strconv.FormatInt(id, 10)) }
 
-// text returns a message of the content in a language, as the engine renders it.
+// text returns a message of the content in a language, as the user sees it (bot.ForDisplay).
 func text(t testing.TB, lang, id string) string {
-	return content(t).Engine.Language().Text(lang, id, "")
+	l := content(t).Engine.Language()
+	return l.Display(lang, l.Text(lang, id, ""))
 }
 
 // userLang is the language the engine answers a new user in, given their language_code.
