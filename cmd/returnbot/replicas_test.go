@@ -728,7 +728,8 @@ func (p *replay) apply(s bot.Session, up *simUpdate) applied {
 	turn := c.Turn
 	res := p.r.pack.Engine.Handle(&c, ev)
 	c.Turn = turn + 1
-	return applied{sess: c, replies: res.Replies}
+	// Bot.Handle hands every reply out through ForDisplay; the replay must too.
+	return applied{sess: c, replies: bot.ForDisplay(p.r.pack.Catalog, res.Replies)}
 }
 
 func (p *replay) matchAt(pos int, want []sentMsg) bool {
