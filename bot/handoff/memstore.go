@@ -166,6 +166,14 @@ func (m *MemStore) Route(ctx context.Context, user string) ([]byte, error) {
 	return b, ctx.Err()
 }
 
+// DeleteRoute implements Store.
+func (m *MemStore) DeleteRoute(ctx context.Context, user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.routes, user)
+	return ctx.Err()
+}
+
 // Remind implements Store.
 func (m *MemStore) Remind(ctx context.Context, user string, at time.Time) error {
 	m.mu.Lock()

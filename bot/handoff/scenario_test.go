@@ -85,6 +85,7 @@ func startDesk(t *testing.T, srv *telegramtest.Server, sessions bot.Store, hs ha
 			d.ad.PostStaff(ans, nil)
 		}
 	}
+	cfg.Blocked = d.svc.UserBlocked
 	if d.ad, err = telegram.New(cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,9 @@ type Store interface {
 	SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error
 	// Route returns the sealed address of a user, nil when there is none.
 	Route(ctx context.Context, user string) ([]byte, error)
+	// DeleteRoute forgets the sealed address of a user (the user blocked the bot); their tickets
+	// stay.
+	DeleteRoute(ctx context.Context, user string) error
 	// Remind schedules the user's reminder at a time (one per user; a new one replaces it).
 	Remind(ctx context.Context, user string, at time.Time) error
 	// CancelReminder removes the user's reminder.

@@ -238,6 +238,20 @@ func testRoutes(t *testing.T, s handoff.Store) {
 	if r, _ := s.Route(ctx, "u2"); r != nil {
 		t.Fatalf("another user's route: %q", r)
 	}
+	// A user who blocked the bot loses the route, not the ticket.
+	save(t, s, ticket("ACD3-46KM", "u1", time.Now()), hour)
+	must(t, s.SetRoute(ctx, "u2", []byte("u2's"), hour))
+	must(t, s.DeleteRoute(ctx, "u1"))
+	if r, err := s.Route(ctx, "u1"); err != nil || r != nil {
+		t.Fatalf("route after DeleteRoute: %q, %v", r, err)
+	}
+	if tk, _ := s.Ticket(ctx, "ACD3-46KM"); tk == nil {
+		t.Fatal("DeleteRoute removed the user's ticket")
+	}
+	if r, _ := s.Route(ctx, "u2"); string(r) != "u2's" {
+		t.Fatalf("DeleteRoute removed another user's route: %q", r)
+	}
+	must(t, s.DeleteRoute(ctx, "u1")) // nothing left to delete: no error
 }
 
 func due(t *testing.T, s handoff.Store, now time.Time, limit int) []string {
