@@ -63,6 +63,9 @@ type Config struct {
 	Now   func() time.Time
 	// TicketTTL and AuditTTL default to DefaultTicketTTL and DefaultAuditTTL.
 	TicketTTL, AuditTTL time.Duration
+	// LookupRate, UserTicketRate and TicketRate default to DefaultLookupRate,
+	// DefaultUserTicketRate and DefaultTicketRate.
+	LookupRate, UserTicketRate, TicketRate Rate
 }
 
 // Service turns handoff markers into tickets, visit codes, reminders and relay, and runs the
@@ -91,6 +94,16 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.AuditTTL <= 0 {
 		cfg.AuditTTL = DefaultAuditTTL
+	}
+	for _, r := range []struct {
+		v   *Rate
+		def Rate
+	}{
+		{&cfg.LookupRate, DefaultLookupRate}, {&cfg.UserTicketRate, DefaultUserTicketRate}, {&cfg.TicketRate, DefaultTicketRate},
+	} {
+		if r.v.PerHour <= 0 || r.v.Burst <= 0 {
+			*r.v = r.def
+		}
 	}
 	if cfg.Count == nil {
 		cfg.Count = func(string) {}

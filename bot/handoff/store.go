@@ -3,6 +3,8 @@ package handoff
 import (
 	"context"
 	"time"
+
+	"github.com/returnbot/returnbot/bot"
 )
 
 // Ticket is one handoff for staff: a chat request or a planned visit. It holds no message text,
@@ -82,4 +84,11 @@ type Store interface {
 	AuditTrail(ctx context.Context, n int) ([]Audit, error)
 	// EraseUser deletes the user's tickets, route and reminder.
 	EraseUser(ctx context.Context, user string) error
+	// Admit takes one token of every bucket when each has one and reports true; when any is
+	// empty it takes none and reports false, so a refused request costs nothing. A bucket holds
+	// up to Burst tokens and gains PerSecond; its record expires once it is full again. Bucket
+	// keys name no user (the service keys them by HMAC): they outlive EraseUser, as a limit must.
+	Admit(ctx context.Context, buckets ...bot.Bucket) (bool, error)
+	// Refund gives back a token Admit took from a bucket (never above Burst).
+	Refund(ctx context.Context, b bot.Bucket) error
 }
