@@ -1,0 +1,151 @@
+package lang_test
+
+import (
+	"bufio"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/lang"
+)
+
+// referenceTexts are messages of normal length to compare the matcher against its reference:
+// the evaluation set of the default content (flows/testdata/eval), every keyword list, and
+// variants of both with typos, glued words, case and punctuation changes.
+func referenceTexts(t testing.TB) []string {
+	t.Helper()
+	cat := shippedCatalog(t)
+	var base []string
+	files, err := filepath.Glob("../../flows/testdata/eval/*.tsv")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no evaluation set: %v", err)
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if _, text, ok := strings.Cut(sc.Text(), "\t"); ok && !strings.HasPrefix(sc.Text(), "#") {
+				base = append(base, text)
+			}
+		}
+		f.Close()
+	}
+	for _, id := range flow.Topics(shippedContent) {
+		for _, code := range cat.Languages() {
+			base = append(base, cat.Text(code, id, ""))
+			base = append(base, strings.Split(cat.Text(code, id, ""), ",")...)
+		}
+	}
+	rng := rand.New(rand.NewPCG(15, 4))
+	out := append([]string(nil), base...)
+	for range 4 {
+		for _, s := range base {
+			out = append(out, mutate(rng, s, base))
+		}
+	}
+	return out
+}
+
+// mutate makes one to three changes of the kinds people make: a rune dropped, doubled, swapped
+// or replaced, two words glued, a word from another text added, a change of case or an
+// Arabic-script article in front.
+func mutate(rng *rand.Rand, s string, others []string) string {
+	for range 1 + rng.IntN(3) {
+		r := []rune(s)
+		if len(r) == 0 {
+			return s
+		}
+		i := rng.IntN(len(r))
+		switch rng.IntN(9) {
+		case 0:
+			r = append(r[:i], r[i+1:]...)
+		case 1:
+			r = append(r[:i+1], r[i:]...)
+		case 2:
+			if i+1 < len(r) {
+				r[i], r[i+1] = r[i+1], r[i]
+			}
+		case 3:
+			r[i] = r[rng.IntN(len(r))]
+		case 4:
+			s = strings.Replace(string(r), " ", "", 1)
+			continue
+		case 5:
+			s = string(r) + " " + others[rng.IntN(len(others))]
+			continue
+		case 6:
+			s = strings.ToUpper(string(r))
+			continue
+		case 7:
+			s = "وال" + string(r) + "?!"
+			continue
+		case 8:
+			s = string(r[:i]) + string(r[i:]) + string(r[:i])
+			continue
+		}
+		s = string(r)
+	}
+	return s
+}
+
+// TestMatchAgreesWithReference checks the linear matcher, Normalize and Detect give exactly the
+// results of the implementations they replaced, on texts of normal length in every language.
+func TestMatchAgreesWithReference(t *testing.T) {
+	cat := shippedCatalog(t)
+	texts := referenceTexts(t)
+	if len(texts) < 2000 {
+		t.Fatalf("only %d texts to compare", len(texts))
+	}
+	diffs := 0
+	for _, text := range texts {
+		if got, want := lang.Normalize(text), lang.NormalizeReference(text); got != want {
+			t.Errorf("Normalize(%q) = %q, reference %q", text, got, want)
+			diffs++
+		}
+		if got, want := cat.Detect(text), cat.DetectReference(text); got != want {
+			t.Errorf("Detect(%q) = %q, reference %q", text, got, want)
+			diffs++
+		}
+		for _, code := range cat.Languages() {
+			if got, want := cat.Match(code, text), cat.MatchReference(code, text); !reflect.DeepEqual(got, want) {
+				t.Errorf("Match(%s, %q) = %v, reference %v", code, text, got, want)
+				diffs++
+			}
+		}
+		if diffs > 20 {
+			t.Fatal("too many differences")
+		}
+	}
+}
+
+// FuzzMatchAgreesWithReference compares Match, Normalize and Detect with the reference
+// implementations on any text of normal length.
+func FuzzMatchAgreesWithReference(f *testing.F) {
+	cat := shippedCatalog(f)
+	for _, s := range []string{"where is the office", "reisedokumenter", "والعنوان", "adres documnts", "ኣድራሻ", "пасспорт", "e\u0301", "a\xffb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 512 {
+			return
+		}
+		if got, want := lang.Normalize(text), lang.NormalizeReference(text); got != want {
+			t.Fatalf("Normalize(%q) = %q, reference %q", text, got, want)
+		}
+		if got, want := cat.Detect(text), cat.DetectReference(text); got != want {
+			t.Fatalf("Detect(%q) = %q, reference %q", text, got, want)
+		}
+		for _, code := range cat.Languages() {
+			if got, want := cat.Match(code, text), cat.MatchReference(code, text); !reflect.DeepEqual(got, want) {
+				t.Fatalf("Match(%s, %q) = %v, reference %v", code, text, got, want)
+			}
+		}
+	})
+}
