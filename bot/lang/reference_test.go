@@ -16,10 +16,10 @@ import (
 // referenceTexts are messages of normal length to compare the matcher against its reference:
 // the evaluation set of the default content (flows/testdata/eval), every keyword list, and
 // variants of both with typos, glued words, case and punctuation changes.
-func referenceTexts(t testing.TB) []string {
+func referenceTexts(t testing.TB) []langText {
 	t.Helper()
 	cat := shippedCatalog(t)
-	var base []string
+	var base []langText
 	files, err := filepath.Glob("../../flows/testdata/eval/*.tsv")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no evaluation set: %v", err)
@@ -29,34 +29,54 @@ func referenceTexts(t testing.TB) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		code := strings.TrimSuffix(filepath.Base(name), ".tsv")
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
 			if _, text, ok := strings.Cut(sc.Text(), "\t"); ok && !strings.HasPrefix(sc.Text(), "#") {
-				base = append(base, text)
+				base = append(base, langText{code, text})
 			}
 		}
 		f.Close()
 	}
 	for _, id := range flow.Topics(shippedContent) {
 		for _, code := range cat.Languages() {
-			base = append(base, cat.Text(code, id, ""))
-			base = append(base, strings.Split(cat.Text(code, id, ""), ",")...)
+			list := cat.Text(code, id, "")
+			base = append(base, langText{code, list})
+			for _, k := range strings.Split(list, ",") {
+				base = append(base, langText{code, k})
+			}
 		}
 	}
 	rng := rand.New(rand.NewPCG(15, 4))
-	out := append([]string(nil), base...)
-	for range 4 {
+	out := append([]langText(nil), base...)
+	for range 2 {
 		for _, s := range base {
-			out = append(out, mutate(rng, s, base))
+			out = append(out, langText{s.lang, mutate(rng, s.text, base)})
+		}
+	}
+	// Every keyword at the edges the matcher's length limits sit on: as the tail of a compound,
+	// with a letter more, a letter less and one letter changed.
+	for _, id := range flow.Topics(shippedContent) {
+		for _, code := range cat.Languages() {
+			for _, w := range strings.FieldsFunc(cat.Text(code, id, ""), func(r rune) bool { return r == ',' || r == ' ' }) {
+				r := []rune(w)
+				out = append(out, langText{code, "pre" + w}, langText{code, "x" + w}, langText{code, w + "s"},
+					langText{code, w + "ss"}, langText{code, string(r[:len(r)-1])},
+					langText{code, string(r[:len(r)/2]) + "q" + string(r[len(r)/2+1:])},
+					langText{code, string(r[:len(r)/2]) + "q" + string(r[len(r)/2:])})
+			}
 		}
 	}
 	return out
 }
 
+// langText is a text and the language it is written in.
+type langText struct{ lang, text string }
+
 // mutate makes one to three changes of the kinds people make: a rune dropped, doubled, swapped
 // or replaced, two words glued, a word from another text added, a change of case or an
 // Arabic-script article in front.
-func mutate(rng *rand.Rand, s string, others []string) string {
+func mutate(rng *rand.Rand, s string, others []langText) string {
 	for range 1 + rng.IntN(3) {
 		r := []rune(s)
 		if len(r) == 0 {
@@ -78,7 +98,7 @@ func mutate(rng *rand.Rand, s string, others []string) string {
 			s = strings.Replace(string(r), " ", "", 1)
 			continue
 		case 5:
-			s = string(r) + " " + others[rng.IntN(len(others))]
+			s = string(r) + " " + others[rng.IntN(len(others))].text
 			continue
 		case 6:
 			s = strings.ToUpper(string(r))
@@ -104,7 +124,8 @@ func TestMatchAgreesWithReference(t *testing.T) {
 		t.Fatalf("only %d texts to compare", len(texts))
 	}
 	diffs := 0
-	for _, text := range texts {
+	for _, lt := range texts {
+		text := lt.text
 		if got, want := lang.Normalize(text), lang.NormalizeReference(text); got != want {
 			t.Errorf("Normalize(%q) = %q, reference %q", text, got, want)
 			diffs++
@@ -113,7 +134,8 @@ func TestMatchAgreesWithReference(t *testing.T) {
 			t.Errorf("Detect(%q) = %q, reference %q", text, got, want)
 			diffs++
 		}
-		for _, code := range cat.Languages() {
+		// In its own language, and in English and Norwegian as a user who picked one may type.
+		for _, code := range []string{lt.lang, "en", "nb"} {
 			if got, want := cat.Match(code, text), cat.MatchReference(code, text); !reflect.DeepEqual(got, want) {
 				t.Errorf("Match(%s, %q) = %v, reference %v", code, text, got, want)
 				diffs++
@@ -148,4 +170,25 @@ func FuzzMatchAgreesWithReference(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNormalizeAgreesOnEveryRune compares Normalize and Detect with the reference for every rune
+// the lookup table covers and the blocks around it, alone and among letters and marks, so a
+// wrong table entry cannot hide behind the texts above.
+func TestNormalizeAgreesOnEveryRune(t *testing.T) {
+	cat := shippedCatalog(t)
+	for r := rune(0); r < 0x2400; r++ {
+		if r == 0x1400 {
+			r = 0x1E00 // Latin Extended Additional onwards: Vietnamese letters, punctuation, symbols
+		}
+		c := string(r)
+		for _, text := range []string{c, "a" + c + "b", c + "\u0301", "\u0301" + c, "ب" + c + "ی", "Д" + c + c, "ሰ" + c} {
+			if got, want := lang.Normalize(text), lang.NormalizeReference(text); got != want {
+				t.Errorf("Normalize(%q) = %q, reference %q", text, got, want)
+			}
+			if got, want := cat.Detect(text), cat.DetectReference(text); got != want {
+				t.Errorf("Detect(%q) = %q, reference %q", text, got, want)
+			}
+		}
+	}
 }
