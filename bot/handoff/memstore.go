@@ -22,6 +22,8 @@ type MemStore struct {
 	reminders map[string]time.Time
 	queue     []string
 	audit     []memAudit
+	buckets   map[string]time.Time // Admit's token buckets: when each is full again
+	sweepAt   int
 }
 
 type memItem struct {
@@ -37,7 +39,8 @@ type memAudit struct {
 // NewMemStore returns an empty in-process store.
 func NewMemStore() *MemStore {
 	return &MemStore{now: time.Now, tickets: map[string]memItem{}, holders: map[string]memItem{},
-		byUser: map[string]memItem{}, routes: map[string]memItem{}, reminders: map[string]time.Time{}}
+		byUser: map[string]memItem{}, routes: map[string]memItem{}, reminders: map[string]time.Time{},
+		buckets: map[string]time.Time{}, sweepAt: minBuckets}
 }
 
 // SetClock replaces the store's clock, for tests of expiry.
@@ -164,6 +167,14 @@ func (m *MemStore) Route(ctx context.Context, user string) ([]byte, error) {
 	defer m.mu.Unlock()
 	b, _ := m.get(m.routes, user)
 	return b, ctx.Err()
+}
+
+// DeleteRoute implements Store.
+func (m *MemStore) DeleteRoute(ctx context.Context, user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.routes, user)
+	return ctx.Err()
 }
 
 // Remind implements Store.

@@ -85,6 +85,7 @@ func startDesk(t *testing.T, srv *telegramtest.Server, sessions bot.Store, hs ha
 			d.ad.PostStaff(ans, nil)
 		}
 	}
+	cfg.Blocked = d.svc.UserBlocked
 	if d.ad, err = telegram.New(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func count(srv *telegramtest.Server, chat int64, want string) int {
 // text is a message as the user sees it (bot.ForDisplay isolates Latin runs in right-to-left text).
 func text(lang, id string) string { return pack.Catalog.Display(lang, pack.Catalog.Text(lang, id, "")) }
 
-var codeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
+var codeRE = regexp.MustCompile(handoff.CodePattern)
 
 func TestVisitChatStaffAndHandBack(t *testing.T) {
 	srv := telegramtest.NewServer(t)

@@ -63,6 +63,9 @@ type Config struct {
 	Now   func() time.Time
 	// TicketTTL and AuditTTL default to DefaultTicketTTL and DefaultAuditTTL.
 	TicketTTL, AuditTTL time.Duration
+	// LookupRate, UserTicketRate and TicketRate default to DefaultLookupRate,
+	// DefaultUserTicketRate and DefaultTicketRate.
+	LookupRate, UserTicketRate, TicketRate Rate
 }
 
 // Service turns handoff markers into tickets, visit codes, reminders and relay, and runs the
@@ -91,6 +94,16 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.AuditTTL <= 0 {
 		cfg.AuditTTL = DefaultAuditTTL
+	}
+	for _, r := range []struct {
+		v   *Rate
+		def Rate
+	}{
+		{&cfg.LookupRate, DefaultLookupRate}, {&cfg.UserTicketRate, DefaultUserTicketRate}, {&cfg.TicketRate, DefaultTicketRate},
+	} {
+		if r.v.PerHour <= 0 || r.v.Burst <= 0 {
+			*r.v = r.def
+		}
 	}
 	if cfg.Count == nil {
 		cfg.Count = func(string) {}
@@ -322,4 +335,48 @@ func (s *Service) ticketButtons(t *Ticket) []bot.Button {
 		{Label: s.st("take"), Data: "take|" + t.Code},
 		{Label: s.st("close"), Data: "close|" + t.Code},
 	}
+}
+
+// openTicket is the user's latest ticket while it is open or taken; nil when they have none or
+// it was closed.
+func (s *Service) openTicket(ctx context.Context, user string) (*Ticket, error) {
+	code, err := s.cfg.Store.UserTicket(ctx, user)
+	if err != nil || code == "" {
+		return nil, err
+	}
+	t, err := s.cfg.Store.Ticket(ctx, code)
+	if err != nil || t == nil || t.Status == StatusClosed {
+		return nil, err
+	}
+	return t, nil
+}
+
+// sessionEraser is implemented by session stores whose Erase also removes the handoff data
+// (bot/redis): EraseSession drops the conversation alone.
+type sessionEraser interface {
+	EraseSession(ctx context.Context, user string) error
+}
+
+// UserBlocked acts on a user who blocked the bot (Telegram's my_chat_member "kicked"). Nothing
+// reaches them any more, so their route, reminder and session go; their ticket stays until it
+// expires, so reception can still look up the code of a planned visit when they come. Staff
+// are told, and a chat ticket is closed: nobody can answer it.
+func (s *Service) UserBlocked(ctx context.Context, user string) error {
+	errs := []error{s.cfg.Store.DeleteRoute(ctx, user), s.cfg.Store.CancelReminder(ctx, user)}
+	t, err := s.openTicket(ctx, user)
+	errs = append(errs, err)
+	if t != nil {
+		s.post(fmt.Sprintf("⛔ %s: %s", t.Code, s.st("user_blocked")))
+		if t.Kind == bot.HandoffChat {
+			t.Status = StatusClosed
+			s.cfg.Count("closed")
+			errs = append(errs, s.cfg.Store.Unclaim(ctx, t.Code), s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL))
+		}
+	}
+	if e, ok := s.cfg.Sessions.(sessionEraser); ok {
+		errs = append(errs, e.EraseSession(ctx, user))
+	} else {
+		errs = append(errs, s.cfg.Sessions.Erase(ctx, user))
+	}
+	return errors.Join(errs...)
 }

@@ -25,7 +25,7 @@ type StaffMsg struct {
 	Data string
 }
 
-var codeRE = regexp.MustCompile(`\b[` + CodeAlphabet + `]{3}-[` + CodeAlphabet + `]{3}\b`)
+var codeRE = regexp.MustCompile(`\b` + CodePattern + `\b`)
 
 // Staff runs a staff action and returns the answer for the staff chat ("" for none). Only
 // StaffIDs may act; anyone else gets "not allowed" and nothing changes. Every action is in the
@@ -68,19 +68,27 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 		s.audit(ctx, who, "queue", "")
 		return s.queue(ctx)
 	}
+	// Every look-up of a code takes a token of the staff member's look-up limit, and one that
+	// finds a live ticket gives it back: the limit holds back guessing, not work. A failed
+	// look-up is audited without what was typed (it need not be a code).
+	if !s.admitLookup(ctx, who) {
+		s.audit(ctx, who, "code_limited", "")
+		return s.st("limited")
+	}
 	codeArg, rest, _ := strings.Cut(strings.TrimSpace(arg), " ")
 	code, ok := NormalizeCode(codeArg)
-	if !ok {
-		return s.st("unknown")
-	}
-	t, err := s.cfg.Store.Ticket(ctx, code)
-	if err != nil {
-		s.cfg.Log.Error("handoff: reading a ticket failed", "err", err)
-		return s.st("unknown")
+	var t *Ticket
+	if ok {
+		var err error
+		if t, err = s.cfg.Store.Ticket(ctx, code); err != nil {
+			s.cfg.Log.Error("handoff: reading a ticket failed", "err", err)
+		}
 	}
 	if t == nil {
+		s.audit(ctx, who, "code_unknown", "")
 		return s.st("unknown")
 	}
+	s.refundLookup(ctx, who)
 	s.audit(ctx, who, cmd, code)
 	switch cmd {
 	case "code":

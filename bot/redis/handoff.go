@@ -381,3 +381,27 @@ var _ handoff.Store = (*Handoff)(nil)
 
 // The service (cmd/returnbot) finds the handoff store of a session store by this method.
 var _ interface{ HandoffStore() handoff.Store } = (*Store)(nil)
+
+// EraseSession deletes the user's session and turn log but nothing the handoff keeps: when a user
+// blocks the bot, the conversation is dropped while a planned visit's ticket stays for reception
+// (handoff.Service.UserBlocked). Erase, "forget me", deletes everything.
+func (s *Store) EraseSession(ctx context.Context, user string) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	if err := s.c.Del(ctx, s.UserKey(user, SessionSuffix), s.UserKey(user, TurnSuffix)).Err(); err != nil {
+		return fmt.Errorf("redis: erasing a session: %w", err)
+	}
+	return nil
+}
+
+// DeleteRoute implements handoff.Store.
+func (h *Handoff) DeleteRoute(ctx context.Context, user string) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	if err := h.c.Del(ctx, h.s.UserKey(user, handoffRouteSuffix)).Err(); err != nil {
+		return fmt.Errorf("redis: deleting a route: %w", err)
+	}
+	return nil
+}

@@ -59,6 +59,10 @@ type Config struct {
 	// queries; it must answer its callback queries itself). It is the hook for staff commands
 	// and relay; it runs on the intake path, so it should be quick.
 	StaffHandler func(ctx context.Context, update tgbotapi.Update)
+	// Blocked, when set, is what becomes of a user's data when they block the bot (my_chat_member
+	// "kicked"), instead of erasing their session: the handoff service drops the session and the
+	// route but keeps a planned visit for reception (handoff.Service.UserBlocked).
+	Blocked func(ctx context.Context, user string) error
 
 	// Bot handles the events.
 	Bot *bot.Bot

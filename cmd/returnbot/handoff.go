@@ -110,6 +110,15 @@ func (s *telegramStaff) handle(ctx context.Context, u tgbotapi.Update) {
 	}
 }
 
+// blocked is the telegram.Config.Blocked hook: with a handoff service, a user who blocks the bot
+// keeps a planned visit (nil without one: the channel erases the session).
+func (s *telegramStaff) blocked() func(ctx context.Context, user string) error {
+	if s.svc == nil {
+		return nil
+	}
+	return s.svc.UserBlocked
+}
+
 // attach registers the adapter with the service once it is built.
 func (s *telegramStaff) attach(ad *telegram.Adapter) {
 	s.ad = ad

@@ -204,7 +204,7 @@ type pvDriver struct {
 	}
 }
 
-var pvVisitCodeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
+var pvVisitCodeRE = regexp.MustCompile(handoff.CodePattern)
 
 // telegramDariHandoff: a Dari speaker asks where the office is, asks for a counsellor and plans
 // a visit; staff take the ticket, look the code up, reply by /reply and by answering a relayed

@@ -51,6 +51,7 @@ func newTelegram(d deps) (channel, error) {
 		WebhookSecret: strings.TrimSpace(d.cfg.env("TELEGRAM_WEBHOOK_SECRET")),
 		StaffChatID:   staff,
 		StaffHandler:  staffHook.handle, // handoff.go
+		Blocked:       staffHook.blocked(),
 		Bot:           d.bot,
 		Secret:        d.cfg.secretOrLocal(),
 		Limiter:       lim,

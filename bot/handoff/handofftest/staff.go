@@ -55,7 +55,7 @@ func (s *StaffPosts) Posts() []string {
 	return append([]string(nil), s.posts...)
 }
 
-var cardCode = regexp.MustCompile(`🎫 ([` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3})`)
+var cardCode = regexp.MustCompile(`🎫 (` + handoff.CodePattern + `)`)
 
 // LastCode is the code of the latest ticket card posted, "" when none.
 func (s *StaffPosts) LastCode() string {
