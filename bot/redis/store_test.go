@@ -58,6 +58,7 @@ func TestCluster(t *testing.T) {
 		{"Reserve", testReserve},
 		{"ReserveAll", testReserveAll},
 		{"Admit", testAdmit},
+		{"DeliveryQueue", testDeliveryQueue},
 		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
 	} {
