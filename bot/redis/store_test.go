@@ -17,6 +17,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/limitertest"
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/storetest"
@@ -56,6 +57,8 @@ func TestCluster(t *testing.T) {
 		{"Erase", testErase},
 		{"Reserve", testReserve},
 		{"ReserveAll", testReserveAll},
+		{"Admit", testAdmit},
+		{"DeliveryQueue", testDeliveryQueue},
 		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
 	} {
@@ -477,6 +480,25 @@ func TestFrozenServer(t *testing.T) {
 // TestReserve: a burst goes at once, then each call waits one interval longer; keys are
 // independent; two stores (two replicas) draw from the same bucket; the bucket's key has a TTL.
 func TestReserve(t *testing.T) { testReserve(t, single(t)) }
+
+// TestAdmit runs the bot.Admitter contract on a single node: two stores, as two replicas.
+func TestAdmit(t *testing.T) { testAdmit(t, single(t)) }
+
+func testAdmit(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
+	var n atomic.Int64
+	limitertest.Run(t, func(t *testing.T) (bot.Admitter, bot.Admitter) {
+		opt := redis.Options{Prefix: fmt.Sprintf("rb:a%d:", n.Add(1))}
+		return newStore(t, newClient(t), opt), newStore(t, newClient(t), opt)
+	})
+	c := newClient(t)
+	s := newStore(t, c, redis.Options{})
+	if d, err := s.Admit(context.Background(), bot.Bucket{Key: "web:id:t", PerSecond: 1, Burst: 2}); err != nil || d != 0 {
+		t.Fatalf("admit: %v, %v", d, err)
+	}
+	if ttl := c.PTTL(context.Background(), "rb:rl:{admit}:web:id:t").Val(); ttl <= 0 || ttl > 2*time.Second {
+		t.Errorf("admission key TTL %v, want (0, 2s]", ttl)
+	}
+}
 
 func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
 	c := newClient(t)
