@@ -81,7 +81,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := metrics.New()
-	store, closeStore, err := openStore(ctx, cfg, log, m.RedisError)
+	store, closeStore, err := openStore(ctx, cfg, log, m)
 	if err != nil {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
