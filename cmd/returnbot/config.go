@@ -50,9 +50,13 @@ func (c config) usesRedis() bool { return c.redisURL != "" || c.clusterAddrs != 
 
 // check refuses configurations that would leak or lose data.
 func (c config) check() error {
-	if c.usesRedis() && len(c.secret) < 16 {
-		return fmt.Errorf("RETURNBOT_SECRET must be set (at least 16 characters) when Redis is used: " +
-			"it keys the pseudonyms under which users are stored; generate one with: openssl rand -hex 32")
+	if !c.usesRedis() {
+		return nil
+	}
+	// With Redis what the secret keys outlives the process: users' pseudonyms, sealed routes and
+	// visit codes. A guessable key would let anyone with the data check a phone number against it.
+	if err := checkSecret("RETURNBOT_SECRET", c.secret, minSecretLen); err != nil {
+		return fmt.Errorf("%w (with Redis it keys the pseudonyms under which users are stored)", err)
 	}
 	return nil
 }
