@@ -49,9 +49,6 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 			c.send.answer(a.callback)
 		}
 	case actStaff:
-		// An update from the staff chat shows the bot is (again) in it: a 403 from an earlier
-		// removal must not block the staff queue for good.
-		c.send.unblock(staffQueue)
 		c.staff(ctx, raw)
 	case actBlocked:
 		c.stats.blocked.Add(1)

@@ -125,6 +125,7 @@ type Adapter struct {
 	log      *slog.Logger
 	hookPath string
 	send     *sender
+	posts    *staffPoster // the staff chat's
 	stats    counters
 	turns    bot.TurnLog // the bot's store, when it is shared by replicas (nil: one process)
 
@@ -174,6 +175,7 @@ func New(cfg Config) (*Adapter, error) {
 		c.hookPath = u.Path
 	}
 	c.send = newSender(c)
+	c.posts = newStaffPoster(c)
 	return c, nil
 }
 
@@ -262,11 +264,13 @@ func (c *Adapter) Ready() <-chan struct{} { return c.ready }
 func (c *Adapter) Run(ctx context.Context) error {
 	a, err := c.connectRetry(ctx)
 	if err != nil {
+		c.posts.drain(0)
 		c.send.drain(0)
 		return err
 	}
 	c.api.Store(a)
 	c.send.start(a)
+	c.posts.start(a)
 	// One budget for the whole stop: in-flight updates, then the send queue.
 	var stopAt atomic.Int64
 	stopWatch := context.AfterFunc(ctx, func() { stopAt.Store(time.Now().UnixNano()) })
@@ -280,6 +284,10 @@ func (c *Adapter) Run(ctx context.Context) error {
 	if t := stopAt.Load(); t != 0 {
 		bound -= time.Since(time.Unix(0, t))
 	}
+	// The staff chat first: its pacing waits on the sender, which stops at the end of its drain.
+	postsFrom := time.Now()
+	c.posts.drain(max(bound, 0))
+	bound -= time.Since(postsFrom)
 	sent, undeliverable := c.send.drain(max(bound, 0))
 	c.log.Info("telegram: stopped", "sent", sent, "undeliverable", undeliverable)
 	return err
