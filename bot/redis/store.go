@@ -272,7 +272,14 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		val = binary.LittleEndian.AppendUint32(val, rand.Uint32())
 		res, err := s.cas(ctx, keys, stamp, val, once)
 		if err != nil {
-			return fmt.Errorf("redis: writing a session: %w", err)
+			err = fmt.Errorf("redis: writing a session: %w", err)
+			if updateID == "" {
+				return err
+			}
+			// The script may have run with its answer lost, or may yet run (a frozen server
+			// works off what it received when it wakes): the update's digest, scored with
+			// this write's time, tells later.
+			return &bot.UnsureError{Err: err, Applied: s.applied(keys[1], once[0].(string), once[1].(int64))}
 		}
 		switch v := res.(type) {
 		case int64:
@@ -310,6 +317,21 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		default:
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
+	}
+}
+
+// applied reports whether the write that recorded update digest with score (its time, in ms)
+// in the update set went through: a redelivery handled by another write has a later score.
+func (s *Store) applied(updKey, digest string, score int64) func(ctx context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		cmd := goredis.NewFloatCmd(ctx, "zscore", updKey, digest)
+		switch err := s.batch.do(ctx, cmd); {
+		case errors.Is(err, goredis.Nil):
+			return false, nil
+		case err != nil:
+			return false, fmt.Errorf("redis: checking a write in doubt: %w", err)
+		}
+		return cmd.Val() == float64(score), nil
 	}
 }
 
