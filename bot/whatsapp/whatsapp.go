@@ -149,16 +149,17 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /whatsapp/webhook", a.receive)
 }
 
-// Wait blocks until every accepted message has been handled and answered, or ctx ends. Messages
-// held while the store fails are given up on: Meta delivers them again.
+// Wait blocks until every accepted message has been handled and answered, or ctx ends. When ctx
+// ends first, messages still held while the store fails are given up on: the webhook answered
+// 503 for them, so Meta delivers them again (to this process after a restart, or another).
 func (a *Adapter) Wait(ctx context.Context) error {
-	a.spool.close()
 	done := make(chan struct{})
 	go func() { a.seq.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		a.spool.close()
 		return ctx.Err()
 	}
 }
