@@ -702,9 +702,13 @@ func (p *replay) matchAt(pos int, want []sentMsg) bool {
 
 func (p *replay) explain() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "matched %d of %d messages; around the first mismatch:\n", p.best, len(p.msgs))
-	for i := max(0, p.best-2); i < min(len(p.msgs), p.best+3); i++ {
-		fmt.Fprintf(&b, "  %3d %s %.70q\n", i, p.msgs[i].method, p.msgs[i].text)
+	fmt.Fprintf(&b, "matched %d of %d messages (> marks the first mismatch):\n", p.best, len(p.msgs))
+	for i, m := range p.msgs {
+		mark := " "
+		if i == p.best {
+			mark = ">"
+		}
+		fmt.Fprintf(&b, " %s%3d %s %.70q\n", mark, i, m.method, m.text)
 	}
 	b.WriteString("script:")
 	for _, s := range p.u.steps {
