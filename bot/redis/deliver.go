@@ -57,7 +57,7 @@ type DeliveryQueue struct {
 
 // DeliveryQueue returns the delivery queue of channel ("telegram", "whatsapp") and registers its
 // keys with Erase. Registering again is harmless.
-func (s *Store) DeliveryQueue(channel string) *DeliveryQueue {
+func (s *Store) DeliveryQueue(channel string) deliver.Queue {
 	s.AddUserKeys(DeliverySuffix)
 	return &DeliveryQueue{s: s, due: s.prefix + "{dq:" + channel + "}:due", ttl: 25 * time.Hour}
 }
