@@ -158,6 +158,7 @@ func TestAPIOutageSurvivesARestart(t *testing.T) {
 		}
 		checkQueueSealed(t, store)
 		second = startWith(t, webhook, srv, store, withQueue)
+		srv.WaitFor(5*time.Second, "the new webhook", func([]telegramtest.Call) bool { return srv.Webhook()["url"] == second.hookU })
 		return second
 	})
 	if s := second.ad.Stats(); s.Undeliverable != 0 || s.Sent == 0 {

@@ -71,6 +71,14 @@ func (s *sender) parkOrLose(q *queue, it item, since time.Time, err error) bool 
 	return false
 }
 
+// parkedHere reports whether this process parked messages of the chat (without asking the
+// queue whether they are still there).
+func (s *sender) parkedHere(user string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.parked[user]
+}
+
 // isParked reports whether the chat's messages must go into the delivery queue: this process
 // parked some, and the queue still holds some (here or being sent by any replica). A queue
 // error counts as still parked, which keeps the order.

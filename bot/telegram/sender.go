@@ -251,7 +251,8 @@ func (s *sender) run(q *queue) {
 		if it.clear {
 			q.done = max(q.done, it.turn-1)
 		}
-		if it.turn > q.done+1 && !it.unordered && !s.awaitTurn(q, it.turn) {
+		// A chat with messages in the delivery queue queues behind them: no turn to wait for.
+		if it.turn > q.done+1 && !it.unordered && !s.parkedHere(q.user) && !s.awaitTurn(q, it.turn) {
 			// An earlier turn of this chat reached this queue while this one waited for it on
 			// another replica, which may in turn wait for that one: send it first.
 			s.mu.Lock()
