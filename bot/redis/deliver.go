@@ -33,9 +33,9 @@ var (
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`)
 	// dqDueScript makes ARGV[1] due at ARGV[2] unless it is in the set already (due, or
-	// claimed), and keeps the set ARGV[3] ms.
+	// claimed), and keeps the set at least ARGV[3] ms (never shorter than a longer push made it).
 	dqDueScript = goredis.NewScript(`redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`)
 	dqClaimScript = goredis.NewScript(`local u = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
 if #u == 0 then return false end
@@ -52,7 +52,7 @@ return 1`)
 type DeliveryQueue struct {
 	s   *Store
 	due string
-	ttl time.Duration // of the due set when Release puts a user back
+	ttl time.Duration // the least the due set is kept when Release puts a user back
 }
 
 // DeliveryQueue returns the delivery queue of channel ("telegram", "whatsapp") and registers its
