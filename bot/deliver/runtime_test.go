@@ -150,3 +150,34 @@ func TestRuntimeBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimeHastensAfterRecovery: once a send goes through, users left on a long backoff are
+// tried at once instead of when their backoff runs out.
+func TestRuntimeHastensAfterRecovery(t *testing.T) {
+	f := &fakeChannel{answer: func(body string, try int) deliver.Result {
+		if body == "waiting" && try == 1 {
+			return deliver.Result{Outcome: deliver.Retry, Err: errDown}
+		}
+		return deliver.Result{Outcome: deliver.Sent}
+	}}
+	rt := run(t, f, deliver.Policy{First: time.Hour, Max: time.Hour, Poll: 5 * time.Millisecond})
+	ctx := context.Background()
+	_ = rt.Park(ctx, "a", []byte("waiting"), time.Now(), 0)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		f.mu.Lock()
+		n := f.tries["waiting"]
+		f.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not tried")
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // the failure is recorded and the user scheduled an hour on
+	_ = rt.Park(ctx, "b", []byte("fine"), time.Now(), 0)
+	f.wait(t, 2)
+	if f.done["waiting"] != deliver.Sent {
+		t.Fatalf("waiting: %v", f.done["waiting"])
+	}
+}

@@ -41,6 +41,11 @@ return 1`)
 if #u == 0 then return false end
 redis.call('ZADD', KEYS[1], 'XX', ARGV[2], u[1])
 return u[1]`)
+	// dqHastenScript moves ARGV[1] to ARGV[3] if it is still at ARGV[2] (not claimed since).
+	dqHastenScript = goredis.NewScript(`if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '-1') == tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+end
+return 1`)
 	dqPopScript = goredis.NewScript(`if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
 return redis.call('LLEN', KEYS[1])`)
 	dqReplaceScript = goredis.NewScript(`if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LSET', KEYS[1], 0, ARGV[2]) end
@@ -159,6 +164,14 @@ func (q *DeliveryQueue) Release(ctx context.Context, user string) error {
 	}
 	if err := dqDueScript.Run(ctx, q.s.c, []string{q.due}, user, time.Now().UnixMilli(), ms(q.ttl)).Err(); err != nil {
 		return fmt.Errorf("redis: delivery queue release: %w", err)
+	}
+	return nil
+}
+
+// Hasten implements deliver.Queue in one round trip.
+func (q *DeliveryQueue) Hasten(ctx context.Context, user string, from, to time.Time) error {
+	if err := dqHastenScript.Run(ctx, q.s.c, []string{q.due}, user, from.UnixMilli(), to.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("redis: delivery queue hasten: %w", err)
 	}
 	return nil
 }

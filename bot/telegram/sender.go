@@ -304,6 +304,7 @@ func (s *sender) deliver(q *queue, it item) bool {
 			if it.callback == "" {
 				s.c.cfg.Metrics.Reply(Channel, "sent")
 			}
+			s.rt.Hasten() // the API answers: queued chats need not wait out their backoff
 			return false
 		}
 		if since.IsZero() {

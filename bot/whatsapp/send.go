@@ -272,6 +272,7 @@ func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 		if err == nil {
 			a.stats.sent.Add(1)
 			a.cfg.Metrics.Reply(Channel, "sent")
+			a.rt.Hasten() // the Graph API answers: queued users need not wait out their backoff
 			return nil
 		}
 		last = err
