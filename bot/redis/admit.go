@@ -15,11 +15,11 @@ import (
 // <prefix>rl:{handoff}:<key> as the time in microseconds of the server's clock when it is full
 // again (GCRA), with a TTL of that time. The hash tag puts every such bucket in one cluster slot,
 // so that one script can take a user's and the overall bucket together; they are few and small.
-const admitTag = "{handoff}:"
+const handoffAdmitTag = "{handoff}:"
 
-// admitScript takes one token of every bucket KEYS when each has one (returns 1), else none
+// handoffAdmitScript takes one token of every bucket KEYS when each has one (returns 1), else none
 // (returns 0). ARGV: interval µs and burst per key.
-const admitScript = `if redis.replicate_commands then redis.replicate_commands() end
+const handoffAdmitScript = `if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local next = {}
@@ -46,11 +46,11 @@ redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.floor((tat - now
 return 1`
 
 var (
-	admit  = goredis.NewScript(admitScript)
+	admit  = goredis.NewScript(handoffAdmitScript)
 	refund = goredis.NewScript(refundScript)
 )
 
-func (h *Handoff) bucketKey(key string) string { return h.s.Key("rl:" + admitTag + key) }
+func (h *Handoff) bucketKey(key string) string { return h.s.Key("rl:" + handoffAdmitTag + key) }
 
 // bucketInterval is a bucket's token interval in µs; 0 means no limit.
 func bucketInterval(b bot.Bucket) int64 {

@@ -40,7 +40,7 @@ import (
 // remembering to list it.
 
 const (
-	pvLogsSecret     = "logs-test-secret-0123456789abcdef"
+	pvLogsSecret     = "e93b07d4c1a85f26b4e0c9d7a3f1825e"
 	pvLogsHookSecret = "tg_hook_secret_for_the_logs_test"
 	pvWaAppSecret    = "whatsapp-app-secret-for-the-logs-test"
 	pvWaVerify       = "verify-token-for-the-logs-test"
