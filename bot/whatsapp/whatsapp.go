@@ -33,7 +33,8 @@ type Config struct {
 	Secret []byte
 	// Token is the Graph API access token (sent as Bearer).
 	Token string
-	// PhoneNumberID is the business number's id; messages to other numbers are ignored.
+	// PhoneNumberID is the business number's id; deliveries for other numbers are ignored,
+	// counted (outcome other_number) and logged now and then.
 	PhoneNumberID string
 	// AppSecret keys the X-Hub-Signature-256 HMAC of every webhook POST.
 	AppSecret string
@@ -66,8 +67,8 @@ type Config struct {
 // Metrics receives counts for /metrics; labels carry no user data.
 type Metrics interface {
 	// Update counts an inbound message that did not reach the bot: duplicate (redelivered),
-	// ignored (a reaction) or malformed (a signed body that is not JSON, a message without
-	// sender or id).
+	// ignored (a reaction), malformed (a signed body that is not JSON, a message without
+	// sender or id) or other_number (a delivery for another phone_number_id).
 	Update(channel, outcome string)
 	// Reply counts one Graph API message: sent, failed (refused, given up on, or dropped after
 	// an earlier message of the same answer failed), throttled (a 429 answer, retried) or held
@@ -88,6 +89,7 @@ type Adapter struct {
 	cfg   Config
 	seq   sequencer
 	stats counters
+	odd   oddCounters // odd.go
 }
 
 // New returns an Adapter for cfg.
