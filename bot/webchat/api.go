@@ -129,7 +129,7 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, ipPrefix string
 		h.fail(w, http.StatusForbidden, "cross-origin requests are not allowed")
 		return false
 	}
-	ipKey := bot.UserKey(h.cfg.Secret, "web-ip", h.clientIP(r))
+	ipKey := bot.UserKey(h.cfg.Secret, "web-ip", clientKey(h.clientIP(r)))
 	if wait := h.limit(r, ipPrefix+ipKey, rate); wait > 0 {
 		h.tooMany(w, wait)
 		return false
