@@ -12,6 +12,7 @@
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
 //	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
+//	rb:ready, rb:ready:{n} the readiness probe's write (Ready), one per cluster master; TTL 30 s
 //	rb:rl:<key>            rate limits (Reserve; ReserveAll's under rb:rl:{paced}:<key>)
 //
 // <user> is the pseudonymous bot.UserKey, never a platform id.

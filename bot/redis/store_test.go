@@ -58,6 +58,7 @@ func TestCluster(t *testing.T) {
 		{"ReserveAll", testReserveAll},
 		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
+		{"Ready", testReady},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cc := newClusterClient(t, addrs)
