@@ -31,7 +31,7 @@ func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "returnbot_updates_total", Help: "Platform updates by channel and outcome (ok, unavailable, duplicate, ignored, malformed).",
+			Name: "returnbot_updates_total", Help: "Platform updates by channel and outcome (ok, unavailable, duplicate, ignored, malformed, other_number).",
 		}, []string{"channel", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "returnbot_handle_seconds", Help: "Time to handle one update, store round trips included.",

@@ -61,6 +61,7 @@ func TestCluster(t *testing.T) {
 		{"DeliveryQueue", testDeliveryQueue},
 		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
+		{"Ready", testReady},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cc := newClusterClient(t, addrs)
@@ -619,7 +620,8 @@ func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClien
 }
 
 // TestUpdateOnceSet: UpdateOnce costs no round trip more than Update; the user's update set
-// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and goes with Erase.
+// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and outlives Erase
+// (so a replay after "forget me" is still a duplicate) until its TTL ends it.
 func TestUpdateOnceSet(t *testing.T) { testUpdateOnceSet(t, single(t)) }
 
 func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
@@ -662,8 +664,11 @@ func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.Universa
 	if err := s.Erase(ctx, "u"); err != nil {
 		t.Fatal(err)
 	}
-	if c.Exists(ctx, key).Val() != 0 {
-		t.Error("the update set outlived Erase")
+	if c.Exists(ctx, key).Val() != 1 {
+		t.Error("Erase deleted the update set: a replayed update would be handled again")
+	}
+	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.SeenTTL {
+		t.Errorf("update set TTL after Erase %v", ttl)
 	}
 }
 

@@ -155,7 +155,7 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, lim limits, dst
 		h.fail(w, http.StatusForbidden, "cross-origin requests are not allowed")
 		return "", false
 	}
-	ip := bot.Bucket{Key: lim.ipPrefix + bot.UserKey(h.cfg.Secret, "web-ip", h.clientIP(r)), PerSecond: lim.ip.PerSecond, Burst: lim.ip.Burst}
+	ip := bot.Bucket{Key: lim.ipPrefix + bot.UserKey(h.cfg.Secret, "web-ip", clientKey(h.clientIP(r))), PerSecond: lim.ip.PerSecond, Burst: lim.ip.Burst}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	err := json.NewDecoder(r.Body).Decode(dst)
 	if err != nil || !validToken(*id, MinIDLen, MaxIDLen) {

@@ -35,7 +35,8 @@ type Config struct {
 	Secret []byte
 	// Token is the Graph API access token (sent as Bearer).
 	Token string
-	// PhoneNumberID is the business number's id; messages to other numbers are ignored.
+	// PhoneNumberID is the business number's id; deliveries for other numbers are ignored,
+	// counted (outcome other_number) and logged now and then.
 	PhoneNumberID string
 	// AppSecret keys the X-Hub-Signature-256 HMAC of every webhook POST.
 	AppSecret string
@@ -78,8 +79,8 @@ type Config struct {
 // Metrics receives counts for /metrics; labels carry no user data.
 type Metrics interface {
 	// Update counts an inbound message that did not reach the bot: duplicate (redelivered),
-	// ignored (a reaction) or malformed (a signed body that is not JSON, a message without
-	// sender or id).
+	// ignored (a reaction), malformed (a signed body that is not JSON, a message without
+	// sender or id) or other_number (a delivery for another phone_number_id).
 	Update(channel, outcome string)
 	// Reply counts one Graph API message: sent, failed (refused, given up on, or dropped after
 	// an earlier message of the same answer failed), throttled (a 429 answer, retried) or held
@@ -105,6 +106,7 @@ type Adapter struct {
 	rt     *deliver.Runtime
 	parkMu sync.Mutex
 	parked map[string]bool // pseudonyms of users this process parked messages for
+	odd    oddCounters     // odd.go
 }
 
 // New returns an Adapter for cfg.

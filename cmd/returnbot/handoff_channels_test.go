@@ -18,6 +18,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
+	rstore "github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/bot/whatsapp"
@@ -310,6 +311,14 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 			// Rate-limit buckets (a counter under the pseudonym) refill and vanish within seconds.
 			if ttl > time.Minute {
 				t.Errorf("rate-limit key %q lives %v", k, ttl)
+			}
+			continue
+		}
+		if k == "rb:{"+user+"}:"+rstore.UpdatesSuffix {
+			// The dedupe record outlives /forget on purpose (digests of update ids, TTL at most
+			// bot.SeenTTL): a replayed delivery stays a duplicate.
+			if ttl > bot.SeenTTL {
+				t.Errorf("the update set %q lives %v", k, ttl)
 			}
 			continue
 		}
