@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -116,5 +117,56 @@ func TestStaffPostsTakeTurns(t *testing.T) {
 		if want := strconv.FormatInt(staffGroup, 10) + ":" + strconv.FormatInt(c.MessageID, 10); refs[text] != want {
 			t.Errorf("%s posted as %q, want %q", text, refs[text], want)
 		}
+	}
+}
+
+// TestStaffPostsOutlastAnOutage: while the Bot API answers 500, staff posts wait and are tried
+// again with backoff, long past the few tries a single call gets; once it recovers every post
+// arrives, in order, and is linked.
+func TestStaffPostsOutlastAnOutage(t *testing.T) {
+	h := start(t, polling, func(c *telegram.Config) { c.StaffChatID = staffGroup })
+	h.srv.Fail("sendMessage", staffGroup, -1, telegramtest.Fault{Code: 500})
+	var mu sync.Mutex
+	var posted []string
+	for i := range 5 {
+		text := fmt.Sprintf("card %d", i)
+		h.ad.PostStaff(bot.StaffPost{Ticket: fmt.Sprintf("T%d", i%2), Text: text, Posted: func(string) {
+			mu.Lock()
+			posted = append(posted, text)
+			mu.Unlock()
+		}})
+	}
+	// Tries keep coming through the outage (backoff 5 ms doubling to 40 ms in the harness):
+	// far more than MaxAttempts.
+	h.srv.WaitFor(5*time.Second, "many failed tries", func(calls []telegramtest.Call) bool {
+		n := 0
+		for _, c := range calls {
+			if c.ChatID() == staffGroup && c.Status == 500 {
+				n++
+			}
+		}
+		return n > 20
+	})
+	h.srv.Clear()
+	h.srv.WaitFor(5*time.Second, "every post", func([]telegramtest.Call) bool { return len(h.srv.Sent(staffGroup)) == 5 })
+	var got []string
+	for _, c := range h.srv.Sent(staffGroup) {
+		got = append(got, c.Params["text"])
+	}
+	if want := "card 0|card 1|card 2|card 3|card 4"; strings.Join(got, "|") != want {
+		t.Fatalf("posts arrived as %v", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(posted)
+		mu.Unlock()
+		if n == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 5 posts linked", n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
