@@ -11,7 +11,7 @@ import (
 // a ticket of theirs is open gets that ticket again: the chat goes to it, a new day moves its
 // visit (staff see "visit changed"), the same day changes nothing. What would post to the staff
 // chat is limited per user (UserTicketRate) and overall (TicketRate); past a limit the user is
-// told kindly and staff see nothing. The staff chat lets tickets take turns (see StaffChat), so
+// told kindly and staff see nothing. The staff chat lets tickets take turns (bot.StaffPost), so
 // neither a user's many messages nor their tickets hold up another user's card.
 
 // admitTicket takes a token of the user's and the overall ticket limits. When the limits
