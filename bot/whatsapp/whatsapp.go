@@ -178,10 +178,8 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 // ends first, messages still held while the store fails are given up on: the webhook answered
 // 503 for them, so Meta delivers them again (to this process after a restart, or another).
 func (a *Adapter) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { a.seq.wg.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-a.seq.idle():
 		return nil
 	case <-ctx.Done():
 		a.spool.close()
@@ -235,7 +233,25 @@ func (a *Adapter) Stats() Stats {
 type sequencer struct {
 	mu sync.Mutex
 	q  map[string][]func()
-	wg sync.WaitGroup
+	// running counts users whose jobs are being drained; idleC is closed when it drops to
+	// zero. A WaitGroup would race here: a message may arrive (Add from zero) while Wait waits.
+	running int
+	idleC   chan struct{}
+}
+
+// idle returns a channel closed once no user's jobs are running.
+func (s *sequencer) idle() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running == 0 {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	if s.idleC == nil {
+		s.idleC = make(chan struct{})
+	}
+	return s.idleC
 }
 
 func (s *sequencer) do(key string, job func()) {
@@ -249,17 +265,20 @@ func (s *sequencer) do(key string, job func()) {
 	if running {
 		return
 	}
-	s.wg.Add(1)
+	s.running++
 	go s.drain(key)
 }
 
 func (s *sequencer) drain(key string) {
-	defer s.wg.Done()
 	for {
 		s.mu.Lock()
 		jobs := s.q[key]
 		if len(jobs) == 0 {
 			delete(s.q, key)
+			if s.running--; s.running == 0 && s.idleC != nil {
+				close(s.idleC)
+				s.idleC = nil
+			}
 			s.mu.Unlock()
 			return
 		}
