@@ -55,3 +55,16 @@ func TestCounsellorChatPromisesNoOwnLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestMenuSaysFreeEarly: many people fear that asking means being registered or costs money, so
+// the first page (the main menu) says that the service is free (FACTS.md, how we write).
+func TestMenuSaysFreeEarly(t *testing.T) {
+	p := loadPack(t)
+	free := map[string]string{"en": "service is free", "nb": "gratis", "ar": "مجانية", "fa": "رایگان", "ps": "وړیا",
+		"ckb": "بێبەرامبەر", "ru": "бесплат", "fr": "gratuit", "so": "bilaash", "ti": "ብነጻ"}
+	for _, code := range p.Catalog.Languages() {
+		if w, text := free[code], p.Catalog.Text(code, "main.menu", ""); w == "" || !strings.Contains(text, w) {
+			t.Errorf("%s main.menu does not say that the service is free (%q):\n%s", code, w, text)
+		}
+	}
+}
