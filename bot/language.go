@@ -79,6 +79,8 @@ var EngineMessages = []string{
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
 	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone,
 	"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
+	// and the web chat page's own words (page.go)
+	MsgPageInput, MsgPagePlaceholder, MsgPageSend, MsgPageLanguage, MsgPageRestart, MsgPageOffline, MsgPageWait,
 }
 
 // Message IDs used by the engine.
