@@ -30,6 +30,9 @@ type Queue interface {
 	// Release forgets a claimed user whose queue was found empty. An item pushed meanwhile
 	// keeps the user due.
 	Release(ctx context.Context, user string) error
+	// Hasten makes user due at to if they are still due at from (as Schedule left them, not
+	// claimed by anyone since): the platform answers again, so a backoff need not run out.
+	Hasten(ctx context.Context, user string, from, to time.Time) error
 }
 
 // Durable is implemented by queues that outlive the process (bot/redis): only into those does a

@@ -96,6 +96,12 @@ type Runtime struct {
 	kick  chan struct{}
 	errMu sync.Mutex
 	errAt time.Time
+
+	// waiting holds the users this runtime left on a backoff, with the time they are due, so
+	// that Hasten can bring them forward once the platform answers again.
+	waitMu   sync.Mutex
+	waiting  map[string]time.Time
+	hastened time.Time
 }
 
 // item is what is sealed into the queue.
@@ -119,7 +125,7 @@ func New(q Queue, ch Channel, secret []byte, p Policy, log *slog.Logger) (*Runti
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Runtime{q: q, ch: ch, seal: s, p: p, log: log, kick: make(chan struct{}, 1)}, nil
+	return &Runtime{q: q, ch: ch, seal: s, p: p, log: log, kick: make(chan struct{}, 1), waiting: map[string]time.Time{}}, nil
 }
 
 // Durable reports whether parked items outlive the process.
@@ -253,6 +259,9 @@ func (r *Runtime) work(ctx context.Context, user string) {
 		}
 		r.schedule(op, user, time.Now().Add(r.p.Lease)) // renew the lease for this send
 		res := r.ch.Send(ctx, user, it.Body)
+		if res.Outcome == Sent {
+			r.Hasten()
+		}
 		if res.Outcome != Retry {
 			r.ch.Done(user, it.Body, res.Outcome, res.Err)
 			if !r.pop(op, user, head) {
@@ -275,9 +284,51 @@ func (r *Runtime) work(ctx context.Context, user string) {
 		if err != nil {
 			r.warn("deliver: queue unavailable; parked replies wait", err)
 		}
-		r.schedule(op, user, time.Now().Add(wait))
+		at := time.Now().Add(wait)
+		r.schedule(op, user, at)
+		if res.After <= 0 && wait > 0 {
+			r.waitMu.Lock()
+			r.waiting[user] = at
+			r.waitMu.Unlock()
+		}
 		return
 	}
+}
+
+// Hasten tells the runtime that the platform answers again (a send just went through): users
+// it left waiting on a backoff are tried now rather than when the backoff runs out, which after
+// a long outage can be minutes. A user claimed since (by any replica) is left alone; one told
+// to wait by the platform (retry-after) is not in the list. It acts at most once a second and
+// costs nothing while nobody waits.
+func (r *Runtime) Hasten() {
+	r.waitMu.Lock()
+	if len(r.waiting) == 0 || time.Since(r.hastened) < time.Second {
+		r.waitMu.Unlock()
+		return
+	}
+	r.hastened = time.Now()
+	users := r.waiting
+	r.waiting = map[string]time.Time{}
+	r.waitMu.Unlock()
+	go func() {
+		now := time.Now()
+		for user, at := range users {
+			if !at.After(now) {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := r.q.Hasten(ctx, user, at, now)
+			cancel()
+			if err != nil {
+				r.warn("deliver: queue unavailable; parked replies wait", err)
+				return
+			}
+		}
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}()
 }
 
 func (r *Runtime) pop(op func() (context.Context, context.CancelFunc), user string, head []byte) bool {

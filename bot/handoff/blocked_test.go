@@ -53,7 +53,7 @@ func blockingKeepsTheVisit(t *testing.T, p procStores) {
 	if tk, err := p.handoff.Ticket(ctx, code); err != nil || tk == nil {
 		t.Fatalf("the visit ticket went with the block: %+v, %v", tk, err)
 	}
-	srv.Push(staffMsg(staffID, "/code "+code, ""))
+	srv.Push(staffMsg(staffID, "/code "+code))
 	srv.WaitFor(5*time.Second, "the /code answer", func([]telegramtest.Call) bool { return count(srv, staffChat, "🎫 "+code) == 2 })
 	waitText(t, srv, staffChat, "⛔ "+code)
 	if r, _ := p.handoff.Route(ctx, user); r != nil {
@@ -66,7 +66,7 @@ func blockingKeepsTheVisit(t *testing.T, p procStores) {
 	if due, _ := p.handoff.DueReminders(ctx, clk.now(), 10); len(due) != 0 {
 		t.Errorf("the reminder of a user who blocked the bot is still scheduled: %v", due)
 	}
-	srv.Push(staffMsg(staffID, "/reply "+code+" Hei", ""))
+	srv.Push(staffMsg(staffID, "/reply "+code+" Hei"))
 	waitText(t, srv, staffChat, code+": "+text("nb", handoff.StaffPrefix+"send_failed"))
 }
 

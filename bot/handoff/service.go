@@ -24,7 +24,7 @@ const (
 
 // StaffChat posts to the staff chat (the Telegram staff group).
 type StaffChat interface {
-	PostStaff(text string, buttons []bot.Button)
+	PostStaff(p bot.StaffPost)
 }
 
 // UserSender writes to a user first, on one channel, by the platform address of the route.
@@ -123,11 +123,33 @@ func (s *Service) SetUserSender(channel string, u UserSender) {
 	s.cfg.Users[channel] = u
 }
 
+// post writes to the staff chat about no ticket in particular: a reply to it reaches nobody.
 func (s *Service) post(text string, buttons ...bot.Button) {
 	if s.cfg.Staff != nil {
-		s.cfg.Staff.PostStaff(text, buttons)
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons})
 	}
 }
+
+// postFor writes to the staff chat about a ticket: its card, what its user wrote, a change the
+// user made. Once delivered, each message is linked to the ticket, so that a staff reply to it
+// reaches the ticket's user (and only a reply to such a message, or /reply CODE, does).
+func (s *Service) postFor(t *Ticket, text string, buttons ...bot.Button) {
+	if s.cfg.Staff == nil {
+		return
+	}
+	user, code := t.User, t.Code
+	s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons, Ticket: code, Posted: func(ref string) {
+		ctx, cancel := context.WithTimeout(context.Background(), linkTimeout)
+		defer cancel()
+		if err := s.cfg.Store.LinkPost(ctx, user, code, ref, s.cfg.TicketTTL); err != nil {
+			// Replies to this message will reach nobody; staff are told so and use /reply.
+			s.cfg.Log.Error("handoff: staff chat message not linked to its ticket", "user", user, "err", err)
+		}
+	}})
+}
+
+// linkTimeout bounds storing a staff chat message's link to its ticket.
+const linkTimeout = 5 * time.Second
 
 // AfterHandle implements bot.HandoffHook.
 func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Session, res bot.Result) ([]bot.Reply, error) {
@@ -145,15 +167,12 @@ func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Sessio
 	}
 	for i := range replies {
 		switch replies[i].Handoff {
-		case bot.HandoffChat, bot.HandoffVisit:
-			t, err := s.open(ctx, ev, sess, replies[i].Handoff)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if t.Kind == bot.HandoffVisit {
-				replies[i].Text = s.cfg.Language.Text(sess.Lang, bot.MsgVisitCode, "") + " " + t.Code + "\n" + replies[i].Text
-			}
+		case bot.HandoffChat:
+			errs = append(errs, s.chatRequested(ctx, ev, sess, &replies[i]))
+		case bot.HandoffVisit:
+			errs = append(errs, s.visitPlanned(ctx, ev, sess, &replies[i]))
+		case bot.HandoffPick:
+			errs = append(errs, s.showPlanned(ctx, ev.User, sess.Lang, &replies[i]))
 		case bot.HandoffNoRemind:
 			errs = append(errs, s.cfg.Store.CancelReminder(ctx, ev.User))
 		case bot.HandoffRelease:
@@ -197,7 +216,7 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 		}
 	}
 	s.cfg.Count("opened")
-	s.post(s.card(t), s.ticketButtons(t)...)
+	s.postFor(t, s.card(t), s.ticketButtons(t)...)
 	return t, nil
 }
 
@@ -216,19 +235,17 @@ func (s *Service) schedule(ctx context.Context, t *Ticket) error {
 
 // relay passes what a user wrote to staff, marked with the ticket's code so a reply finds it.
 func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, text string) error {
-	code, err := s.cfg.Store.UserTicket(ctx, ev.User)
+	t, err := s.userTicket(ctx, ev.User)
 	if err != nil {
 		return err
 	}
-	if code == "" {
+	if t == nil {
 		// Waiting without a ticket (it expired or was erased): open one so staff see the message.
-		t, err := s.open(ctx, ev, sess, bot.HandoffChat)
-		if err != nil {
+		if t, err = s.open(ctx, ev, sess, bot.HandoffChat); err != nil {
 			return err
 		}
-		code = t.Code
 	}
-	s.post(fmt.Sprintf("✉ %s [%s]\n%s", code, sess.Lang, text))
+	s.postFor(t, fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text))
 	return nil
 }
 
@@ -338,14 +355,19 @@ func (s *Service) ticketButtons(t *Ticket) []bot.Button {
 	}
 }
 
-// openTicket is the user's latest ticket while it is open or taken; nil when they have none or
-// it was closed.
-func (s *Service) openTicket(ctx context.Context, user string) (*Ticket, error) {
+// userTicket is the user's latest ticket, nil when they have none.
+func (s *Service) userTicket(ctx context.Context, user string) (*Ticket, error) {
 	code, err := s.cfg.Store.UserTicket(ctx, user)
 	if err != nil || code == "" {
 		return nil, err
 	}
-	t, err := s.cfg.Store.Ticket(ctx, code)
+	return s.cfg.Store.Ticket(ctx, code)
+}
+
+// openTicket is the user's latest ticket while it is open or taken; nil when they have none or
+// it was closed.
+func (s *Service) openTicket(ctx context.Context, user string) (*Ticket, error) {
+	t, err := s.userTicket(ctx, user)
 	if err != nil || t == nil || t.Status == StatusClosed {
 		return nil, err
 	}

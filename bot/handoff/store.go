@@ -66,6 +66,12 @@ type Store interface {
 	SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error
 	// Route returns the sealed address of a user, nil when there is none.
 	Route(ctx context.Context, user string) ([]byte, error)
+	// LinkPost records that a message in the staff chat (ref) was posted about a ticket of
+	// user: the ticket's card, or what the user wrote. Kept for ttl; EraseUser removes it.
+	LinkPost(ctx context.Context, user, code, ref string, ttl time.Duration) error
+	// PostTicket returns the code of the ticket a staff chat message was posted about, "" for
+	// any other message.
+	PostTicket(ctx context.Context, ref string) (string, error)
 	// DeleteRoute forgets the sealed address of a user (the user blocked the bot); their tickets
 	// stay.
 	DeleteRoute(ctx context.Context, user string) error

@@ -119,4 +119,14 @@ func (q *DeliveryQueue) Release(_ context.Context, user string) error {
 	return nil
 }
 
+// Hasten implements deliver.Queue.
+func (q *DeliveryQueue) Hasten(_ context.Context, user string, from, to time.Time) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if at, ok := q.due[user]; ok && at.UnixMilli() == from.UnixMilli() {
+		q.due[user] = to
+	}
+	return nil
+}
+
 var _ deliver.Queue = (*DeliveryQueue)(nil)

@@ -14,54 +14,76 @@ import (
 // hamza forms) folded; diacritics, tatweel and zero-width joiners removed; Latin accents folded;
 // punctuation as space; runs of space as one.
 //
-// It reads the text once or twice (NFKD only when a rune needs it) and looks most runes up in a
-// table, so its cost is a few nanoseconds per rune in any script.
+// The rules are fold's, applied to the text's NFKD decomposition. For the common scripts a table
+// holds what they make of each rune, decomposition included, so most texts are read twice (once
+// to check every rune is in the table) and never decomposed as a whole: a few nanoseconds a rune.
 func Normalize(s string) string {
-	ascii := true
+	decomposed := true // ASCII is its own decomposition
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			ascii = false
+			decomposed = false
 			break
 		}
 	}
-	if !ascii {
+	if !decomposed && !direct(s) {
 		// Invalid bytes first become spaces: NFKD would leave the rune after them undecomposed.
-		s = strings.ToValidUTF8(s, " ")
-		if !nfkdInert(s) {
-			s = norm.NFKD.String(s)
-		}
+		s = norm.NFKD.String(strings.ToValidUTF8(s, " "))
+		decomposed = true
 	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := true // drop leading space
-	for _, r := range s {
-		switch f := foldRune(r); f {
-		case foldDrop:
-		case foldSpace:
+	write := func(f rune) {
+		if f == foldSpace || f == ' ' {
 			if !space {
 				b.WriteByte(' ')
 				space = true
 			}
-		case foldMulti:
-			b.WriteString(letterFold[unicode.ToLower(r)])
-			space = false
+			return
+		}
+		b.WriteRune(f)
+		space = false
+	}
+	for _, r := range s {
+		var f rune
+		switch {
+		case r < 0x80:
+			f = foldASCII(r)
+		case decomposed:
+			if f = foldRune(r); f == foldMulti {
+				b.WriteString(letterFold[unicode.ToLower(r)])
+				space = false
+				continue
+			}
+		case r == utf8.RuneError:
+			// An invalid byte (direct lets no other U+FFFD through): a space, as above.
+			f = foldSpace
 		default:
-			b.WriteRune(f)
-			space = false
+			e, _ := runeInfo(r)
+			if f = e.direct; f == foldMulti {
+				for _, m := range runeTable().multi[r] {
+					write(m)
+				}
+				continue
+			}
+		}
+		if f != foldDrop {
+			write(f)
 		}
 	}
 	return strings.TrimSuffix(b.String(), " ")
 }
 
-// What foldRune makes of a rune besides another rune.
+// What fold makes of a rune besides another rune.
 const (
 	foldDrop  rune = -1 // nothing: a combining mark, tatweel, a zero-width or direction mark
 	foldSpace rune = -2 // a space: punctuation, symbols, white space
-	foldMulti rune = -3 // more than one letter: letterFold of its lower case ("æ" -> "ae")
+	foldMulti rune = -3 // more than one rune: letterFold of its lower case ("æ" -> "ae"), or in
+	// runeEntry.direct the table's multi entry
+	foldNFKD rune = -4 // in runeEntry.direct: only NFKD of the whole text tells
 )
 
-// foldRune is what Normalize writes for one rune of NFKD-decomposed text: the table's entry for
-// the common scripts, the rules of fold for the rest.
+// foldRune is fold with the table's answer for the common scripts.
 func foldRune(r rune) rune {
 	if r < 0x80 {
 		return foldASCII(r)
@@ -72,7 +94,7 @@ func foldRune(r rune) rune {
 	return fold(r)
 }
 
-// fold is the rule foldRune applies; the table holds its results for the common scripts.
+// fold is what Normalize writes for one rune of NFKD-decomposed text.
 func fold(r rune) rune {
 	switch {
 	case r < 0x80:
@@ -109,15 +131,21 @@ func foldASCII(r rune) rune {
 	return foldSpace
 }
 
-// nfkdInert reports whether NFKD leaves s as it is: every rune a starter without decomposition.
-// Runes outside the table count as needing NFKD.
-func nfkdInert(s string) bool {
-	for _, r := range s {
-		if r < 0x80 {
-			continue
-		}
-		if e, ok := runeInfo(r); !ok || !e.inert {
-			return false
+// direct reports whether Normalize may fold s rune by rune with the table's direct entries,
+// without decomposing it as a whole: every rune is ASCII, an invalid byte, or in the table and
+// decomposed by NFKD the same in any context.
+func direct(s string) bool {
+	for i, r := range s {
+		switch {
+		case r < 0x80:
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size != 1 {
+				return false // a real U+FFFD: not in the table
+			}
+		default:
+			if e, ok := runeInfo(r); !ok || e.direct == foldNFKD {
+				return false
+			}
 		}
 	}
 	return true
@@ -125,9 +153,22 @@ func nfkdInert(s string) bool {
 
 // runeEntry is what Normalize and Detect need to know of one rune, worked out once.
 type runeEntry struct {
-	fold   rune   // fold(r)
-	inert  bool   // NFKD leaves r alone and r is a starter
-	script script // script(r)
+	// fold is fold(r), for text already decomposed.
+	fold rune
+	// direct is what Normalize writes for r in text not decomposed: fold of each rune of r's
+	// NFKD decomposition (foldMulti: see runeTables.multi). It is foldNFKD when that
+	// decomposition holds a non-starter Normalize keeps: NFKD may reorder it with its
+	// neighbours, so only decomposing the whole text tells. Non-starters it drops (combining
+	// marks) may go anywhere.
+	direct rune
+	script script // scriptOf(r)
+}
+
+// runeTables is the table of runeEntry and the direct folds longer than one rune ("½" -> "1 2",
+// "ﻻ" -> "لا"), in which a space stands for foldSpace.
+type runeTables struct {
+	entries []runeEntry
+	multi   map[rune][]rune
 }
 
 // The table covers Latin, combining marks, Greek, Cyrillic, Arabic, Ethiopic (below 0x1400) and
@@ -141,15 +182,39 @@ const (
 	tablePunctBase = tableEnd - punctStart
 )
 
-var runeTable = sync.OnceValue(func() []runeEntry {
-	t := make([]runeEntry, tableEntries)
+var runeTable = sync.OnceValue(func() *runeTables {
+	t := &runeTables{entries: make([]runeEntry, tableEntries), multi: map[rune][]rune{}}
 	add := func(r rune, i int) {
-		p := norm.NFKD.PropertiesString(string(r))
-		t[i] = runeEntry{
-			fold:   fold(r),
-			inert:  p.CCC() == 0 && len(p.Decomposition()) == 0 && norm.NFKD.String(string(r)) == string(r),
-			script: scriptOf(r),
+		e := runeEntry{fold: fold(r), script: scriptOf(r)}
+		var out []rune
+		for _, x := range norm.NFKD.String(string(r)) {
+			f := fold(x)
+			if norm.NFKD.PropertiesString(string(x)).CCC() != 0 && f != foldDrop {
+				e.direct = foldNFKD
+			}
+			switch f {
+			case foldDrop:
+			case foldSpace:
+				out = append(out, ' ')
+			case foldMulti:
+				out = append(out, []rune(letterFold[unicode.ToLower(x)])...)
+			default:
+				out = append(out, f)
+			}
 		}
+		switch {
+		case e.direct == foldNFKD:
+		case len(out) == 0:
+			e.direct = foldDrop
+		case len(out) == 1 && out[0] == ' ':
+			e.direct = foldSpace
+		case len(out) == 1:
+			e.direct = out[0]
+		default:
+			e.direct = foldMulti
+			t.multi[r] = out
+		}
+		t.entries[i] = e
 	}
 	for r := rune(0); r < tableEnd; r++ {
 		add(r, int(r))
@@ -164,9 +229,9 @@ var runeTable = sync.OnceValue(func() []runeEntry {
 func runeInfo(r rune) (runeEntry, bool) {
 	switch {
 	case r < tableEnd:
-		return runeTable()[r], true
+		return runeTable().entries[r], true
 	case punctStart <= r && r < punctEnd:
-		return runeTable()[int(r)+tablePunctBase], true
+		return runeTable().entries[int(r)+tablePunctBase], true
 	}
 	return runeEntry{}, false
 }

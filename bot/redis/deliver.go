@@ -33,14 +33,19 @@ var (
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`)
 	// dqDueScript makes ARGV[1] due at ARGV[2] unless it is in the set already (due, or
-	// claimed), and keeps the set ARGV[3] ms.
+	// claimed), and keeps the set at least ARGV[3] ms (never shorter than a longer push made it).
 	dqDueScript = goredis.NewScript(`redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`)
 	dqClaimScript = goredis.NewScript(`local u = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
 if #u == 0 then return false end
 redis.call('ZADD', KEYS[1], 'XX', ARGV[2], u[1])
 return u[1]`)
+	// dqHastenScript moves ARGV[1] to ARGV[3] if it is still at ARGV[2] (not claimed since).
+	dqHastenScript = goredis.NewScript(`if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '-1') == tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+end
+return 1`)
 	dqPopScript = goredis.NewScript(`if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
 return redis.call('LLEN', KEYS[1])`)
 	dqReplaceScript = goredis.NewScript(`if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LSET', KEYS[1], 0, ARGV[2]) end
@@ -52,12 +57,12 @@ return 1`)
 type DeliveryQueue struct {
 	s   *Store
 	due string
-	ttl time.Duration // of the due set when Release puts a user back
+	ttl time.Duration // the least the due set is kept when Release puts a user back
 }
 
 // DeliveryQueue returns the delivery queue of channel ("telegram", "whatsapp") and registers its
 // keys with Erase. Registering again is harmless.
-func (s *Store) DeliveryQueue(channel string) *DeliveryQueue {
+func (s *Store) DeliveryQueue(channel string) deliver.Queue {
 	s.AddUserKeys(DeliverySuffix)
 	return &DeliveryQueue{s: s, due: s.prefix + "{dq:" + channel + "}:due", ttl: 25 * time.Hour}
 }
@@ -159,6 +164,14 @@ func (q *DeliveryQueue) Release(ctx context.Context, user string) error {
 	}
 	if err := dqDueScript.Run(ctx, q.s.c, []string{q.due}, user, time.Now().UnixMilli(), ms(q.ttl)).Err(); err != nil {
 		return fmt.Errorf("redis: delivery queue release: %w", err)
+	}
+	return nil
+}
+
+// Hasten implements deliver.Queue in one round trip.
+func (q *DeliveryQueue) Hasten(ctx context.Context, user string, from, to time.Time) error {
+	if err := dqHastenScript.Run(ctx, q.s.c, []string{q.due}, user, from.UnixMilli(), to.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("redis: delivery queue hasten: %w", err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
 	"github.com/returnbot/returnbot/bot/telegram"
 )
@@ -103,10 +104,11 @@ func (s *telegramStaff) handle(ctx context.Context, u tgbotapi.Update) {
 		return
 	}
 	answer := s.svc.Staff(ctx, handoff.StaffMsg{
-		StaffID: strconv.FormatInt(a.UserID, 10), Name: a.Name, Text: a.Text, ReplyTo: a.ReplyTo, Data: a.Data,
+		StaffID: strconv.FormatInt(a.UserID, 10), Name: a.Name, Text: a.Text, ReplyTo: a.ReplyTo,
+		ReplyToBot: a.ReplyToBot, Data: a.Data,
 	})
 	if answer != "" {
-		s.ad.PostStaff(answer, nil)
+		s.ad.PostStaff(bot.StaffPost{Text: answer})
 	}
 }
 

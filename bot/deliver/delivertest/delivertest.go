@@ -25,6 +25,7 @@ func Run(t *testing.T, newQueues New) {
 		{"PopAndReplaceOnlyTheHead", testHead},
 		{"Schedule", testSchedule},
 		{"ReleaseKeepsNewItems", testRelease},
+		{"HastenOnlyWhatStillWaits", testHasten},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a, b := newQueues(t)
@@ -162,6 +163,31 @@ func testSchedule(t *testing.T, a, b deliver.Queue) {
 	must(t, b.Schedule(ctx, "u", now.Add(30*time.Minute)))
 	if u := claim(t, a, now.Add(20*time.Minute)); u != "" {
 		t.Fatalf("renewed lease: claimed %q", u)
+	}
+}
+
+// testHasten: a user left waiting on a backoff is brought forward; one claimed since (its due
+// time changed) is not.
+func testHasten(t *testing.T, a, b deliver.Queue) {
+	now := time.Now()
+	must(t, a.Push(ctx, "u", []byte("x"), ttl))
+	if u := claim(t, a, now.Add(time.Second)); u != "u" {
+		t.Fatalf("claimed %q", u)
+	}
+	later := now.Add(10 * time.Minute)
+	must(t, a.Schedule(ctx, "u", later))
+	must(t, b.Hasten(ctx, "u", later.Add(time.Second), now)) // not what it waits for
+	if u := claim(t, b, now.Add(time.Minute)); u != "" {
+		t.Fatalf("hastened with the wrong time: claimed %q", u)
+	}
+	must(t, b.Hasten(ctx, "u", later, now.Add(time.Minute)))
+	if u := claim(t, b, now.Add(2*time.Minute)); u != "u" {
+		t.Fatalf("hastened user not due: claimed %q", u)
+	}
+	// Claimed now (leased), a stale Hasten leaves the lease alone.
+	must(t, a.Hasten(ctx, "u", later, now))
+	if u := claim(t, a, now.Add(2*time.Minute)); u != "" {
+		t.Fatalf("a stale Hasten broke the lease: claimed %q", u)
 	}
 }
 

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"Audit", testAudit},
 		{"AuditCapped", testAuditCapped},
 		{"EraseUser", testEraseUser},
+		{"StaffLinks", testStaffLinks},
 		{"Admit", testAdmit},
 		{"AdmitRefills", testAdmitRefills},
 		{"AdmitConcurrent", testAdmitConcurrent},
@@ -405,8 +406,16 @@ func testEraseUser(t *testing.T, s handoff.Store) {
 		t.Fatal("claim failed")
 	}
 	must(t, s.AddAudit(ctx, handoff.Audit{Staff: "staff:x", Action: "take", Code: "VIS-222", Time: now}, hour))
+	must(t, s.LinkPost(ctx, "gone", "VIS-222", "-100:7", hour))
+	must(t, s.LinkPost(ctx, "stays", "OTH-333", "-100:8", hour))
 
 	must(t, s.EraseUser(ctx, "gone"))
+	if code, _ := s.PostTicket(ctx, "-100:7"); code != "" {
+		t.Errorf("a staff chat link survived EraseUser: %q", code)
+	}
+	if code, _ := s.PostTicket(ctx, "-100:8"); code != "OTH-333" {
+		t.Errorf("another user's staff chat link was erased: %q", code)
+	}
 	for _, code := range []string{"CHT-111", "VIS-222"} {
 		if tk, _ := s.Ticket(ctx, code); tk != nil {
 			t.Errorf("ticket %s survived EraseUser", code)
@@ -520,5 +529,35 @@ func testAdmitConcurrent(t *testing.T, s handoff.Store) {
 	wg.Wait()
 	if n.Load() != 5 {
 		t.Fatalf("%d of 40 concurrent requests admitted by a bucket of 5", n.Load())
+	}
+}
+
+func postTicket(t *testing.T, s handoff.Store, ref string) string {
+	t.Helper()
+	code, err := s.PostTicket(ctx, ref)
+	must(t, err)
+	return code
+}
+
+func testStaffLinks(t *testing.T, s handoff.Store) {
+	if code := postTicket(t, s, "-100:1"); code != "" {
+		t.Fatalf("a message never linked: %q", code)
+	}
+	// Two tickets open at once, each with its card and a relayed message.
+	must(t, s.LinkPost(ctx, "ua", "AAAA-1111", "-100:1", hour))
+	must(t, s.LinkPost(ctx, "ub", "BBBB-2222", "-100:2", hour))
+	must(t, s.LinkPost(ctx, "ua", "AAAA-1111", "-100:3", hour))
+	must(t, s.LinkPost(ctx, "ub", "BBBB-2222", "-100:4", 150*time.Millisecond))
+	for ref, want := range map[string]string{"-100:1": "AAAA-1111", "-100:2": "BBBB-2222", "-100:3": "AAAA-1111", "-100:4": "BBBB-2222", "-100:5": "", "-200:1": ""} {
+		if got := postTicket(t, s, ref); got != want {
+			t.Errorf("message %s linked to %q, want %q", ref, got, want)
+		}
+	}
+	time.Sleep(450 * time.Millisecond)
+	if got := postTicket(t, s, "-100:4"); got != "" {
+		t.Errorf("a link outlived its TTL: %q", got)
+	}
+	if got := postTicket(t, s, "-100:2"); got != "BBBB-2222" {
+		t.Errorf("a short link cut another one short: %q", got)
 	}
 }
