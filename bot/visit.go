@@ -55,6 +55,14 @@ const (
 	AnswerInterpreter = "interpreter" // option id: "yes" or "no"
 )
 
+// ReminderHour is when (office time) the reminder goes out, the day before a visit.
+const ReminderHour = 12
+
+// RemindAt is when the reminder of a visit on day (midnight, office time) goes out.
+func RemindAt(day time.Time) time.Time {
+	return day.AddDate(0, 0, -1).Add(ReminderHour * time.Hour)
+}
+
 // DayLayout is how visit days are written in button data and answers.
 const DayLayout = "2006-01-02"
 
@@ -66,16 +74,19 @@ const dataDay = "v|"
 
 // Message IDs of the handoff pages that the engine composes itself.
 const (
-	MsgClosedNow   = "handoff.closed_now"
-	MsgNextOpen    = "handoff.next_open"
-	MsgDayClosed   = "handoff.day_closed"
-	MsgCardWhen    = "handoff.card_when"
-	MsgCardInterp  = "handoff.card_interpreter"
-	MsgFromStaff   = "handoff.from_counsellor"
-	MsgVisitCode   = "handoff.code"
-	MsgReminder    = "handoff.reminder"
-	MsgBackWithBot = "handoff.bot_back"
-	MsgNotAllowed  = "handoff.not_allowed"
+	MsgClosedNow  = "handoff.closed_now"
+	MsgNextOpen   = "handoff.next_open"
+	MsgDayClosed  = "handoff.day_closed"
+	MsgCardWhen   = "handoff.card_when"
+	MsgCardInterp = "handoff.card_interpreter"
+	// MsgCardReminder promises the reminder on the visit card; it is added only when the
+	// reminder will go out (not for a visit today, nor tomorrow once ReminderHour has passed).
+	MsgCardReminder = "handoff.card_reminder"
+	MsgFromStaff    = "handoff.from_counsellor"
+	MsgVisitCode    = "handoff.code"
+	MsgReminder     = "handoff.reminder"
+	MsgBackWithBot  = "handoff.bot_back"
+	MsgNotAllowed   = "handoff.not_allowed"
 	// MsgStaffDone tells the user a counsellor gave the chat back (sent by bot/handoff).
 	MsgStaffDone = "handoff.staff_done"
 	// MsgHandoffLimited tells a user who asked for people too often in a short while that this
@@ -95,7 +106,7 @@ var DayNames = [7]string{"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", 
 
 // HandoffMessages are the message IDs the handoff pages and service use outside the flows.
 var HandoffMessages = append([]string{
-	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgFromStaff, MsgVisitCode,
+	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
 	MsgReminder, MsgBackWithBot, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
 }, DayNames[:]...)
 
@@ -201,6 +212,10 @@ func (t *turn) handoffNode(n *Node) bool {
 		}
 		if first < len(t.res.Replies) {
 			t.res.Replies[first].Text = when + "\n\n" + t.res.Replies[first].Text
+			if RemindAt(day).After(t.ev.Time) {
+				// Promise the reminder only when bot/handoff will send it (same rule as its schedule).
+				t.res.Replies[first].Text += "\n\n" + t.e.lang.Text(t.lang(), MsgCardReminder, n.Venue)
+			}
 		} else {
 			t.res.Replies = append(t.res.Replies, Reply{Lang: t.lang(), Flow: n.Flow, Node: n.ID, Text: when})
 		}

@@ -17,8 +17,9 @@ const (
 	DefaultTicketTTL = 21 * 24 * time.Hour
 	// DefaultAuditTTL keeps the staff audit trail.
 	DefaultAuditTTL = 90 * 24 * time.Hour
-	// ReminderHour is when (office time) the reminder goes out the day before a visit.
-	ReminderHour = 12
+	// ReminderHour is when (office time) the reminder goes out the day before a visit; the
+	// engine uses the same rule to promise it on the visit card.
+	ReminderHour = bot.ReminderHour
 )
 
 // StaffChat posts to the staff chat (the Telegram staff group).
@@ -225,7 +226,7 @@ func (s *Service) schedule(ctx context.Context, t *Ticket) error {
 	if err != nil {
 		return s.cfg.Store.CancelReminder(ctx, t.User)
 	}
-	at := day.AddDate(0, 0, -1).Add(ReminderHour * time.Hour)
+	at := bot.RemindAt(day)
 	if !at.After(s.cfg.Now()) {
 		return s.cfg.Store.CancelReminder(ctx, t.User)
 	}

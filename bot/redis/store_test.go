@@ -221,8 +221,8 @@ func TestSessionMemoryUsage(t *testing.T) {
 	s := newStore(t, c, redis.Options{})
 	b := bot.New(loadPack(t).Engine, s, quietLog())
 	user := bot.UserKey([]byte("0123456789abcdef0123456789abcdef"), "telegram", "5550001234")
-	// Menu, eligibility, "no residence", "rejected", "no other EU permit", "no earlier return".
-	last := talk(t, b, "telegram", user, "en", "hello", "2", "2", "1", "2", "2")
+	// Menu, eligibility, "application rejected", "no other EU permit", "no earlier return".
+	last := talk(t, b, "telegram", user, "en", "hello", "2", "2", "2", "2")
 	if last.Flow != "eligibility" || last.Node != "may" {
 		t.Fatalf("the walk ended at %s.%s, want eligibility.may", last.Flow, last.Node)
 	}
@@ -428,13 +428,13 @@ func TestOutage(t *testing.T) {
 
 	srv.Restart()
 	deadline := time.Now().Add(10 * time.Second)
-	ev.Text = "2" // "No" to the residence question the user was at
+	ev.Text = "2" // "Application rejected" to the situation question the user was at
 	for {
 		ev.Time = time.Now()
 		replies, err := b.Handle(ctx, ev)
 		if err == nil {
-			if len(replies) == 0 || replies[0].Flow != "eligibility" || replies[0].Node != "applied" {
-				t.Fatalf("after the restart the conversation went to %+v, want eligibility.applied", replies)
+			if len(replies) == 0 || replies[0].Flow != "eligibility" || replies[0].Node != "othereu" {
+				t.Fatalf("after the restart the conversation went to %+v, want eligibility.othereu", replies)
 			}
 			break
 		}
