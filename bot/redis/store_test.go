@@ -17,6 +17,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/limitertest"
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/storetest"
@@ -56,8 +57,11 @@ func TestCluster(t *testing.T) {
 		{"Erase", testErase},
 		{"Reserve", testReserve},
 		{"ReserveAll", testReserveAll},
+		{"Admit", testAdmit},
+		{"DeliveryQueue", testDeliveryQueue},
 		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
+		{"Ready", testReady},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cc := newClusterClient(t, addrs)
@@ -557,6 +561,25 @@ func TestWriteInDoubt(t *testing.T) {
 // independent; two stores (two replicas) draw from the same bucket; the bucket's key has a TTL.
 func TestReserve(t *testing.T) { testReserve(t, single(t)) }
 
+// TestAdmit runs the bot.Admitter contract on a single node: two stores, as two replicas.
+func TestAdmit(t *testing.T) { testAdmit(t, single(t)) }
+
+func testAdmit(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
+	var n atomic.Int64
+	limitertest.Run(t, func(t *testing.T) (bot.Admitter, bot.Admitter) {
+		opt := redis.Options{Prefix: fmt.Sprintf("rb:a%d:", n.Add(1))}
+		return newStore(t, newClient(t), opt), newStore(t, newClient(t), opt)
+	})
+	c := newClient(t)
+	s := newStore(t, c, redis.Options{})
+	if d, err := s.Admit(context.Background(), bot.Bucket{Key: "web:id:t", PerSecond: 1, Burst: 2}); err != nil || d != 0 {
+		t.Fatalf("admit: %v, %v", d, err)
+	}
+	if ttl := c.PTTL(context.Background(), "rb:rl:{admit}:web:id:t").Val(); ttl <= 0 || ttl > 2*time.Second {
+		t.Errorf("admission key TTL %v, want (0, 2s]", ttl)
+	}
+}
+
 func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
 	c := newClient(t)
 	a := newStore(t, c, redis.Options{})
@@ -597,7 +620,8 @@ func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClien
 }
 
 // TestUpdateOnceSet: UpdateOnce costs no round trip more than Update; the user's update set
-// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and goes with Erase.
+// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and outlives Erase
+// (so a replay after "forget me" is still a duplicate) until its TTL ends it.
 func TestUpdateOnceSet(t *testing.T) { testUpdateOnceSet(t, single(t)) }
 
 func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
@@ -640,8 +664,11 @@ func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.Universa
 	if err := s.Erase(ctx, "u"); err != nil {
 		t.Fatal(err)
 	}
-	if c.Exists(ctx, key).Val() != 0 {
-		t.Error("the update set outlived Erase")
+	if c.Exists(ctx, key).Val() != 1 {
+		t.Error("Erase deleted the update set: a replayed update would be handled again")
+	}
+	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.SeenTTL {
+		t.Errorf("update set TTL after Erase %v", ttl)
 	}
 }
 

@@ -61,8 +61,9 @@ type Config struct {
 	Bot *bot.Bot
 	// Secret keys the pseudonyms of browser ids and of client addresses in rate-limit keys.
 	Secret []byte
-	// Limiter paces requests per id and per client address; nil disables rate limiting.
-	Limiter bot.Limiter
+	// Limiter admits requests per id and per client address (both at once, all or none); nil
+	// disables rate limiting.
+	Limiter bot.Admitter
 	// PerID and PerIP are the rates; zero values take DefaultPerID and DefaultPerIP.
 	PerID, PerIP Rate
 	// PollPerID and PollPerIP are the rates of inbox polls; zero values take DefaultPollPerID

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
+	"github.com/returnbot/returnbot/bot/inmem"
 )
 
 // Channel is the Event.Channel of WhatsApp events and the channel part of their pseudonyms.
@@ -33,7 +35,8 @@ type Config struct {
 	Secret []byte
 	// Token is the Graph API access token (sent as Bearer).
 	Token string
-	// PhoneNumberID is the business number's id; messages to other numbers are ignored.
+	// PhoneNumberID is the business number's id; deliveries for other numbers are ignored,
+	// counted (outcome other_number) and logged now and then.
 	PhoneNumberID string
 	// AppSecret keys the X-Hub-Signature-256 HMAC of every webhook POST.
 	AppSecret string
@@ -54,6 +57,14 @@ type Config struct {
 	// Backoff is the first wait, doubled each time (default 500 ms).
 	MaxAttempts int
 	Backoff     time.Duration
+	// Queue keeps the messages the Graph API did not take within MaxAttempts (5xx, 429,
+	// network errors) until they can be delivered, in order per user (bot/deliver); share it
+	// across replicas and restarts (bot/redis Store.DeliveryQueue). nil means an in-process one.
+	// Run delivers from it.
+	Queue deliver.Queue
+	// Redeliver is how often and how long queued messages are tried (defaults: backoff 1s
+	// doubling to 5min, Retry-After capped at 5min, given up on after 24h).
+	Redeliver deliver.Policy
 	// Log receives operational messages, never texts, phone numbers, wa_ids or names.
 	Log *slog.Logger
 	// Metrics, when set, counts what becomes of messages and delivery statuses (bot/metrics
@@ -68,8 +79,8 @@ type Config struct {
 // Metrics receives counts for /metrics; labels carry no user data.
 type Metrics interface {
 	// Update counts an inbound message that did not reach the bot: duplicate (redelivered),
-	// ignored (a reaction) or malformed (a signed body that is not JSON, a message without
-	// sender or id).
+	// ignored (a reaction), malformed (a signed body that is not JSON, a message without
+	// sender or id) or other_number (a delivery for another phone_number_id).
 	Update(channel, outcome string)
 	// Reply counts one Graph API message: sent, failed (refused, given up on, or dropped after
 	// an earlier message of the same answer failed), throttled (a 429 answer, retried) or held
@@ -91,6 +102,11 @@ type Adapter struct {
 	seq   sequencer
 	spool *spool
 	stats counters
+
+	rt     *deliver.Runtime
+	parkMu sync.Mutex
+	parked map[string]bool // pseudonyms of users this process parked messages for
+	odd    oddCounters     // odd.go
 }
 
 // New returns an Adapter for cfg.
@@ -126,7 +142,16 @@ func New(cfg Config) *Adapter {
 	if cfg.Spool <= 0 {
 		cfg.Spool = DefaultSpool
 	}
-	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool)}
+	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool), parked: map[string]bool{}}
+	q := cfg.Queue
+	if q == nil {
+		q = inmem.NewDeliveryQueue()
+	}
+	rt, err := deliver.New(q, deliverChannel{a}, cfg.Secret, cfg.Redeliver, cfg.Log)
+	if err != nil {
+		panic("whatsapp: " + err.Error()) // only for a nil queue or channel, set just above
+	}
+	a.rt = rt
 	if cfg.Bot != nil {
 		cfg.Bot.OnLate(Channel, a.late)
 	}
@@ -171,9 +196,10 @@ type Stats struct {
 	Received, Duplicates int64
 	// BadSignature counts POSTs refused for a missing or wrong X-Hub-Signature-256.
 	BadSignature int64
-	// Sent counts messages the Graph API accepted; SendErrors those it finally refused;
-	// Retries the extra attempts after 429, 5xx or network errors.
-	Sent, SendErrors, Retries int64
+	// Sent counts messages the Graph API accepted; SendErrors those it finally refused (or
+	// that were given up on in the delivery queue); Retries the extra attempts after 429, 5xx
+	// or network errors; Queued the messages put into the delivery queue for redelivery.
+	Sent, SendErrors, Retries, Queued int64
 	// StatusSent, StatusDelivered, StatusRead and StatusFailed count delivery statuses.
 	StatusSent, StatusDelivered, StatusRead, StatusFailed int64
 	// TemplateSent counts proactive messages sent as a template outside the 24-hour window;
@@ -186,7 +212,7 @@ type Stats struct {
 
 type counters struct {
 	received, duplicates, badSignature                    atomic.Int64
-	sent, sendErrors, retries                             atomic.Int64
+	sent, sendErrors, retries, queued                     atomic.Int64
 	statusSent, statusDelivered, statusRead, statusFailed atomic.Int64
 	templateSent, heldBack, retried                       atomic.Int64
 }
@@ -196,7 +222,7 @@ func (a *Adapter) Stats() Stats {
 	c := &a.stats
 	return Stats{
 		Received: c.received.Load(), Duplicates: c.duplicates.Load(), BadSignature: c.badSignature.Load(),
-		Sent: c.sent.Load(), SendErrors: c.sendErrors.Load(), Retries: c.retries.Load(),
+		Sent: c.sent.Load(), SendErrors: c.sendErrors.Load(), Retries: c.retries.Load(), Queued: c.queued.Load(),
 		StatusSent: c.statusSent.Load(), StatusDelivered: c.statusDelivered.Load(),
 		StatusRead: c.statusRead.Load(), StatusFailed: c.statusFailed.Load(),
 		TemplateSent: c.templateSent.Load(), HeldBack: c.heldBack.Load(),

@@ -18,23 +18,25 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
+	rstore "github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/bot/whatsapp"
 )
 
 const (
-	hoSecret     = "handoff-channels-secret-0123456789"
+	hoSecret     = "7c2e95b1d04f8a63e1b7d9c520fa4e86"
 	hoStaffChat  = -100888
 	hoStaffID    = 4242
 	hoAppSecret  = "ho-app-secret"
+	hoVerify     = "4be7a0c9d2f61835"
 	hoPhoneID    = "1122334455667"
 	hoWaNumber   = "447700900777"
 	hoWebID      = "HandoffChannelsWebId_01"
 	hoStaffReply = "Hei! Vi ses på kontoret."
 )
 
-var hoCodeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
+var hoCodeRE = regexp.MustCompile(handoff.CodePattern)
 
 // hoGraph is a fake Graph API that records the messages sent.
 type hoGraph struct {
@@ -197,7 +199,7 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 		"TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint(), "TELEGRAM_WEBHOOK_URL=",
 		fmt.Sprintf("TELEGRAM_STAFF_CHAT_ID=%d", hoStaffChat), fmt.Sprintf("STAFF_USER_IDS=%d", hoStaffID), "STAFF_LANG=nb",
 		"WHATSAPP_TOKEN=graph-token", "WHATSAPP_PHONE_NUMBER_ID="+hoPhoneID, "WHATSAPP_APP_SECRET="+hoAppSecret,
-		"WHATSAPP_VERIFY_TOKEN=v", "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "WHATSAPP_TEMPLATE_NAME=counsellor_reply",
+		"WHATSAPP_VERIFY_TOKEN="+hoVerify, "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "WHATSAPP_TEMPLATE_NAME=counsellor_reply",
 		"RETURNBOT_WEBCHAT=")
 
 	// WhatsApp: each choice is answered before the next is sent.
@@ -296,10 +298,27 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 		if ttl <= 0 {
 			t.Errorf("key %q has no TTL", k)
 		}
+		if strings.HasPrefix(k, "rb:rl:{handoff}:") {
+			// The handoff's limits (tickets per user and overall) refill within an hour and
+			// are keyed by an HMAC of the pseudonym: they outlive /forget, as a limit must,
+			// but do not name the user.
+			if ttl > time.Hour || strings.Contains(k, user) {
+				t.Errorf("handoff limit key %q lives %v", k, ttl)
+			}
+			continue
+		}
 		if strings.HasPrefix(k, "rb:rl:") {
 			// Rate-limit buckets (a counter under the pseudonym) refill and vanish within seconds.
 			if ttl > time.Minute {
 				t.Errorf("rate-limit key %q lives %v", k, ttl)
+			}
+			continue
+		}
+		if k == "rb:{"+user+"}:"+rstore.UpdatesSuffix {
+			// The dedupe record outlives /forget on purpose (digests of update ids, TTL at most
+			// bot.SeenTTL): a replayed delivery stays a duplicate.
+			if ttl > bot.SeenTTL {
+				t.Errorf("the update set %q lives %v", k, ttl)
 			}
 			continue
 		}

@@ -69,6 +69,12 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
 	}
+	lim := serveLimits
+	var err error
+	if lim.MaxConns, err = maxConnsFromEnv(cfg.env, lim.MaxConns); err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
 	pack, err := cf.load()
 	if err != nil {
 		fmt.Fprintln(stderr, "returnbot: the content has errors:")
@@ -81,7 +87,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := metrics.New()
-	store, closeStore, err := openStore(ctx, cfg, log, m.RedisError)
+	store, closeStore, err := openStore(ctx, cfg, log, m)
 	if err != nil {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
@@ -101,17 +107,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
-			pctx, cancel := context.WithTimeout(r.Context(), time.Second)
-			defer cancel()
-			if err := p.Ping(pctx); err != nil {
-				http.Error(w, "store unreachable", http.StatusServiceUnavailable)
-				return
-			}
-		}
-		fmt.Fprintln(w, "ready")
-	})
+	ready := &readiness{store: store, log: log} // ready.go
+	mux.Handle("GET /readyz", ready)
 	var channels []channel
 	for _, f := range channelFactories {
 		ch, err := f(d)
@@ -130,7 +127,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, capped := newHTTPServer(mux, ln, lim, log)
 	fmt.Fprintf(stdout, "returnbot listening on http://%s (%d flows, %d languages)\n", ln.Addr(), len(pack.Content.Flows), len(pack.Catalog.Languages()))
 	if len(channels) == 0 {
 		fmt.Fprintln(stdout, "no channels configured: set TELEGRAM_TOKEN or WHATSAPP_TOKEN (see README)")
@@ -153,7 +150,12 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		ready.watch(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(capped); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs <- err
 		}
 	}()
