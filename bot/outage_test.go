@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,5 +53,59 @@ func TestOutageNoticeOncePerUser(t *testing.T) {
 	}
 	if _, err := b.Handle(ctx, ev("a", "u-a")); !errors.Is(err, bot.ErrDuplicate) {
 		t.Fatalf("second redelivery: %v, want a duplicate", err)
+	}
+}
+
+// doubtful is a store whose next session write fails in doubt without being applied; Applied
+// answers once release is closed.
+type doubtful struct {
+	*inmem.Store
+	doubt   atomic.Bool
+	asked   chan struct{}
+	release chan struct{}
+}
+
+func (s *doubtful) UpdateOnce(ctx context.Context, user, channel, update string, fn func(*bot.Session) error) error {
+	if !s.doubt.CompareAndSwap(true, false) {
+		return s.Store.UpdateOnce(ctx, user, channel, update, fn)
+	}
+	var sess bot.Session
+	_ = fn(&sess)
+	return &bot.UnsureError{Err: errors.New("timeout"), Applied: func(context.Context) (bool, error) {
+		select {
+		case s.asked <- struct{}{}:
+		default:
+		}
+		<-s.release
+		return false, nil
+	}}
+}
+
+// A redelivery that arrives while the resolver finds its write not applied is handled as new,
+// not dropped as a duplicate.
+func TestRedeliveryWhileSettlingNotApplied(t *testing.T) {
+	store := &doubtful{Store: inmem.New(time.Hour), asked: make(chan struct{}, 1), release: make(chan struct{})}
+	b := bot.New(testPack(t).Engine, store, nil)
+	ev := text("/start")
+	ev.Channel, ev.User, ev.Lang, ev.Update = "web", "u", "en", "1"
+	store.doubt.Store(true)
+	if _, err := b.Handle(context.Background(), ev); err == nil {
+		t.Fatal("no error for a write in doubt")
+	}
+	<-store.asked // the resolver is settling
+	type result struct {
+		replies []bot.Reply
+		err     error
+	}
+	done := make(chan result)
+	go func() {
+		r, err := b.Handle(context.Background(), ev) // the platform's redelivery
+		done <- result{r, err}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(store.release)
+	r := <-done
+	if r.err != nil || len(r.replies) == 0 {
+		t.Fatalf("redelivery while the write was found not applied: %v %+v, want it handled", r.err, r.replies)
 	}
 }

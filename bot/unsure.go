@@ -39,7 +39,8 @@ type unsure struct {
 	saved   Session
 	lang    string
 	erase   bool // the write went through and the erasure the user asked for did not
-	settled bool // decided by whoever held mu: delivered, or known not applied
+	settled bool // decided by whoever held the settle lock first
+	went    bool // how: the write went through (its replies are out), or not (the update is free)
 }
 
 // unsures are a Bot's writes in doubt, by channel, user and update.
@@ -109,7 +110,12 @@ func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn
 	b.unsure.settle.Lock()
 	defer b.unsure.settle.Unlock()
 	if u.settled {
-		return nil, Turn{}, false, ErrDuplicate // settled by the other party meanwhile
+		// Settled by the other party meanwhile: its replies went out there, or the update is
+		// still to be handled.
+		if u.went {
+			return nil, Turn{}, false, ErrDuplicate
+		}
+		return nil, Turn{}, false, nil
 	}
 	ok, err := u.applied(ctx)
 	if err != nil {
@@ -120,8 +126,9 @@ func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn
 			return nil, Turn{}, false, err
 		}
 	}
-	u.settled = true
+	u.settled, u.went = true, ok
 	b.dropUnsure(u)
+	b.log.Info("store write in doubt settled", "user", u.ev.User, "applied", ok, "turn", u.saved.Turn)
 	if !ok {
 		return nil, Turn{}, false, nil
 	}

@@ -8,6 +8,8 @@
 //	rb:{<user>}:upd        digests of the user's handled updates (UpdateOnce), sorted set by
 //	                       time: the latest MaxUpdatesKept, TTL bot.SeenTTL after the last;
 //	                       kept by Erase, so a replayed update stays a duplicate
+//	rb:{<user>}:fence      session writes in doubt found not applied, which must never be
+//	                       (a set, TTL an hour; almost never there)
 //	rb:{<user>}:wa         when the user last wrote on WhatsApp, in Unix ms (Window), for the
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
@@ -54,6 +56,14 @@ const SessionSuffix = "s"
 // <prefix>{<user>}:upd, digests of update ids scored by when they were handled.
 const UpdatesSuffix = "upd"
 
+// FencesSuffix names the user's fences: <prefix>{<user>}:fence, a set of "<digest>:<time>" of
+// session writes in doubt that were found not applied and must never be (see appliedScript).
+const FencesSuffix = "fence"
+
+// FenceTTL is how long a fence is kept: far longer than a frozen server or a connection the
+// server has not read yet can hold a write back.
+const FenceTTL = time.Hour
+
 // MaxUpdatesKept bounds a user's set of handled updates: a platform redelivers only its latest
 // undelivered updates, and a flood must not grow the set without end.
 const MaxUpdatesKept = 512
@@ -80,20 +90,16 @@ const stampLen = 4
 // returns 0 and writes nothing, unless the session is our own value (a re-sent write again).
 // The set keeps the latest ARGV[6] updates and lives ARGV[7] ms after the last.
 //
-// A negative score is a fence (appliedScript): the write in doubt of that time (the score's
-// absolute value) was found not applied, so it must never be, while any other write of the
-// update may go ahead.
+// KEYS[3] holds the fences (appliedScript): "<digest>:<time>" of writes in doubt found not
+// applied, which must never be, while any other write of the update may go ahead. It almost
+// never exists, so checking it costs the script next to nothing.
 const casScript = `local cur = redis.call('GET', KEYS[1]) or ''
 local upd = ARGV[4] or ''
-local sc = upd ~= '' and redis.call('ZSCORE', KEYS[2], upd)
-if sc then
-  sc = tonumber(sc)
-  if sc >= 0 then
-    if cur == ARGV[2] then return 1 end
-    return 0
-  end
-  if sc == -tonumber(ARGV[5]) then return 0 end
+if upd ~= '' and redis.call('ZSCORE', KEYS[2], upd) then
+  if cur == ARGV[2] then return 1 end
+  return 0
 end
+if upd ~= '' and redis.call('SISMEMBER', KEYS[3], upd .. ':' .. ARGV[5]) == 1 then return 0 end
 if string.sub(cur, -4) ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 if upd ~= '' then
@@ -171,7 +177,7 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 		maxAttempts: opt.MaxAttempts,
 	}
 	// Not UpdatesSuffix: see Erase.
-	s.userKeys.Store(&[]string{TurnSuffix})
+	s.userKeys.Store(&[]string{TurnSuffix, FencesSuffix})
 	s.eraseHooks.Store(new([]EraseHook))
 	return s, nil
 }
@@ -259,7 +265,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 	keys := []string{key}
 	var once []any
 	if updateID != "" {
-		keys = append(keys, s.UserKey(user, UpdatesSuffix))
+		keys = append(keys, s.UserKey(user, UpdatesSuffix), s.UserKey(user, FencesSuffix))
 		once = []any{updateDigest(channel, updateID), time.Now().UnixMilli(), MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
 	}
 	for attempt := 1; ; attempt++ {
@@ -291,7 +297,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 			// The script may have run with its answer lost, or may yet run (a frozen server
 			// works off what it received when it wakes): the update's digest, scored with
 			// this write's time, tells later.
-			return &bot.UnsureError{Err: err, Applied: s.applied(keys[1], once[0].(string), once[1].(int64))}
+			return &bot.UnsureError{Err: err, Applied: s.applied(keys[1], keys[2], once[0].(string), once[1].(int64))}
 		}
 		switch v := res.(type) {
 		case int64:
@@ -332,18 +338,15 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 	}
 }
 
-// appliedScript settles a write in doubt: 1 when the update set holds its digest (ARGV[1]) with
-// its score (ARGV[2], the write's time in ms): it went through. 0 otherwise, and when the digest
-// is not there at all it fences the write off (score -ARGV[2], see casScript): a server that
-// received the write but has not run it yet (a connection it has still to read) must not apply
-// it after this answer, which frees the update for its redelivery.
+// appliedScript settles a write in doubt: 1 when the update set KEYS[1] holds its digest
+// (ARGV[1]) with its score (ARGV[2], the write's time in ms): it went through. Else 0, and the
+// write is fenced off in KEYS[2] (see casScript): a server that received it but has not run it
+// yet (from a connection it has still to read) must not apply it after this answer, which leaves
+// the update to its redelivery.
 const appliedScript = `local sc = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if sc then
-  if tonumber(sc) == tonumber(ARGV[2]) then return 1 end
-  return 0
-end
-redis.call('ZADD', KEYS[1], -tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if sc and tonumber(sc) == tonumber(ARGV[2]) then return 1 end
+redis.call('SADD', KEYS[2], ARGV[1] .. ':' .. ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 0`
 
 var appliedSHA = func() string {
@@ -354,9 +357,9 @@ var appliedSHA = func() string {
 // applied reports whether the write that recorded update digest with score (its time, in ms)
 // in the update set went through (appliedScript): a redelivery handled by another write has a
 // later score.
-func (s *Store) applied(updKey, digest string, score int64) func(ctx context.Context) (bool, error) {
+func (s *Store) applied(updKey, fenceKey, digest string, score int64) func(ctx context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		v, err := s.batch.eval(ctx, appliedSHA, appliedScript, []string{updKey}, digest, score, bot.SeenTTL.Milliseconds()).Int64()
+		v, err := s.batch.eval(ctx, appliedSHA, appliedScript, []string{updKey, fenceKey}, digest, score, FenceTTL.Milliseconds()).Int64()
 		if err != nil {
 			return false, fmt.Errorf("redis: settling a write in doubt: %w", err)
 		}

@@ -8,14 +8,18 @@
 // Webhook mode (Config.WebhookURL set): Run calls setWebhook with secret_token and
 // allowed_updates; the handler (mounted by Routes at the URL's path) answers 401 to a request
 // without the right X-Telegram-Bot-Api-Secret-Token (compared in constant time), 413 to a body
-// over 1 MiB, 400 to a body that is not JSON (logging only its length), and 200 to everything
-// else once the update is handled, including when the bot or its store failed inside: a non-2xx
-// answer makes Telegram deliver the update again for up to a day. Telegram sends one chat's
-// updates one at a time, so handling inside the request keeps each chat in order.
+// over 1 MiB, 400 to a body that is not JSON (logging only its length), 503 with Retry-After
+// when the store could not take a user's message (Telegram delivers it again, for up to a day,
+// and it is acted on once the store is back; the user is told of the outage once), and 200 to
+// everything else once the update is handled, also when the bot failed inside otherwise (a
+// redelivery could not help). Telegram sends one chat's updates one at a time, so handling
+// inside the request keeps each chat in order, through an outage too.
 //
 // Long polling (no webhook URL): Run deletes any webhook and calls getUpdates; a batch is handled
 // (chats in parallel, each chat in order) before its offset is confirmed, and the last batch is
-// confirmed on stop, so nothing is skipped and a restart does not see it again.
+// confirmed on stop, so nothing is skipped and a restart does not see it again. An update the
+// store could not take stops the offset, and its chat's later updates wait: they are asked for
+// again after a pause (up to MaxStoreBackoff).
 //
 // Both modes drop an update_id seen before (bot.Bot.Duplicate, in the store with a TTL).
 //

@@ -236,7 +236,7 @@ func (r *replicaRun) startReplica() {
 	_, cmd, stderr := startServe(t, "RETURNBOT_ADDR="+addr, "REDIS_URL="+r.redis.URL(), "RETURNBOT_SECRET="+replicaSecret,
 		"TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+r.srv.Endpoint(),
 		"TELEGRAM_WEBHOOK_URL="+hook, "TELEGRAM_WEBHOOK_SECRET="+replicaHook,
-		"TELEGRAM_RATE_GLOBAL=20000", "TELEGRAM_RATE_CHAT=1000", "RETURNBOT_LOG_LEVEL=warn")
+		"TELEGRAM_RATE_GLOBAL=20000", "TELEGRAM_RATE_CHAT=1000", "RETURNBOT_LOG_LEVEL=info")
 	r.hooks = append(r.hooks, hook)
 	r.procs = append(r.procs, &replica{stop: func() { stopServe(t, cmd, stderr) }, stderr: stderr})
 }
@@ -559,6 +559,14 @@ func (r *replicaRun) verify() {
 		if _, ok := rp.walk(bot.Session{}, at{}); !ok {
 			failedUsers++
 			if failedUsers <= 3 {
+				pk := bot.UserKey([]byte(replicaSecret), telegram.Channel, strconv.FormatInt(u.chat, 10))
+				for i, p := range r.procs {
+					for _, l := range strings.Split(p.stderr.String(), "\n") {
+						if strings.Contains(l, pk) {
+							t.Logf("replica %d: %s", i, l)
+						}
+					}
+				}
 				t.Errorf("user %d (%s): no order of the updates, each acted on once, gives these replies and the stored session (%d outage notices, %d redelivered)\n%s\nstored: %+v",
 					u.chat, u.lang, n, u.dups.Load(), rp.explain(), stored)
 			}
