@@ -49,14 +49,15 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 			c.send.answer(a.callback)
 		}
 	case actStaff:
-		// An update from the staff chat shows the bot is (again) in it: a 403 from an earlier
-		// removal must not block the staff queue for good.
-		c.send.unblock(staffQueue)
 		c.staff(ctx, raw)
 	case actBlocked:
 		c.stats.blocked.Add(1)
 		dropped := c.send.block(a.user)
-		if err := c.cfg.Bot.Store().Erase(ctx, a.user); err != nil {
+		erase := c.cfg.Bot.Store().Erase
+		if c.cfg.Blocked != nil {
+			erase = c.cfg.Blocked
+		}
+		if err := erase(ctx, a.user); err != nil {
 			c.log.Error("telegram: user blocked the bot; erasing the session failed", "user", a.user, "err", err)
 			return
 		}

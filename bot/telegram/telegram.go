@@ -60,6 +60,10 @@ type Config struct {
 	// queries; it must answer its callback queries itself). It is the hook for staff commands
 	// and relay; it runs on the intake path, so it should be quick.
 	StaffHandler func(ctx context.Context, update tgbotapi.Update)
+	// Blocked, when set, is what becomes of a user's data when they block the bot (my_chat_member
+	// "kicked"), instead of erasing their session: the handoff service drops the session and the
+	// route but keeps a planned visit for reception (handoff.Service.UserBlocked).
+	Blocked func(ctx context.Context, user string) error
 
 	// Bot handles the events.
 	Bot *bot.Bot
@@ -129,6 +133,7 @@ type Adapter struct {
 	log      *slog.Logger
 	hookPath string
 	send     *sender
+	posts    *staffPoster // the staff chat's
 	stats    counters
 	turns    bot.TurnLog // the bot's store, when it is shared by replicas (nil: one process)
 
@@ -181,6 +186,7 @@ func New(cfg Config) (*Adapter, error) {
 	if c.send, err = newSender(c); err != nil {
 		return nil, err
 	}
+	c.posts = newStaffPoster(c)
 	return c, nil
 }
 
@@ -269,11 +275,13 @@ func (c *Adapter) Ready() <-chan struct{} { return c.ready }
 func (c *Adapter) Run(ctx context.Context) error {
 	a, err := c.connectRetry(ctx)
 	if err != nil {
+		c.posts.drain(0)
 		c.send.drain(0)
 		return err
 	}
 	c.api.Store(a)
 	c.send.start(a)
+	c.posts.start(a)
 	// The delivery queue's runtime sends what earlier runs or other replicas left, and stops
 	// after the send queue is drained.
 	rtCtx, rtStop := context.WithCancel(context.Background())
@@ -293,6 +301,10 @@ func (c *Adapter) Run(ctx context.Context) error {
 	if t := stopAt.Load(); t != 0 {
 		bound -= time.Since(time.Unix(0, t))
 	}
+	// The staff chat first: its pacing waits on the sender, which stops at the end of its drain.
+	postsFrom := time.Now()
+	c.posts.drain(max(bound, 0))
+	bound -= time.Since(postsFrom)
 	sent, undeliverable := c.send.drain(max(bound, 0))
 	c.log.Info("telegram: stopped", "sent", sent, "undeliverable", undeliverable)
 	return err

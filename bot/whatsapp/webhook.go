@@ -100,6 +100,23 @@ func (a *Adapter) verify(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, q.Get("hub.challenge"))
 }
 
+// SignatureHeader carries Meta's signature of a webhook body.
+const SignatureHeader = "X-Hub-Signature-256"
+
+// signatureForm reports whether header has the form of a signature: "sha256=" and 64 hex digits.
+func signatureForm(header string) bool {
+	h, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || len(h) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidSignature reports whether header is "sha256=<hex HMAC-SHA256 of body keyed with secret>".
 func ValidSignature(secret string, body []byte, header string) bool {
 	hexSig, ok := strings.CutPrefix(header, "sha256=")
@@ -125,6 +142,18 @@ func Sign(secret string, body []byte) string {
 // receive handles a webhook POST: it checks the signature, answers 200 at once and handles the
 // messages in the background, in order per user.
 func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
+	// What can be judged from the headers is judged before the body is read: a request without
+	// a well-formed signature, or announcing a body over MaxBody, costs the server no read.
+	sig := r.Header.Get(SignatureHeader)
+	if !signatureForm(sig) {
+		a.stats.badSignature.Add(1)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	if r.ContentLength > MaxBody {
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -135,7 +164,7 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	if !ValidSignature(a.cfg.AppSecret, body, r.Header.Get("X-Hub-Signature-256")) {
+	if !ValidSignature(a.cfg.AppSecret, body, sig) {
 		a.stats.badSignature.Add(1)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return

@@ -88,7 +88,7 @@ func TestReplicasFaults(t *testing.T) {
 }
 
 const (
-	replicaSecret = "replicas-test-secret-0123456789abcdef"
+	replicaSecret = "a41f9c7e2b6d08531e9fc4a7d2b86e03"
 	replicaHook   = "replicas_hook_secret"
 )
 

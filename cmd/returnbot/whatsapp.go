@@ -65,6 +65,11 @@ func newWhatsApp(d deps) (channel, error) {
 			return nil, fmt.Errorf("WHATSAPP_TOKEN is set but %s is not (see docs/whatsapp.md)", name)
 		}
 	}
+	// Meta sends the verify token in the subscription handshake; a guessable one lets anyone pass
+	// the handshake as Meta. Meta accepts any string, so the bot asks for a strong one.
+	if err := checkSecret("WHATSAPP_VERIFY_TOKEN", cfg.VerifyToken, minWebhookLen); err != nil {
+		return nil, err
+	}
 	if cfg.TemplateName == "" {
 		d.log.Warn("whatsapp: WHATSAPP_TEMPLATE_NAME is not set; messages the bot starts outside the 24-hour window will be held back")
 	}

@@ -33,7 +33,7 @@ func waReplica(t *testing.T, store bot.Store, graph string) (*whatsappChannel, *
 	}
 	env := map[string]string{
 		"WHATSAPP_TOKEN": "graph-token", "WHATSAPP_PHONE_NUMBER_ID": hoPhoneID, "WHATSAPP_APP_SECRET": hoAppSecret,
-		"WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_API_ENDPOINT": graph + "/v21.0", "WHATSAPP_TEMPLATE_NAME": "counsellor_reply",
+		"WHATSAPP_VERIFY_TOKEN": hoVerify, "WHATSAPP_API_ENDPOINT": graph + "/v21.0", "WHATSAPP_TEMPLATE_NAME": "counsellor_reply",
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	m := metrics.New()
@@ -133,7 +133,7 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 	t.Cleanup(gs.Close)
 	base, cmd, stderr := startServe(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+hoSecret,
 		"WHATSAPP_TOKEN=graph-token", "WHATSAPP_PHONE_NUMBER_ID="+hoPhoneID, "WHATSAPP_APP_SECRET="+hoAppSecret,
-		"WHATSAPP_VERIFY_TOKEN=v", "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "RETURNBOT_WEBCHAT=")
+		"WHATSAPP_VERIFY_TOKEN="+hoVerify, "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "RETURNBOT_WEBCHAT=")
 	post := func(body []byte) { t.Helper(); postWhatsApp(t, base, body) }
 	sentCount := func() int { g.mu.Lock(); defer g.mu.Unlock(); return len(g.sent) }
 	waitSent := func(n int) {
