@@ -109,6 +109,8 @@ type item struct {
 	Body     []byte    `json:"b"`
 	Since    time.Time `json:"s"`
 	Attempts int       `json:"a"`
+	// NotBefore is when the platform said to try again (retry-after), for an item parked on it.
+	NotBefore time.Time `json:"n,omitzero"`
 }
 
 // New returns a runtime over q for ch; secret keys the sealing. log gets pseudonyms and counts
@@ -144,7 +146,17 @@ func aad(user string) string { return "deliver:" + user }
 // the first try failed and attempts how many were made, so the backoff and MaxAge go on from
 // there.
 func (r *Runtime) Park(ctx context.Context, user string, body []byte, since time.Time, attempts int) error {
-	raw, err := json.Marshal(item{Body: body, Since: since, Attempts: attempts})
+	return r.ParkAfter(ctx, user, body, since, attempts, 0)
+}
+
+// ParkAfter is Park for a message the platform asked to wait after with (a retry-after): it is
+// not tried before that wait, capped at Policy.MaxRetryAfter, is over.
+func (r *Runtime) ParkAfter(ctx context.Context, user string, body []byte, since time.Time, attempts int, after time.Duration) error {
+	it := item{Body: body, Since: since, Attempts: attempts}
+	if after > 0 {
+		it.NotBefore = time.Now().Add(min(after, r.p.MaxRetryAfter))
+	}
+	raw, err := json.Marshal(it)
 	if err != nil {
 		return err
 	}
@@ -255,6 +267,10 @@ func (r *Runtime) work(ctx context.Context, user string) {
 		}
 		if ctx.Err() != nil {
 			r.schedule(op, user, time.Now()) // stopping: leave it due for whoever runs next
+			return
+		}
+		if time.Until(it.NotBefore) > 0 {
+			r.schedule(op, user, it.NotBefore) // the platform asked to wait
 			return
 		}
 		r.schedule(op, user, time.Now().Add(r.p.Lease)) // renew the lease for this send

@@ -335,7 +335,7 @@ func (s *sender) deliver(q *queue, it item) bool {
 			// A long retry_after is waited out in the delivery queue (capped), which outlives
 			// a restart, not in the chat's worker.
 			if throttles > 2*s.c.cfg.MaxAttempts || wait > maxInlineRetryAfter {
-				return s.park(q, it, since, err)
+				return s.parkAfter(q, it, since, err, wait)
 			}
 		case retry:
 			attempts++
