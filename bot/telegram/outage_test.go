@@ -258,3 +258,28 @@ func TestLongRetryAfterWaitsInTheQueue(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+// TestStaffAnswerQueuesBehindAnotherProcess: a message without a turn (a staff answer, a
+// reminder) that a new process sends to a chat whose replies wait in the shared queue goes
+// behind them, not before.
+func TestStaffAnswerQueuesBehindAnotherProcess(t *testing.T) {
+	store := sharedStore(t)
+	withQueue := func(c *telegram.Config) {
+		c.Queue = store.DeliveryQueue(telegram.Channel)
+		c.Redeliver = deliver.Policy{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxRetryAfter: 1500 * time.Millisecond, Poll: 10 * time.Millisecond}
+	}
+	srv := telegramtest.NewServer(t)
+	a := startWith(t, webhook, srv, store, withQueue)
+	const chat = 7501
+	srv.Fail("sendMessage", chat, 1, telegramtest.Fault{Code: 429, RetryAfter: 3600})
+	a.ad.Send(chat, key(chat), []bot.Reply{{Text: "one"}})
+	waitStats(t, a, func(s statsT) bool { return s.Queued == 1 })
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	b := startWith(t, webhook, srv, store, withQueue)
+	b.ad.Send(chat, key(chat), []bot.Reply{{Text: "two"}})
+	if got := texts(b.waitSent(chat, 2)); !slices.Equal(got, []string{"one", "two"}) {
+		t.Fatalf("got %q, want the queued message first", got)
+	}
+}

@@ -106,6 +106,18 @@ func (s *sender) isParked(user string) bool {
 	return false
 }
 
+// parkedElsewhere reports, for a message without a turn (a staff answer, a reminder: no turn
+// log orders it), whether another replica or the process before a restart left messages for
+// the chat in a shared delivery queue; it then queues behind them. One LLEN, for these rare
+// messages only.
+func (s *sender) parkedElsewhere(user string) bool {
+	if !s.rt.Durable() {
+		return false
+	}
+	s.joinParked(user)
+	return s.parkedHere(user)
+}
+
 // joinParked is asked when the turn before did not go out within TurnWait: if that is because
 // the chat's replies wait in the delivery queue (parked by another replica, or before a
 // restart), this turn's replies join them there instead of overtaking them.
