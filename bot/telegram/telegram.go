@@ -30,6 +30,12 @@ const (
 	MaxWebhookBody = 1 << 20
 	// SecretHeader carries the webhook secret token on every delivery.
 	SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+	// RetryAfter is the Retry-After of a webhook answer asking Telegram to deliver an update
+	// again because the store failed.
+	RetryAfter = 2 * time.Second
+	// MaxStoreBackoff bounds the wait of long polling before it asks again for updates the store
+	// could not take: the store is usually back within seconds.
+	MaxStoreBackoff = 5 * time.Second
 )
 
 // AllowedUpdates are the update kinds the bot asks Telegram for (setWebhook and getUpdates).
@@ -187,6 +193,7 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, err
 	}
 	c.posts = newStaffPoster(c)
+	cfg.Bot.OnLate(Channel, c.late)
 	return c, nil
 }
 
@@ -363,6 +370,9 @@ type Stats struct {
 	// TurnTimeouts counts replies sent without the previous update's replies having gone out
 	// within TurnWait (a replica stopped mid-send, or the turn log lagged).
 	TurnTimeouts int64
+	// Retried counts user updates not acted on because the store failed, left for Telegram to
+	// deliver again (a 503 to the webhook, an unconfirmed offset when polling).
+	Retried int64
 	// Queued counts messages put into the delivery queue (Config.Queue) for redelivery.
 	Queued int64
 }
@@ -374,12 +384,13 @@ func (c *Adapter) Stats() Stats {
 		Received: s.received.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(),
 		Malformed: s.malformed.Load(), Sent: s.sent.Load(), Retries: s.retries.Load(),
 		Undeliverable: s.undeliverable.Load(), Blocked: s.blocked.Load(), TurnTimeouts: s.turnTimeouts.Load(),
-		Queued: s.queued.Load(),
+		Retried: s.retried.Load(),
+		Queued:  s.queued.Load(),
 	}
 }
 
 type counters struct {
-	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, turnTimeouts, queued atomic.Int64
+	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, turnTimeouts, retried, queued atomic.Int64
 }
 
 // sleep waits d or until ctx ends; it reports whether the whole wait passed.

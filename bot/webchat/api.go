@@ -61,6 +61,17 @@ type Venue struct {
 	Map     string  `json:"map"`
 }
 
+// Unavailable is the body of a 503 answer to a message the store could not take: the page
+// sends the same message (same msg_id) again after Retry-After. Replies holds the outage notice
+// the first time the user meets this outage, and is empty after.
+type Unavailable struct {
+	Error   string  `json:"error"`
+	Replies []Reply `json:"replies"`
+}
+
+// RetryAfter is the Retry-After of a 503 answer to a message the store could not take.
+const RetryAfter = 2 * time.Second
+
 // apiError is the body of every error response.
 type apiError struct {
 	Error string `json:"error"`
@@ -209,8 +220,20 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		// The user still gets the static outage message; Bot logs the outage itself.
-		h.cfg.Log.Debug("webchat: handling failed", "user", user, "err", err)
+		// Not acted on: the page sends the same msg_id again after Retry-After until it gets
+		// through (app.js), and the message is acted on then, once. Bot logs the outage itself;
+		// the notice comes with the user's first refusal in this outage only.
+		h.cfg.Log.Debug("webchat: handling failed; the page will send again", "user", user, "err", err)
+		h.secure(w, false)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(Unavailable{Error: "temporarily unavailable; send the same msg_id again", Replies: Convert(replies)})
+		for range replies {
+			h.cfg.Metrics.Reply(Channel, "sent")
+		}
+		return
 	}
 	// Fetched after handling, so that an answer staff sent meanwhile comes with this response.
 	h.write(w, Response{Replies: Convert(replies), Inbox: h.fetch(r, user, req.Ack)})

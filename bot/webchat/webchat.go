@@ -151,6 +151,15 @@ func New(cfg Config) *Handler {
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
 	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux()}
 	h.Routes(h.mux)
+	if cfg.Bot != nil {
+		// A message whose write was in doubt and turned out saved: the page's resend was a
+		// duplicate, so its replies wait in the inbox, which the page fetches.
+		cfg.Bot.OnLate(Channel, func(ev bot.Event, replies []bot.Reply, _ bot.Turn) {
+			if err := h.SendTo(ev.Route, ev.User, replies); err != nil {
+				h.cfg.Log.Warn("webchat: replies of a message saved in doubt not queued", "user", ev.User, "err", err)
+			}
+		})
+	}
 	return h
 }
 

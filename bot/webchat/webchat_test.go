@@ -180,15 +180,23 @@ func TestDuplicateMessageID(t *testing.T) {
 	}
 }
 
-// A message whose first attempt met the store down (nothing saved) is handled when the page
-// sends it again: its msg_id is recorded with the session, not before.
+// A message whose first attempt met the store down (nothing saved) is answered 503 with
+// Retry-After, and the outage notice only the first time; it is handled when the page sends it
+// again: its msg_id is recorded with the session, not before.
 func TestRetryAfterFailureIsHandled(t *testing.T) {
 	store := &storetest.Outage{Store: inmem.New(time.Hour)}
 	h := webchat.New(webchat.Config{Bot: bot.New(testPack(t).Engine, store, nil), Secret: []byte("test-secret-0123456789")})
 	body := `{"id":"` + testID + `","text":"/start","lang":"en","msg_id":"m7"}`
 	store.Down.Store(true)
-	if resp := decode(t, post(t, h, body)); len(resp.Replies) != 1 || resp.Duplicate {
-		t.Fatalf("store down: %+v, want the outage reply alone", resp)
+	for i, notices := range []int{1, 0, 0} {
+		w := post(t, h, body)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Fatalf("store down, attempt %d: status %d, Retry-After %q; want 503 with Retry-After", i, w.Code, w.Header().Get("Retry-After"))
+		}
+		var u webchat.Unavailable
+		if err := json.Unmarshal(w.Body.Bytes(), &u); err != nil || len(u.Replies) != notices {
+			t.Fatalf("store down, attempt %d: %s (%v), want %d outage notices", i, w.Body, err, notices)
+		}
 	}
 	store.Down.Store(false)
 	if resp := decode(t, post(t, h, body)); resp.Duplicate || len(resp.Replies) == 0 || len(resp.Replies[len(resp.Replies)-1].Buttons) == 0 {

@@ -71,6 +71,8 @@ type Config struct {
 	Metrics Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Spool bounds the messages held in memory while the store fails (DefaultSpool if 0).
+	Spool int
 }
 
 // Metrics receives counts for /metrics; labels carry no user data.
@@ -97,6 +99,7 @@ func (nopMetrics) Status(string, string) {}
 type Adapter struct {
 	cfg   Config
 	seq   sequencer
+	spool *spool
 	stats counters
 
 	rt     *deliver.Runtime
@@ -134,7 +137,10 @@ func New(cfg Config) *Adapter {
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 	}
-	a := &Adapter{cfg: cfg, parked: map[string]bool{}}
+	if cfg.Spool <= 0 {
+		cfg.Spool = DefaultSpool
+	}
+	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool), parked: map[string]bool{}}
 	q := cfg.Queue
 	if q == nil {
 		q = inmem.NewDeliveryQueue()
@@ -144,7 +150,20 @@ func New(cfg Config) *Adapter {
 		panic("whatsapp: " + err.Error()) // only for a nil queue or channel, set just above
 	}
 	a.rt = rt
+	if cfg.Bot != nil {
+		cfg.Bot.OnLate(Channel, a.late)
+	}
 	return a
+}
+
+// late sends the replies of a message whose write was in doubt and turned out saved
+// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go in the user's queue.
+func (a *Adapter) late(ev bot.Event, replies []bot.Reply, _ bot.Turn) {
+	a.seq.do(ev.User, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
+		defer cancel()
+		a.sendReplies(ctx, ev.User, ev.Route, replies)
+	})
 }
 
 // Routes registers GET and POST /whatsapp/webhook.
@@ -153,7 +172,9 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /whatsapp/webhook", a.receive)
 }
 
-// Wait blocks until every accepted message has been handled and answered, or ctx ends.
+// Wait blocks until every accepted message has been handled and answered, or ctx ends. When ctx
+// ends first, messages still held while the store fails are given up on: the webhook answered
+// 503 for them, so Meta delivers them again (to this process after a restart, or another).
 func (a *Adapter) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { a.seq.wg.Wait(); close(done) }()
@@ -161,6 +182,7 @@ func (a *Adapter) Wait(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		a.spool.close()
 		return ctx.Err()
 	}
 }
@@ -181,13 +203,16 @@ type Stats struct {
 	// TemplateSent counts proactive messages sent as a template outside the 24-hour window;
 	// HeldBack those not sent because no template is configured.
 	TemplateSent, HeldBack int64
+	// Retried counts messages the store failed for at first (held in the spool, and left for
+	// Meta to deliver again); Spooled is how many are held now.
+	Retried, Spooled int64
 }
 
 type counters struct {
 	received, duplicates, badSignature                    atomic.Int64
 	sent, sendErrors, retries, queued                     atomic.Int64
 	statusSent, statusDelivered, statusRead, statusFailed atomic.Int64
-	templateSent, heldBack                                atomic.Int64
+	templateSent, heldBack, retried                       atomic.Int64
 }
 
 // Stats returns a snapshot of the counters.
@@ -199,6 +224,7 @@ func (a *Adapter) Stats() Stats {
 		StatusSent: c.statusSent.Load(), StatusDelivered: c.statusDelivered.Load(),
 		StatusRead: c.statusRead.Load(), StatusFailed: c.statusFailed.Load(),
 		TemplateSent: c.templateSent.Load(), HeldBack: c.heldBack.Load(),
+		Retried: c.retried.Load(), Spooled: int64(a.spool.size()),
 	}
 }
 
