@@ -66,6 +66,10 @@ type Policy struct {
 	Lease time.Duration
 	// Workers bounds the users sent to at once (16).
 	Workers int
+	// Probe is how often, while users wait on a backoff longer than that, the one due soonest
+	// is tried early (15s): when it goes through, all are tried (Hasten), so replies trail a
+	// platform's recovery by about Probe rather than by up to Max.
+	Probe time.Duration
 }
 
 func (p *Policy) defaults() {
@@ -80,6 +84,7 @@ func (p *Policy) defaults() {
 	set(&p.MaxAge, 24*time.Hour)
 	set(&p.Poll, time.Second)
 	set(&p.Lease, 2*time.Minute)
+	set(&p.Probe, 15*time.Second)
 	if p.Workers <= 0 {
 		p.Workers = 16
 	}
@@ -102,6 +107,7 @@ type Runtime struct {
 	waitMu   sync.Mutex
 	waiting  map[string]time.Time
 	hastened time.Time
+	probed   time.Time
 }
 
 // item is what is sealed into the queue.
@@ -195,6 +201,7 @@ func (r *Runtime) Run(ctx context.Context) {
 		}
 		if err != nil || user == "" {
 			<-sem
+			r.probe()
 			t := time.NewTimer(r.p.Poll)
 			select {
 			case <-ctx.Done():
@@ -308,6 +315,35 @@ func (r *Runtime) work(ctx context.Context, user string) {
 			r.waitMu.Unlock()
 		}
 		return
+	}
+}
+
+// probe brings the waiting user due soonest forward, at most once per Policy.Probe, when their
+// backoff has longer than that to run.
+func (r *Runtime) probe() {
+	now := time.Now()
+	r.waitMu.Lock()
+	if now.Sub(r.probed) < r.p.Probe {
+		r.waitMu.Unlock()
+		return
+	}
+	r.probed = now
+	user, at := "", time.Time{}
+	for u, t := range r.waiting {
+		if user == "" || t.Before(at) {
+			user, at = u, t
+		}
+	}
+	if user == "" || at.Sub(now) <= r.p.Probe {
+		r.waitMu.Unlock()
+		return
+	}
+	delete(r.waiting, user) // a failed try puts the user back with the next backoff
+	r.waitMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.q.Hasten(ctx, user, at, now); err != nil {
+		r.warn("deliver: queue unavailable; parked replies wait", err)
 	}
 }
 
