@@ -66,6 +66,10 @@ type Policy struct {
 	Lease time.Duration
 	// Workers bounds the users sent to at once (16).
 	Workers int
+	// Probe is how often, while users wait on a backoff longer than that, the one due soonest
+	// is tried early (15s): when it goes through, all are tried (Hasten), so replies trail a
+	// platform's recovery by about Probe rather than by up to Max.
+	Probe time.Duration
 }
 
 func (p *Policy) defaults() {
@@ -80,6 +84,7 @@ func (p *Policy) defaults() {
 	set(&p.MaxAge, 24*time.Hour)
 	set(&p.Poll, time.Second)
 	set(&p.Lease, 2*time.Minute)
+	set(&p.Probe, 15*time.Second)
 	if p.Workers <= 0 {
 		p.Workers = 16
 	}
@@ -102,6 +107,7 @@ type Runtime struct {
 	waitMu   sync.Mutex
 	waiting  map[string]time.Time
 	hastened time.Time
+	probed   time.Time
 }
 
 // item is what is sealed into the queue.
@@ -109,6 +115,8 @@ type item struct {
 	Body     []byte    `json:"b"`
 	Since    time.Time `json:"s"`
 	Attempts int       `json:"a"`
+	// NotBefore is when the platform said to try again (retry-after), for an item parked on it.
+	NotBefore time.Time `json:"n,omitzero"`
 }
 
 // New returns a runtime over q for ch; secret keys the sealing. log gets pseudonyms and counts
@@ -144,7 +152,17 @@ func aad(user string) string { return "deliver:" + user }
 // the first try failed and attempts how many were made, so the backoff and MaxAge go on from
 // there.
 func (r *Runtime) Park(ctx context.Context, user string, body []byte, since time.Time, attempts int) error {
-	raw, err := json.Marshal(item{Body: body, Since: since, Attempts: attempts})
+	return r.ParkAfter(ctx, user, body, since, attempts, 0)
+}
+
+// ParkAfter is Park for a message the platform asked to wait after with (a retry-after): it is
+// not tried before that wait, capped at Policy.MaxRetryAfter, is over.
+func (r *Runtime) ParkAfter(ctx context.Context, user string, body []byte, since time.Time, attempts int, after time.Duration) error {
+	it := item{Body: body, Since: since, Attempts: attempts}
+	if after > 0 {
+		it.NotBefore = time.Now().Add(min(after, r.p.MaxRetryAfter))
+	}
+	raw, err := json.Marshal(it)
 	if err != nil {
 		return err
 	}
@@ -183,6 +201,7 @@ func (r *Runtime) Run(ctx context.Context) {
 		}
 		if err != nil || user == "" {
 			<-sem
+			r.probe()
 			t := time.NewTimer(r.p.Poll)
 			select {
 			case <-ctx.Done():
@@ -257,6 +276,10 @@ func (r *Runtime) work(ctx context.Context, user string) {
 			r.schedule(op, user, time.Now()) // stopping: leave it due for whoever runs next
 			return
 		}
+		if time.Until(it.NotBefore) > 0 {
+			r.schedule(op, user, it.NotBefore) // the platform asked to wait
+			return
+		}
 		r.schedule(op, user, time.Now().Add(r.p.Lease)) // renew the lease for this send
 		res := r.ch.Send(ctx, user, it.Body)
 		if res.Outcome == Sent {
@@ -292,6 +315,35 @@ func (r *Runtime) work(ctx context.Context, user string) {
 			r.waitMu.Unlock()
 		}
 		return
+	}
+}
+
+// probe brings the waiting user due soonest forward, at most once per Policy.Probe, when their
+// backoff has longer than that to run.
+func (r *Runtime) probe() {
+	now := time.Now()
+	r.waitMu.Lock()
+	if now.Sub(r.probed) < r.p.Probe {
+		r.waitMu.Unlock()
+		return
+	}
+	r.probed = now
+	user, at := "", time.Time{}
+	for u, t := range r.waiting {
+		if user == "" || t.Before(at) {
+			user, at = u, t
+		}
+	}
+	if user == "" || at.Sub(now) <= r.p.Probe {
+		r.waitMu.Unlock()
+		return
+	}
+	delete(r.waiting, user) // a failed try puts the user back with the next backoff
+	r.waitMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.q.Hasten(ctx, user, at, now); err != nil {
+		r.warn("deliver: queue unavailable; parked replies wait", err)
 	}
 }
 

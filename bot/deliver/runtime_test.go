@@ -181,3 +181,28 @@ func TestRuntimeHastensAfterRecovery(t *testing.T) {
 		t.Fatalf("waiting: %v", f.done["waiting"])
 	}
 }
+
+// TestRuntimeProbes: while users wait on a long backoff, the one due soonest is tried every
+// Probe, so a recovery is noticed without waiting the backoff out; then all are tried.
+func TestRuntimeProbes(t *testing.T) {
+	var mu sync.Mutex
+	down := true
+	f := &fakeChannel{answer: func(string, int) deliver.Result {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return deliver.Result{Outcome: deliver.Retry, Err: errDown}
+		}
+		return deliver.Result{Outcome: deliver.Sent}
+	}}
+	rt := run(t, f, deliver.Policy{First: time.Hour, Max: time.Hour, Poll: 5 * time.Millisecond, Probe: 50 * time.Millisecond})
+	ctx := context.Background()
+	for _, u := range []string{"a", "b", "c"} {
+		_ = rt.Park(ctx, u, []byte(u), time.Now(), 0)
+	}
+	time.Sleep(200 * time.Millisecond) // each tried once, then left an hour; probes fail meanwhile
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	f.wait(t, 3)
+}

@@ -234,3 +234,52 @@ func TestQueuedMessagesToABlockedUserAreDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestLongRetryAfterWaitsInTheQueue: a 429 asking for longer than the chat's worker waits is
+// waited out in the delivery queue, up to the cap, and the message and those after it arrive
+// in order.
+func TestLongRetryAfterWaitsInTheQueue(t *testing.T) {
+	h := start(t, webhook, func(c *telegram.Config) {
+		c.Redeliver = deliver.Policy{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxRetryAfter: 300 * time.Millisecond, Poll: 10 * time.Millisecond}
+	})
+	const chat = 7401
+	h.srv.Fail("sendMessage", chat, 1, telegramtest.Fault{Code: 429, RetryAfter: 3600})
+	ok := []bot.Button{{Label: "OK", Data: "ok"}}
+	began := time.Now()
+	h.ad.Send(chat, key(chat), []bot.Reply{{Text: "first", Buttons: ok}, {Text: "second"}})
+	if got := texts(h.waitSent(chat, 2)); !slices.Equal(got, []string{"first", "second"}) {
+		t.Fatalf("got %q", got)
+	}
+	calls := sendsTo(h.srv, chat)
+	if d := calls[1].Time.Sub(calls[0].Time); d < 150*time.Millisecond || time.Since(began) > 3*time.Second {
+		t.Errorf("retried %v after a retry_after of an hour capped at 300ms", d)
+	}
+	if s := h.ad.Stats(); s.Queued < 1 || s.Undeliverable != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestStaffAnswerQueuesBehindAnotherProcess: a message without a turn (a staff answer, a
+// reminder) that a new process sends to a chat whose replies wait in the shared queue goes
+// behind them, not before.
+func TestStaffAnswerQueuesBehindAnotherProcess(t *testing.T) {
+	store := sharedStore(t)
+	withQueue := func(c *telegram.Config) {
+		c.Queue = store.DeliveryQueue(telegram.Channel)
+		c.Redeliver = deliver.Policy{First: 10 * time.Millisecond, Max: 50 * time.Millisecond, MaxRetryAfter: 1500 * time.Millisecond, Poll: 10 * time.Millisecond}
+	}
+	srv := telegramtest.NewServer(t)
+	a := startWith(t, webhook, srv, store, withQueue)
+	const chat = 7501
+	srv.Fail("sendMessage", chat, 1, telegramtest.Fault{Code: 429, RetryAfter: 3600})
+	a.ad.Send(chat, key(chat), []bot.Reply{{Text: "one"}})
+	waitStats(t, a, func(s statsT) bool { return s.Queued == 1 })
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	b := startWith(t, webhook, srv, store, withQueue)
+	b.ad.Send(chat, key(chat), []bot.Reply{{Text: "two"}})
+	if got := texts(b.waitSent(chat, 2)); !slices.Equal(got, []string{"one", "two"}) {
+		t.Fatalf("got %q, want the queued message first", got)
+	}
+}

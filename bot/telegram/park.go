@@ -23,6 +23,11 @@ type parkedCall struct {
 // reports false (the message is lost, counted and logged) when the message cannot be parked:
 // a callback answer (only a button's spinner; it is late by now anyway), or the queue fails.
 func (s *sender) park(q *queue, it item, since time.Time, err error) bool {
+	return s.parkAfter(q, it, since, err, 0)
+}
+
+// parkAfter is park for a message Telegram asked to wait after with (retry_after).
+func (s *sender) parkAfter(q *queue, it item, since time.Time, err error, after time.Duration) bool {
 	if it.callback != "" {
 		s.lost(q.user, it, "unreachable", err)
 		return false
@@ -42,7 +47,7 @@ func (s *sender) park(q *queue, it item, since time.Time, err error) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
 	defer cancel()
-	if perr := s.rt.Park(ctx, q.user, raw, since, 0); perr != nil {
+	if perr := s.rt.ParkAfter(ctx, q.user, raw, since, 0, after); perr != nil {
 		s.c.log.Warn("telegram: delivery queue unavailable", "user", q.user, "err", perr)
 		s.lost(q.user, it, "unreachable", err)
 		return false
@@ -99,6 +104,18 @@ func (s *sender) isParked(user string) bool {
 	delete(s.parked, user)
 	s.mu.Unlock()
 	return false
+}
+
+// parkedElsewhere reports, for a message without a turn (a staff answer, a reminder: no turn
+// log orders it), whether another replica or the process before a restart left messages for
+// the chat in a shared delivery queue; it then queues behind them. One LLEN, for these rare
+// messages only.
+func (s *sender) parkedElsewhere(user string) bool {
+	if !s.rt.Durable() {
+		return false
+	}
+	s.joinParked(user)
+	return s.parkedHere(user)
 }
 
 // joinParked is asked when the turn before did not go out within TurnWait: if that is because

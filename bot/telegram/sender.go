@@ -284,7 +284,7 @@ func (s *sender) run(q *queue) {
 // they are over (or the sender stops, when the queue outlives the process). It reports whether
 // the message was parked.
 func (s *sender) deliver(q *queue, it item) bool {
-	if it.callback == "" && s.isParked(q.user) {
+	if it.callback == "" && (s.isParked(q.user) || (it.turn == 0 && s.parkedElsewhere(q.user))) {
 		return s.park(q, it, time.Now(), nil)
 	}
 	attempts, throttles := 0, 0
@@ -335,7 +335,7 @@ func (s *sender) deliver(q *queue, it item) bool {
 			// A long retry_after is waited out in the delivery queue (capped), which outlives
 			// a restart, not in the chat's worker.
 			if throttles > 2*s.c.cfg.MaxAttempts || wait > maxInlineRetryAfter {
-				return s.park(q, it, since, err)
+				return s.parkAfter(q, it, since, err, wait)
 			}
 		case retry:
 			attempts++
