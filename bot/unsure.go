@@ -39,7 +39,8 @@ type unsure struct {
 	saved   Session
 	lang    string
 	erase   bool // the write went through and the erasure the user asked for did not
-	settled bool // decided by whoever held mu: delivered, or known not applied
+	settled bool // decided by whoever held settle: delivered, or known not applied
+	went    bool // settled as applied: its replies went out with whoever settled it
 }
 
 // unsures are a Bot's writes in doubt, by channel, user and update.
@@ -104,12 +105,20 @@ func (b *Bot) dropUnsure(u *unsure) {
 
 // settle finds out whether a write in doubt went through. applied: its replies are returned (and
 // the handoff run) for the caller to send; not applied: ok with no replies, and the update is
-// free to be handled. err: the store still fails, the write stays in doubt.
+// free to be handled (also when the other party found so first). ErrDuplicate: the other party
+// found it applied and sends its replies. err: the store still fails, the write stays in doubt.
 func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn, applied bool, err error) {
 	b.unsure.settle.Lock()
 	defer b.unsure.settle.Unlock()
 	if u.settled {
-		return nil, Turn{}, false, ErrDuplicate // settled by the other party meanwhile
+		// Settled by the other party meanwhile (the resolver, or a redelivery that looked the
+		// write up at the same time). Applied: its replies went out there. Not applied: the
+		// write is fenced off and the update is free, for this caller to handle as new; a
+		// duplicate here would leave it acted on by nobody.
+		if u.went {
+			return nil, Turn{}, false, ErrDuplicate
+		}
+		return nil, Turn{}, false, nil
 	}
 	ok, err := u.applied(ctx)
 	if err != nil {
@@ -120,7 +129,7 @@ func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn
 			return nil, Turn{}, false, err
 		}
 	}
-	u.settled = true
+	u.settled, u.went = true, ok
 	b.dropUnsure(u)
 	if !ok {
 		return nil, Turn{}, false, nil
