@@ -49,8 +49,26 @@ const DefaultMaxAttempts = 32
 const SessionSuffix = "s"
 
 // UpdatesSuffix names the user's set of handled platform updates (UpdateOnce):
-// <prefix>{<user>}:upd, digests of update ids scored by when they were handled.
+// <prefix>{<user>}:upd, digests of update ids scored by when they were handled (writeScore).
 const UpdatesSuffix = "upd"
+
+// writeSeq tells apart writes of one millisecond (writeScore); it starts at random so that
+// replicas' writes of one millisecond differ too, but for 1 in 1000.
+var writeSeq = func() *atomic.Uint32 {
+	var n atomic.Uint32
+	n.Store(rand.Uint32())
+	return &n
+}()
+
+// writeScore is a session write's score in the update set: its time in ms, times 1000, plus a
+// counter. It orders the set by time and names the write: the score tells a write that went
+// through (appliedScript), or this very write sent again (casScript), from another write of the
+// same update. Two deliveries of one update at once (a platform's duplicate) in the same
+// millisecond thus get two scores, always in one process. 1e3 times today's ms is 2^50.7,
+// exact in the double a score is until the year 2255.
+func writeScore(now time.Time) int64 {
+	return now.UnixMilli()*1000 + int64(writeSeq.Add(1)%1000)
+}
 
 // MaxUpdatesKept bounds a user's set of handled updates: a platform redelivers only its latest
 // undelivered updates, and a flood must not grow the set without end.
@@ -74,8 +92,12 @@ const stampLen = 4
 // running fn twice.
 //
 // For UpdateOnce, ARGV[4] is the update's digest, recorded in the user's update set KEYS[2]
-// (a sorted set scored by the time ARGV[5], in ms) in the same write: an update found there
-// returns 0 and writes nothing, unless the session is our own value (a re-sent write again).
+// (a sorted set scored by ARGV[5], the write's writeScore) in the same write: an update found there
+// returns 0 and writes nothing, unless it is this very write sent again (go-redis re-sends a
+// pipeline whose answer timed out): then it returns 1, applied. That is so when the session is
+// our value, or when the update carries our score, as appliedScript tells a write: the user's
+// next update (a burst, on another replica) may have been written on top of ours in between,
+// and taking ours for a duplicate would drop its replies while its turn is taken.
 // The set keeps the latest ARGV[6] updates and lives ARGV[7] ms after the last.
 //
 // A negative score is a fence (appliedScript): the write in doubt of that time (the score's
@@ -87,7 +109,7 @@ local sc = upd ~= '' and redis.call('ZSCORE', KEYS[2], upd)
 if sc then
   sc = tonumber(sc)
   if sc >= 0 then
-    if cur == ARGV[2] then return 1 end
+    if cur == ARGV[2] or sc == tonumber(ARGV[5]) then return 1 end
     return 0
   end
   if sc == -tonumber(ARGV[5]) then return 0 end
@@ -257,7 +279,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 	var once []any
 	if updateID != "" {
 		keys = append(keys, s.UserKey(user, UpdatesSuffix))
-		once = []any{updateDigest(channel, updateID), time.Now().UnixMilli(), MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
+		once = []any{updateDigest(channel, updateID), writeScore(time.Now()), MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
 	}
 	for attempt := 1; ; attempt++ {
 		var sess bot.Session
@@ -330,7 +352,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 }
 
 // appliedScript settles a write in doubt: 1 when the update set holds its digest (ARGV[1]) with
-// its score (ARGV[2], the write's time in ms): it went through. 0 otherwise, and when the digest
+// its score (ARGV[2], the write's writeScore): it went through. 0 otherwise, and when the digest
 // is not there at all it fences the write off (score -ARGV[2], see casScript): a server that
 // received the write but has not run it yet (a connection it has still to read) must not apply
 // it after this answer, which frees the update for its redelivery.
@@ -348,7 +370,7 @@ var appliedSHA = func() string {
 	return hex.EncodeToString(h[:])
 }()
 
-// applied reports whether the write that recorded update digest with score (its time, in ms)
+// applied reports whether the write that recorded update digest with score (its writeScore)
 // in the update set went through (appliedScript): a redelivery handled by another write has a
 // later score.
 func (s *Store) applied(updKey, digest string, score int64) func(ctx context.Context) (bool, error) {
