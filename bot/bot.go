@@ -105,7 +105,7 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 func (b *Bot) handleTurn(ctx context.Context, ev Event, u *unsure) ([]Reply, Turn, error) {
 	start := time.Now()
 	if u != nil {
-		replies, turn, applied, err := b.settle(ctx, u)
+		replies, turn, applied, err := b.settle(ctx, u, nil)
 		switch {
 		case errors.Is(err, ErrDuplicate):
 			return nil, Turn{}, err

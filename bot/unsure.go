@@ -107,7 +107,13 @@ func (b *Bot) dropUnsure(u *unsure) {
 // the handoff run) for the caller to send; not applied: ok with no replies, and the update is
 // free to be handled (also when the other party found so first). ErrDuplicate: the other party
 // found it applied and sends its replies. err: the store still fails, the write stays in doubt.
-func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn, applied bool, err error) {
+//
+// With late (the resolver), the replies of an applied write are handed to it before the record
+// goes: a redelivery in this process then finds the update either in doubt still (and waits
+// for this settling) or handled with its replies on their way already, never between. A
+// WhatsApp user's next message waits behind the spool's tries of this one; the replies must be
+// queued before that try ends.
+func (b *Bot) settle(ctx context.Context, u *unsure, late LateFunc) (replies []Reply, turn Turn, applied bool, err error) {
 	b.unsure.settle.Lock()
 	defer b.unsure.settle.Unlock()
 	if u.settled {
@@ -130,15 +136,20 @@ func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn
 		}
 	}
 	u.settled, u.went = true, ok
-	b.dropUnsure(u)
 	if !ok {
+		b.dropUnsure(u)
 		return nil, Turn{}, false, nil
 	}
 	turn = Turn{N: u.saved.Turn}
 	if u.erase {
 		turn = Turn{}
 	}
-	return b.finish(ctx, time.Now(), u.ev, u.res, u.saved, u.lang), turn, true, nil
+	replies = b.finish(ctx, time.Now(), u.ev, u.res, u.saved, u.lang)
+	if late != nil {
+		late(u.ev, replies, turn)
+	}
+	b.dropUnsure(u)
+	return replies, turn, true, nil
 }
 
 // resolve settles the writes in doubt, trying every so often while the store fails, and ends
@@ -160,22 +171,19 @@ func (b *Bot) resolve() {
 		b.unsure.mu.Unlock()
 		failed := false
 		for _, u := range todo {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			replies, turn, applied, err := b.settle(ctx, u)
-			cancel()
-			switch {
-			case errors.Is(err, ErrDuplicate):
-			case err != nil:
-				failed = true
-			case applied:
-				b.unsure.mu.Lock()
-				late := b.unsure.late[u.ev.Channel]
-				b.unsure.mu.Unlock()
-				if late == nil {
-					b.log.Warn("replies of an update saved in doubt have no way out", "user", u.ev.User)
-					continue
+			b.unsure.mu.Lock()
+			late := b.unsure.late[u.ev.Channel]
+			b.unsure.mu.Unlock()
+			if late == nil {
+				late = func(ev Event, _ []Reply, _ Turn) {
+					b.log.Warn("replies of an update saved in doubt have no way out", "user", ev.User)
 				}
-				late(u.ev, replies, turn)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, _, _, err := b.settle(ctx, u, late)
+			cancel()
+			if err != nil && !errors.Is(err, ErrDuplicate) {
+				failed = true
 			}
 			if failed {
 				break // still down: the rest wait for the next round

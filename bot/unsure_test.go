@@ -90,10 +90,8 @@ func TestRedeliveryWhileResolverSettles(t *testing.T) {
 				return append([]bot.Turn(nil), late...)
 			}
 			if applied {
-				// The resolver hands the replies on after it settled the write.
-				for deadline := time.Now().Add(10 * time.Second); len(lates()) == 0 && time.Now().Before(deadline); {
-					time.Sleep(time.Millisecond)
-				}
+				// Handed on before the write stopped being in doubt: a WhatsApp spool's try that
+				// finds the message handled has its replies queued already.
 				if !errors.Is(err, bot.ErrDuplicate) || len(replies) != 0 {
 					t.Fatalf("redelivery of an applied write: %v, %d replies; want a duplicate", err, len(replies))
 				}
