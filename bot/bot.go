@@ -97,9 +97,15 @@ type Turn struct {
 // through, and if it did the replies of that write go out, once, either as the redelivery's
 // result on this process or through the channel's LateFunc.
 func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
+	return b.handleTurn(ctx, ev, b.takeUnsure(ev))
+}
+
+// handleTurn is HandleTurn with ev's write in doubt, if any, looked up already: the resolver may
+// settle it before this call does.
+func (b *Bot) handleTurn(ctx context.Context, ev Event, u *unsure) ([]Reply, Turn, error) {
 	start := time.Now()
-	if u := b.takeUnsure(ev); u != nil {
-		replies, turn, applied, err := b.settle(ctx, u)
+	if u != nil {
+		replies, turn, applied, err := b.settle(ctx, u, nil)
 		switch {
 		case errors.Is(err, ErrDuplicate):
 			return nil, Turn{}, err

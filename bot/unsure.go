@@ -39,7 +39,7 @@ type unsure struct {
 	saved   Session
 	lang    string
 	erase   bool // the write went through and the erasure the user asked for did not
-	settled bool // decided by whoever held the settle lock first
+	settled bool // decided by whoever held the settle lock first: delivered, or known not applied
 	went    bool // how: the write went through (its replies are out), or not (the update is free)
 }
 
@@ -105,13 +105,22 @@ func (b *Bot) dropUnsure(u *unsure) {
 
 // settle finds out whether a write in doubt went through. applied: its replies are returned (and
 // the handoff run) for the caller to send; not applied: ok with no replies, and the update is
-// free to be handled. err: the store still fails, the write stays in doubt.
-func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn, applied bool, err error) {
+// free to be handled (also when the other party found so first). ErrDuplicate: the other party
+// found it applied and sends its replies. err: the store still fails, the write stays in doubt.
+//
+// With late (the resolver), the replies of an applied write are handed to it before the record
+// goes: a redelivery in this process then finds the update either in doubt still (and waits
+// for this settling) or handled with its replies on their way already, never between. A
+// WhatsApp user's next message waits behind the spool's tries of this one; the replies must be
+// queued before that try ends.
+func (b *Bot) settle(ctx context.Context, u *unsure, late LateFunc) (replies []Reply, turn Turn, applied bool, err error) {
 	b.unsure.settle.Lock()
 	defer b.unsure.settle.Unlock()
 	if u.settled {
-		// Settled by the other party meanwhile: its replies went out there, or the update is
-		// still to be handled.
+		// Settled by the other party meanwhile (the resolver, or a redelivery that looked the
+		// write up at the same time). Applied: its replies went out there. Not applied: the
+		// write is fenced off and the update is free, for this caller to handle as new; a
+		// duplicate here would leave it acted on by nobody.
 		if u.went {
 			return nil, Turn{}, false, ErrDuplicate
 		}
@@ -127,16 +136,21 @@ func (b *Bot) settle(ctx context.Context, u *unsure) (replies []Reply, turn Turn
 		}
 	}
 	u.settled, u.went = true, ok
-	b.dropUnsure(u)
 	b.log.Info("store write in doubt settled", "user", u.ev.User, "applied", ok, "turn", u.saved.Turn)
 	if !ok {
+		b.dropUnsure(u)
 		return nil, Turn{}, false, nil
 	}
 	turn = Turn{N: u.saved.Turn}
 	if u.erase {
 		turn = Turn{}
 	}
-	return b.finish(ctx, time.Now(), u.ev, u.res, u.saved, u.lang), turn, true, nil
+	replies = b.finish(ctx, time.Now(), u.ev, u.res, u.saved, u.lang)
+	if late != nil {
+		late(u.ev, replies, turn)
+	}
+	b.dropUnsure(u)
+	return replies, turn, true, nil
 }
 
 // resolve settles the writes in doubt, trying every so often while the store fails, and ends
@@ -158,22 +172,19 @@ func (b *Bot) resolve() {
 		b.unsure.mu.Unlock()
 		failed := false
 		for _, u := range todo {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			replies, turn, applied, err := b.settle(ctx, u)
-			cancel()
-			switch {
-			case errors.Is(err, ErrDuplicate):
-			case err != nil:
-				failed = true
-			case applied:
-				b.unsure.mu.Lock()
-				late := b.unsure.late[u.ev.Channel]
-				b.unsure.mu.Unlock()
-				if late == nil {
-					b.log.Warn("replies of an update saved in doubt have no way out", "user", u.ev.User)
-					continue
+			b.unsure.mu.Lock()
+			late := b.unsure.late[u.ev.Channel]
+			b.unsure.mu.Unlock()
+			if late == nil {
+				late = func(ev Event, _ []Reply, _ Turn) {
+					b.log.Warn("replies of an update saved in doubt have no way out", "user", ev.User)
 				}
-				late(u.ev, replies, turn)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, _, _, err := b.settle(ctx, u, late)
+			cancel()
+			if err != nil && !errors.Is(err, ErrDuplicate) {
+				failed = true
 			}
 			if failed {
 				break // still down: the rest wait for the next round

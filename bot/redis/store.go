@@ -53,7 +53,7 @@ const DefaultMaxAttempts = 32
 const SessionSuffix = "s"
 
 // UpdatesSuffix names the user's set of handled platform updates (UpdateOnce):
-// <prefix>{<user>}:upd, digests of update ids scored by when they were handled.
+// <prefix>{<user>}:upd, digests of update ids scored by when they were handled (writeScore).
 const UpdatesSuffix = "upd"
 
 // FencesSuffix names the user's fences: <prefix>{<user>}:fence, a set of "<digest>:<time>" of
@@ -63,6 +63,24 @@ const FencesSuffix = "fence"
 // FenceTTL is how long a fence is kept: far longer than a frozen server or a connection the
 // server has not read yet can hold a write back.
 const FenceTTL = time.Hour
+
+// writeSeq tells apart writes of one millisecond (writeScore); it starts at random so that
+// replicas' writes of one millisecond differ too, but for 1 in 1000.
+var writeSeq = func() *atomic.Uint32 {
+	var n atomic.Uint32
+	n.Store(rand.Uint32())
+	return &n
+}()
+
+// writeScore is a session write's score in the update set: its time in ms, times 1000, plus a
+// counter. It orders the set by time and names the write: the score tells a write that went
+// through (appliedScript), or this very write sent again (casScript), from another write of the
+// same update. Two deliveries of one update at once (a platform's duplicate) in the same
+// millisecond thus get two scores, always in one process. 1e3 times today's ms is 2^50.7,
+// exact in the double a score is until the year 2255.
+func writeScore(now time.Time) int64 {
+	return now.UnixMilli()*1000 + int64(writeSeq.Add(1)%1000)
+}
 
 // MaxUpdatesKept bounds a user's set of handled updates: a platform redelivers only its latest
 // undelivered updates, and a flood must not grow the set without end.
@@ -86,8 +104,12 @@ const stampLen = 4
 // running fn twice.
 //
 // For UpdateOnce, ARGV[4] is the update's digest, recorded in the user's update set KEYS[2]
-// (a sorted set scored by the time ARGV[5], in ms) in the same write: an update found there
-// returns 0 and writes nothing, unless the session is our own value (a re-sent write again).
+// (a sorted set scored by ARGV[5], the write's writeScore) in the same write: an update found there
+// returns 0 and writes nothing, unless it is this very write sent again (go-redis re-sends a
+// pipeline whose answer timed out): then it returns 1, applied. That is so when the session is
+// our value, or when the update carries our score, as appliedScript tells a write: the user's
+// next update (a burst, on another replica) may have been written on top of ours in between,
+// and taking ours for a duplicate would drop its replies while its turn is taken.
 // The set keeps the latest ARGV[6] updates and lives ARGV[7] ms after the last.
 //
 // KEYS[3] holds the fences (appliedScript): "<digest>:<time>" of writes in doubt found not
@@ -95,8 +117,9 @@ const stampLen = 4
 // never exists, so checking it costs the script next to nothing.
 const casScript = `local cur = redis.call('GET', KEYS[1]) or ''
 local upd = ARGV[4] or ''
-if upd ~= '' and redis.call('ZSCORE', KEYS[2], upd) then
-  if cur == ARGV[2] then return 1 end
+local sc = upd ~= '' and redis.call('ZSCORE', KEYS[2], upd)
+if sc then
+  if cur == ARGV[2] or tonumber(sc) == tonumber(ARGV[5]) then return 1 end
   return 0
 end
 if upd ~= '' and redis.call('SISMEMBER', KEYS[3], upd .. ':' .. ARGV[5]) == 1 then return 0 end
@@ -266,7 +289,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 	var once []any
 	if updateID != "" {
 		keys = append(keys, s.UserKey(user, UpdatesSuffix), s.UserKey(user, FencesSuffix))
-		once = []any{updateDigest(channel, updateID), time.Now().UnixMilli(), MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
+		once = []any{updateDigest(channel, updateID), writeScore(time.Now()), MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
 	}
 	for attempt := 1; ; attempt++ {
 		var sess bot.Session
@@ -339,7 +362,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 }
 
 // appliedScript settles a write in doubt: 1 when the update set KEYS[1] holds its digest
-// (ARGV[1]) with its score (ARGV[2], the write's time in ms): it went through. Else 0, and the
+// (ARGV[1]) with its score (ARGV[2], the write's writeScore): it went through. Else 0, and the
 // write is fenced off in KEYS[2] (see casScript): a server that received it but has not run it
 // yet (from a connection it has still to read) must not apply it after this answer, which leaves
 // the update to its redelivery.
@@ -354,7 +377,7 @@ var appliedSHA = func() string {
 	return hex.EncodeToString(h[:])
 }()
 
-// applied reports whether the write that recorded update digest with score (its time, in ms)
+// applied reports whether the write that recorded update digest with score (its writeScore)
 // in the update set went through (appliedScript): a redelivery handled by another write has a
 // later score.
 func (s *Store) applied(updKey, fenceKey, digest string, score int64) func(ctx context.Context) (bool, error) {

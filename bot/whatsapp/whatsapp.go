@@ -159,9 +159,11 @@ func New(cfg Config) *Adapter {
 }
 
 // late sends the replies of a message whose write was in doubt and turned out saved
-// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go in the user's queue.
+// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go first in the user's queue:
+// the job running is the spool's try of that very message (the bot hands them on before a try
+// can find the message handled), and what waits behind it came after it.
 func (a *Adapter) late(ev bot.Event, replies []bot.Reply, _ bot.Turn) {
-	a.seq.do(ev.User, func() {
+	a.seq.first(ev.User, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
 		defer cancel()
 		a.sendReplies(ctx, ev.User, ev.Route, replies)
@@ -254,14 +256,23 @@ func (s *sequencer) idle() <-chan struct{} {
 	return s.idleC
 }
 
-func (s *sequencer) do(key string, job func()) {
+func (s *sequencer) do(key string, job func()) { s.add(key, job, false) }
+
+// first runs job next for key: after the job running, before those waiting.
+func (s *sequencer) first(key string, job func()) { s.add(key, job, true) }
+
+func (s *sequencer) add(key string, job func(), first bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.q == nil {
 		s.q = map[string][]func(){}
 	}
 	pending, running := s.q[key]
-	s.q[key] = append(pending, job)
+	if first {
+		s.q[key] = append([]func(){job}, pending...)
+	} else {
+		s.q[key] = append(pending, job)
+	}
 	if running {
 		return
 	}

@@ -36,6 +36,10 @@ import (
 var replicasFull = flag.Bool("replicas.full", false,
 	"run the replicas tests at full size (500 users, 10,000 updates) instead of the CI size")
 
+// A failing run prints its seed; -replicas.seed runs the same scripts and driver choices again
+// (the interleaving of the replicas still depends on timing).
+var replicasSeed = flag.Uint64("replicas.seed", 0, "seed of the replicas tests' scripts and driver (0: from the clock)")
+
 // replicaSize is how much a replicas run drives.
 type replicaSize struct {
 	users, updatesPerUser int
@@ -145,6 +149,7 @@ type replicaRun struct {
 	posted, duplicates, refused atomic.Int64
 	retried                     atomic.Int64 // deliveries answered other than 200, delivered again
 	took                        time.Duration
+	seed                        uint64        // of the scripts and the driver's choices
 	pace                        time.Duration // pause between a user's steps in a faults run
 }
 
@@ -177,8 +182,11 @@ func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
 	if testing.Short() && !*replicasFull {
 		size.users /= 2
 	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("replicas: %d users × %d updates, seed %d", size.users, size.updatesPerUser, seed)
+	seed := *replicasSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("replicas: %d users × %d updates, seed %d (again: -replicas.seed=%[3]d)", size.users, size.updatesPerUser, seed)
 	rng := rand.New(rand.NewPCG(seed, 42))
 	var cf contentFlags
 	pack, err := cf.load()
@@ -192,7 +200,7 @@ func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
 	}
 	pack.Engine.SetCalendar(cal) // as serve does: the reference must answer the same
 
-	r := &replicaRun{t: t, faults: faults, pack: pack, srv: telegramtest.NewServer(t), pace: 250 * time.Millisecond}
+	r := &replicaRun{t: t, faults: faults, pack: pack, srv: telegramtest.NewServer(t), pace: 250 * time.Millisecond, seed: seed}
 	args := []string{}
 	if faults {
 		// A killed server must keep what it acknowledged, or no order of the updates explains
@@ -372,7 +380,7 @@ func (r *replicaRun) drive(fault func(progress float64, once map[string]bool)) {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
 	var rr atomic.Uint64
 	var sent atomic.Int64
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	rng := rand.New(rand.NewPCG(r.seed, 7))
 	var rngMu sync.Mutex
 	chance := func(p float64) bool { rngMu.Lock(); defer rngMu.Unlock(); return rng.Float64() < p }
 	var faultMu sync.Mutex
