@@ -182,8 +182,9 @@
   // post sends one message, retrying network errors and server errors with the same msg_id so
   // the server handles it once. A 503 means the server could not take the message yet (its
   // store is down): the page sends it again after Retry-After for as long as it takes, and
-  // shows the outage notice the server sends with the first 503 (onNotice).
-  function post(body, attempt, onNotice) {
+  // shows the outage notice the server sends with the first 503 (onNotice). Once resending, a
+  // 429, another server error or a network error does not end it either.
+  function post(body, attempt, onNotice, resending) {
     return fetch(API, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -194,6 +195,10 @@
     }).then(function (res) {
       if (res.status === 429) {
         var wait = parseInt(res.headers.get('Retry-After') || '2', 10);
+        if (resending) {
+          // The message waits for the server already: wait the time asked and go on.
+          return sleep(1000 * Math.min(30, Math.max(1, wait || 2))).then(function () { return post(body, attempt, onNotice, true); });
+        }
         var e = new Error('rate'); e.wait = wait; throw e;
       }
       if (res.status === 503) {
@@ -203,15 +208,15 @@
         }, function () {}).then(function () {
           showStatus('⏳ …');
           return sleep(1000 * again);
-        }).then(function () { return post(body, attempt, onNotice); });
+        }).then(function () { return post(body, attempt, onNotice, true); });
       }
-      if (res.status >= 500 && attempt < 2) {
-        return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1, onNotice); });
+      if (res.status >= 500 && (attempt < 2 || resending)) {
+        return sleep(1000 * Math.min(attempt + 1, 5)).then(function () { return post(body, attempt + 1, onNotice, resending); });
       }
       if (!res.ok) { throw new Error('http ' + res.status); }
       return res.json();
     }, function (err) {
-      if (attempt < 2) { return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1, onNotice); }); }
+      if (attempt < 2 || resending) { return sleep(1000 * Math.min(attempt + 1, 5)).then(function () { return post(body, attempt + 1, onNotice, resending); }); }
       throw err;
     });
   }
