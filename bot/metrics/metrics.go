@@ -23,6 +23,7 @@ type Metrics struct {
 	tickets  *prometheus.CounterVec
 	statuses *prometheus.CounterVec
 	redisErr *prometheus.CounterVec
+	evicted  prometheus.Counter
 }
 
 // New registers the collectors (and the Go runtime and process collectors).
@@ -51,8 +52,11 @@ func New() *Metrics {
 		redisErr: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "returnbot_redis_errors_total", Help: "Redis commands that failed, by lower-case command name; pipeline for a failed pipeline, dial for a failed connection. Misses (nil) and cancelled requests are not errors.",
 		}, []string{"command"}),
+		evicted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "returnbot_sessions_evicted_total", Help: "Sessions the in-process store dropped for room (RETURNBOT_MEMORY_SESSIONS reached), least recently used first; expired sessions are not counted.",
+		}),
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr,
+	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.evicted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -86,3 +90,7 @@ func (m *Metrics) Status(channel, status string) { m.statuses.WithLabelValues(ch
 // RedisError counts a failed Redis command by its lower-case name (bot/redis.CountErrors calls
 // it); command is never a key or an argument.
 func (m *Metrics) RedisError(command string) { m.redisErr.WithLabelValues(command).Inc() }
+
+// SessionEvicted counts a live session the in-process store dropped for room (bot/inmem's
+// Limits.Evicted).
+func (m *Metrics) SessionEvicted() { m.evicted.Inc() }

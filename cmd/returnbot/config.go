@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
@@ -16,6 +17,9 @@ type config struct {
 	secret       string
 	sessionTTL   time.Duration
 	env          func(string) string
+
+	// memorySessions caps the in-process store (RETURNBOT_MEMORY_SESSIONS; 0: its default).
+	memorySessions int
 }
 
 func configFromEnv() config {
@@ -34,6 +38,9 @@ func configFromEnv() config {
 		if d, err := time.ParseDuration(v); err == nil && d > 0 {
 			c.sessionTTL = d
 		}
+	}
+	if n, err := strconv.Atoi(os.Getenv("RETURNBOT_MEMORY_SESSIONS")); err == nil && n > 0 {
+		c.memorySessions = n
 	}
 	return c
 }

@@ -36,7 +36,7 @@ const (
 	hoStaffReply = "Hei! Vi ses på kontoret."
 )
 
-var hoCodeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
+var hoCodeRE = regexp.MustCompile(handoff.CodePattern)
 
 // hoGraph is a fake Graph API that records the messages sent.
 type hoGraph struct {

@@ -46,6 +46,10 @@ func newTelegram(d deps) (channel, error) {
 	if !ok {
 		lim = newLocalLimiter()
 	}
+	policy, err := redelivery(d) // deliver.go
+	if err != nil {
+		return nil, err
+	}
 	staffHook := &telegramStaff{svc: d.handoff} // handoff.go
 	var m telegram.Metrics
 	if d.metrics != nil {
@@ -58,6 +62,7 @@ func newTelegram(d deps) (channel, error) {
 		WebhookSecret: webhookSecret,
 		StaffChatID:   staff,
 		StaffHandler:  staffHook.handle, // handoff.go
+		Blocked:       staffHook.blocked(),
 		Bot:           d.bot,
 		Secret:        d.cfg.secretOrLocal(),
 		Limiter:       lim,
@@ -65,6 +70,8 @@ func newTelegram(d deps) (channel, error) {
 		Metrics:       m,
 		GlobalRate:    globalRate,
 		ChatRate:      chatRate,
+		Queue:         deliveryQueue(d, telegram.Channel), // deliver.go
+		Redeliver:     policy,
 	})
 	if err != nil {
 		return nil, err

@@ -45,6 +45,11 @@ func newWhatsApp(d deps) (channel, error) {
 	if d.metrics != nil {
 		cfg.Metrics = d.metrics
 	}
+	policy, err := redelivery(d) // deliver.go
+	if err != nil {
+		return nil, err
+	}
+	cfg.Queue, cfg.Redeliver = deliveryQueue(d, whatsapp.Channel), policy
 	// With Redis every replica sees when a user last wrote, whichever replica got the message,
 	// and "forget me" deletes the record with the user's other keys. Without it the window is
 	// in this process's memory, as is everything else.
@@ -85,10 +90,16 @@ func (c *whatsappChannel) Routes(mux *http.ServeMux) { c.a.Routes(mux) }
 
 // Run waits for shutdown, then lets queued answers finish within the grace period.
 func (c *whatsappChannel) Run(ctx context.Context) error {
+	// The delivery queue's runtime runs until the answers in flight are done (they may park).
+	rtCtx, rtStop := context.WithCancel(context.Background())
+	rtDone := make(chan struct{})
+	go func() { defer close(rtDone); c.a.Run(rtCtx) }()
 	<-ctx.Done()
 	wctx, cancel := context.WithTimeout(context.Background(), shutdownGrace-time.Second)
 	defer cancel()
 	_ = c.a.Wait(wctx)
+	rtStop()
+	<-rtDone
 	return nil
 }
 
