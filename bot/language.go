@@ -77,7 +77,7 @@ var EngineMessages = []string{
 	"common.days", // the plural days of {{.Retention}} (bot/lang)
 	// and the handoff texts (visit.go)
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgFromStaff, MsgVisitCode,
-	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone,
+	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
 	"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
 }
 

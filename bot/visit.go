@@ -44,6 +44,9 @@ const (
 	HandoffNoRemind = "noremind"
 	// HandoffRelease marks the reply that gives the user the bot back from staff.
 	HandoffRelease = "release"
+	// HandoffPick marks the reply that offers the visit days: bot/handoff puts a visit the user
+	// already planned in front of it (picking another day changes that visit).
+	HandoffPick = "pick"
 )
 
 // Answer keys the handoff pages save.
@@ -75,6 +78,13 @@ const (
 	MsgNotAllowed  = "handoff.not_allowed"
 	// MsgStaffDone tells the user a counsellor gave the chat back (sent by bot/handoff).
 	MsgStaffDone = "handoff.staff_done"
+	// MsgHandoffLimited tells a user who asked for people too often in a short while that this
+	// request was not passed on (sent by bot/handoff).
+	MsgHandoffLimited = "handoff.limited"
+	// MsgVisitPlanned and MsgVisitChange show a visit already planned above the visit days
+	// (bot/handoff).
+	MsgVisitPlanned = "handoff.visit_planned"
+	MsgVisitChange  = "handoff.visit_change"
 )
 
 // staffCommands are the staff chat's commands; typed anywhere else they are refused.
@@ -86,7 +96,7 @@ var DayNames = [7]string{"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", 
 // HandoffMessages are the message IDs the handoff pages and service use outside the flows.
 var HandoffMessages = append([]string{
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgFromStaff, MsgVisitCode,
-	MsgReminder, MsgBackWithBot,
+	MsgReminder, MsgBackWithBot, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
 }, DayNames[:]...)
 
 // HandoffHook acts on what the engine asked of people (tickets, codes, relay to staff,
@@ -170,6 +180,7 @@ func (t *turn) handoffNode(n *Node) bool {
 		for _, id := range n.Say {
 			t.sayFor(id, n.Venue, n.Flow, n.ID)
 		}
+		t.markLast(HandoffPick)
 		t.attach(t.nodeButtons(n))
 		return true
 	case HandoffCard:

@@ -166,15 +166,12 @@ func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Sessio
 	}
 	for i := range replies {
 		switch replies[i].Handoff {
-		case bot.HandoffChat, bot.HandoffVisit:
-			t, err := s.open(ctx, ev, sess, replies[i].Handoff)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if t.Kind == bot.HandoffVisit {
-				replies[i].Text = s.cfg.Language.Text(sess.Lang, bot.MsgVisitCode, "") + " " + t.Code + "\n" + replies[i].Text
-			}
+		case bot.HandoffChat:
+			errs = append(errs, s.chatRequested(ctx, ev, sess, &replies[i]))
+		case bot.HandoffVisit:
+			errs = append(errs, s.visitPlanned(ctx, ev, sess, &replies[i]))
+		case bot.HandoffPick:
+			errs = append(errs, s.showPlanned(ctx, ev.User, sess.Lang, &replies[i]))
 		case bot.HandoffNoRemind:
 			errs = append(errs, s.cfg.Store.CancelReminder(ctx, ev.User))
 		case bot.HandoffRelease:

@@ -44,7 +44,7 @@ func New() *Metrics {
 			Name: "returnbot_topics_total", Help: "Users opening a topic for the first time in their session, by language (anonymous).",
 		}, []string{"topic", "lang"}),
 		tickets: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "returnbot_tickets_total", Help: "Handoff tickets by event (opened, taken, closed).",
+			Name: "returnbot_tickets_total", Help: "Handoff tickets by event (opened, taken, closed; limited: a request over the ticket limits).",
 		}, []string{"event"}),
 		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "returnbot_delivery_status_total", Help: "Delivery statuses reported by platforms (WhatsApp: sent, delivered, read, failed, other).",

@@ -102,11 +102,11 @@ type Adapter struct {
 	seq   sequencer
 	spool *spool
 	stats counters
-	odd   oddCounters // odd.go
 
 	rt     *deliver.Runtime
 	parkMu sync.Mutex
 	parked map[string]bool // pseudonyms of users this process parked messages for
+	odd    oddCounters     // odd.go
 }
 
 // New returns an Adapter for cfg.

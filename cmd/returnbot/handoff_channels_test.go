@@ -298,6 +298,15 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 		if ttl <= 0 {
 			t.Errorf("key %q has no TTL", k)
 		}
+		if strings.HasPrefix(k, "rb:rl:{handoff}:") {
+			// The handoff's limits (tickets per user and overall) refill within an hour and
+			// are keyed by an HMAC of the pseudonym: they outlive /forget, as a limit must,
+			// but do not name the user.
+			if ttl > time.Hour || strings.Contains(k, user) {
+				t.Errorf("handoff limit key %q lives %v", k, ttl)
+			}
+			continue
+		}
 		if strings.HasPrefix(k, "rb:rl:") {
 			// Rate-limit buckets (a counter under the pseudonym) refill and vanish within seconds.
 			if ttl > time.Minute {
