@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,16 +19,28 @@ import (
 // are bounded by the server's ReadTimeout, handlers by WriteTimeout) does Accept wait for one to
 // end, as netutil.LimitListener would.
 //
+// One client (a public IPv4 address, or an IPv6 /64) holds at most perClient of the places: a
+// client that dribbles request bodies keeps its connections in a request, where they cannot be
+// closed to make room, and without this bound could hold every place for the 30 s a request may
+// take, again and again. Past its bound the client's own longest-waiting idle connection is
+// closed, or, when all of them are in requests, the newcomer. Loopback and private addresses (a
+// reverse proxy, the office's own network) count towards the overall cap only, unless
+// countLocal is set (tests, which all come from loopback).
+//
 // The server must report connection states to State (http.Server.ConnState).
 type connCap struct {
 	net.Listener
-	max int
-	log *slog.Logger
+	max        int
+	perClient  int
+	countLocal bool
+	log        *slog.Logger
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	conns  map[*capConn]struct{}
-	closed bool
+	mu        sync.Mutex
+	cond      *sync.Cond
+	conns     map[*capConn]struct{}
+	perKey    map[string]int // places held per client
+	closed    bool
+	refusedTo atomic.Int64 // newcomers closed because their client's places were all in requests
 
 	evicted     atomic.Int64 // connections closed to make room, in all
 	logLast     atomic.Int64 // when the last eviction was logged, Unix ns
@@ -41,54 +54,116 @@ const capLogEvery = 10 * time.Second
 // capConn is one accepted connection with the state the server last reported for it.
 type capConn struct {
 	net.Conn
-	l     *connCap
-	once  sync.Once
-	state http.ConnState // guarded by l.mu
-	since time.Time      // when state was entered; guarded by l.mu
+	l      *connCap
+	once   sync.Once
+	state  http.ConnState // guarded by l.mu
+	since  time.Time      // when state was entered; guarded by l.mu
+	client string         // the client's key, "" when only the overall cap counts it
 }
 
-// newConnCap caps ln at max connections (max > 0).
-func newConnCap(ln net.Listener, max int, log *slog.Logger) *connCap {
-	l := &connCap{Listener: ln, max: max, log: log, conns: map[*capConn]struct{}{}}
+// newConnCap caps ln at max connections, perClient of them per client (both > 0).
+func newConnCap(ln net.Listener, max, perClient int, countLocal bool, log *slog.Logger) *connCap {
+	l := &connCap{Listener: ln, max: max, perClient: perClient, countLocal: countLocal, log: log,
+		conns: map[*capConn]struct{}{}, perKey: map[string]int{}}
 	l.cond = sync.NewCond(&l.mu)
 	return l
 }
 
 // Accept implements net.Listener.
 func (l *connCap) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	for len(l.conns) >= l.max && !l.closed {
-		if v := l.victimLocked(); v != nil {
-			delete(l.conns, v)
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		key := l.clientKey(c.RemoteAddr())
+		l.mu.Lock()
+		if key != "" && l.perKey[key] >= l.perClient {
+			v := l.victimLocked(key)
+			if v == nil {
+				// All of this client's places are in requests: the newcomer goes, not another
+				// client's request.
+				l.mu.Unlock()
+				c.Close()
+				l.refusedTo.Add(1)
+				l.logEvictions()
+				continue
+			}
+			l.removeLocked(v)
 			l.mu.Unlock()
 			v.closeConn()
 			l.evicted.Add(1)
 			l.mu.Lock()
-			continue
 		}
-		l.cond.Wait() // every connection is in a request: wait for one to end
-	}
-	if l.closed {
+		for len(l.conns) >= l.max && !l.closed {
+			if v := l.victimLocked(""); v != nil {
+				l.removeLocked(v)
+				l.mu.Unlock()
+				v.closeConn()
+				l.evicted.Add(1)
+				l.mu.Lock()
+				continue
+			}
+			l.cond.Wait() // every connection is in a request: wait for one to end
+		}
+		if l.closed {
+			l.mu.Unlock()
+			c.Close()
+			return nil, net.ErrClosed
+		}
+		cc := &capConn{Conn: c, l: l, state: http.StateNew, since: time.Now(), client: key}
+		l.conns[cc] = struct{}{}
+		if key != "" {
+			l.perKey[key]++
+		}
 		l.mu.Unlock()
-		c.Close()
-		return nil, net.ErrClosed
+		l.logEvictions()
+		return cc, nil
 	}
-	cc := &capConn{Conn: c, l: l, state: http.StateNew, since: time.Now()}
-	l.conns[cc] = struct{}{}
-	l.mu.Unlock()
-	l.logEvictions()
-	return cc, nil
 }
 
-// victimLocked is the connection that has waited longest without a request in progress, or nil.
-func (l *connCap) victimLocked() *capConn {
+// clientKey is what perClient counts a connection from addr by: a public IPv4 address, or the /64
+// of a public IPv6 address (one subscriber's network); "" for loopback and private addresses
+// unless countLocal is set.
+func (l *connCap) clientKey(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	a, ok := netip.AddrFromSlice(tcp.IP)
+	if !ok {
+		return ""
+	}
+	a = a.Unmap()
+	if !l.countLocal && (a.IsLoopback() || a.IsPrivate()) {
+		return ""
+	}
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// removeLocked takes c off the lists.
+func (l *connCap) removeLocked(c *capConn) {
+	if _, ok := l.conns[c]; !ok {
+		return
+	}
+	delete(l.conns, c)
+	if c.client != "" {
+		if l.perKey[c.client]--; l.perKey[c.client] <= 0 {
+			delete(l.perKey, c.client)
+		}
+	}
+}
+
+// victimLocked is the connection (of client, when not "") that has waited longest without a
+// request in progress, or nil.
+func (l *connCap) victimLocked(client string) *capConn {
 	var v *capConn
 	for c := range l.conns {
-		if c.state != http.StateNew && c.state != http.StateIdle {
+		if c.state != http.StateNew && c.state != http.StateIdle || client != "" && c.client != client {
 			continue
 		}
 		if v == nil || c.since.Before(v.since) {
@@ -134,7 +209,7 @@ func (l *connCap) Evicted() int64 { return l.evicted.Load() }
 
 // logEvictions says, at most once per capLogEvery, how many connections were closed to make room.
 func (l *connCap) logEvictions() {
-	n := l.evicted.Load()
+	n := l.evicted.Load() + l.refusedTo.Load()
 	if n == l.evictedLogd.Load() || l.log == nil {
 		return
 	}
@@ -144,7 +219,7 @@ func (l *connCap) logEvictions() {
 	}
 	since := n - l.evictedLogd.Swap(n)
 	l.log.Warn("http: connection cap reached; closed the longest-waiting idle or slow connections to make room (slow clients or an attack; see RETURNBOT_MAX_CONNS)",
-		"max_conns", l.max, "closed", since)
+		"max_conns", l.max, "max_conns_per_client", l.perClient, "closed", since)
 }
 
 // Close implements net.Conn and frees the connection's place.
@@ -163,7 +238,7 @@ func (c *capConn) closeConn() {
 func (c *capConn) forget() {
 	c.once.Do(func() {
 		c.l.mu.Lock()
-		delete(c.l.conns, c)
+		c.l.removeLocked(c)
 		c.l.cond.Broadcast()
 		c.l.mu.Unlock()
 	})

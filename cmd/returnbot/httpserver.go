@@ -22,8 +22,11 @@ type httpLimits struct {
 	Write time.Duration
 	// Idle bounds how long a keep-alive connection may wait for its next request.
 	Idle time.Duration
-	// MaxConns caps the connections held open (connCap).
-	MaxConns int
+	// MaxConns caps the connections held open (connCap); MaxConnsPerClient those of one client
+	// (a public IPv4 address or IPv6 /64), unless it comes from a loopback or private address
+	// and CountLocal is false.
+	MaxConns, MaxConnsPerClient int
+	CountLocal                  bool
 }
 
 // DefaultMaxConns is RETURNBOT_MAX_CONNS's default. Telegram opens at most 40 webhook connections
@@ -40,7 +43,7 @@ var serveLimits = httpLimits{
 	Read:       30 * time.Second,
 	Write:      45 * time.Second,
 	Idle:       2 * time.Minute,
-	MaxConns:   DefaultMaxConns,
+	MaxConns:   DefaultMaxConns, // MaxConnsPerClient: a quarter of it (newHTTPServer)
 }
 
 // maxConnsFromEnv reads RETURNBOT_MAX_CONNS (unset: def).
@@ -59,7 +62,15 @@ func maxConnsFromEnv(env func(string) string, def int) (int, error) {
 // newHTTPServer is the server for h on ln with lim: its timeouts set, and ln wrapped in the
 // connection cap, which Serve must be given.
 func newHTTPServer(h http.Handler, ln net.Listener, lim httpLimits, log *slog.Logger) (*http.Server, *connCap) {
-	capped := newConnCap(ln, lim.MaxConns, log)
+	// One public address may hold a quarter of the places unless told otherwise: one client
+	// dribbling request bodies cannot hold them all, while a reception centre's Wi-Fi (many
+	// people behind one address, mostly idle keep-alives, which make room for each other) and
+	// Telegram's up to 40 webhook connections fit in 128.
+	perClient := lim.MaxConnsPerClient
+	if perClient <= 0 {
+		perClient = max(1, lim.MaxConns/4)
+	}
+	capped := newConnCap(ln, lim.MaxConns, perClient, lim.CountLocal, log)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: lim.ReadHeader,

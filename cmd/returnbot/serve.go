@@ -159,11 +159,16 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 			errs <- err
 		}
 	}()
+	// The channels stop after the HTTP server: a webhook request still in flight at SIGTERM hands
+	// its messages to a channel that is not yet draining (a WhatsApp message queued while the
+	// adapter already waits for its queue to empty was a data race, and could be cut off).
+	chCtx, stopChannels := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopChannels()
 	for _, ch := range channels {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := ch.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := ch.Run(chCtx); err != nil && !errors.Is(err, context.Canceled) {
 				errs <- err
 			}
 		}()
@@ -179,7 +184,12 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	_ = srv.Shutdown(sctx)
+	// Half the grace for the requests in flight (bounded by WriteTimeout anyway), the rest for
+	// the channels to drain.
+	hctx, hcancel := context.WithTimeout(sctx, shutdownGrace/2)
+	_ = srv.Shutdown(hctx)
+	hcancel()
+	stopChannels()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
