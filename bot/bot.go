@@ -138,6 +138,11 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 	for _, t := range res.newTopics {
 		b.obs.Topic(t, lang)
 	}
+	if o, ok := b.obs.(NotUnderstoodObserver); ok {
+		for _, node := range res.notUnderstood {
+			o.NotUnderstood(lang, node)
+		}
+	}
 	replies := res.Replies
 	if b.hook != nil {
 		var herr error

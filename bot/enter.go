@@ -138,6 +138,10 @@ func (t *turn) nodeButtons(n *Node) []Button {
 		for i, o := range n.Options {
 			b[i] = Button{Label: t.e.lang.Text(t.lang(), o.Label, ""), Data: OptionData(n.Ref(), o.ID)}
 		}
+		if n.Flow == SafetyFlow && len(t.s.Trail) > 0 {
+			// Help never blocks the conversation: the user can go straight back to where they were.
+			b = append(b, Button{Label: t.e.lang.Text(t.lang(), MsgBack, ""), Data: dataCommand + "back"})
+		}
 		return b
 	case n.Ask != "":
 		return nil

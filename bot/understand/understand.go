@@ -1,0 +1,330 @@
+// Package understand reads what people type: which language, whether they are in danger, and
+// which topic they ask about. Its models are trained at load time from the examples an office
+// keeps in locales/examples/<lang>.yaml (character n-grams and words, naive Bayes), combined with
+// the topics' keyword lists. It implements bot.Understander.
+package understand
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// Config is what a Model is trained from.
+type Config struct {
+	// Languages are the shipped language codes.
+	Languages []string
+	// Intents map labels to answers; every example's label must be listed.
+	Intents Intents
+	// Examples to learn from.
+	Examples []Example
+	// Keywords, when set, finds topics by the keyword lists (bot/lang.Catalog.Match); its
+	// scores are mixed into the model's; in a language without examples they are all there is.
+	Keywords func(lang, text string) []bot.Match
+	// Detect, when set, is the rule-based language guess (bot/lang.Catalog.Detect): it names
+	// languages without examples, and makes an unsure guess of the model sure when they agree.
+	Detect func(text string) string
+}
+
+// Settings of the models, measured by cross-validation on the shipped examples (see
+// docs/flows.md, "How well it understands").
+const (
+	// topicScale and langScale sharpen the naive Bayes posteriors (see model.posterior).
+	topicScale = 24
+	langScale  = 30
+	// keywordShare is the weight of the keyword lists against the model.
+	keywordShare = 0.25
+	// minKeyword is the keyword score from which a keyword find counts.
+	minKeyword = 0.5
+	// SureLanguage is the share of probability from which a language guess is sure.
+	SureLanguage = 0.7
+	// SwitchLanguage is the share from which a text in another language than the conversation's
+	// switches it, when the rule-based guess does not say so too.
+	SwitchLanguage = 0.9
+	// CrisisFrom is the summed probability of the crisis labels from which a text is treated as a
+	// person in danger. Low on purpose: a false alarm costs a page of help numbers, a miss more.
+	CrisisFrom = 0.2
+)
+
+// Model is trained understanding; safe for concurrent use.
+type Model struct {
+	langs    []string
+	langID   *model
+	topics   map[string]*topicModel
+	keywords func(lang, text string) []bot.Match
+	detect   func(text string) string
+	pool     sync.Pool
+}
+
+type topicModel struct {
+	m *model
+	// target and crisis per class.
+	target []string
+	crisis []bool
+}
+
+// New trains the models.
+func New(cfg Config) (*Model, error) {
+	m := &Model{langs: cfg.Languages, topics: map[string]*topicModel{}, keywords: cfg.Keywords, detect: cfg.Detect}
+	m.pool.New = func() any { return &scratch{} }
+	byLang := map[string][]Example{}
+	for _, ex := range cfg.Examples {
+		if _, ok := cfg.Intents[ex.Label]; !ok {
+			return nil, &Error{File: ex.File, Line: ex.Line, Reason: fmt.Sprintf("label %q is not in %s", ex.Label, IntentsFile)}
+		}
+		byLang[ex.Lang] = append(byLang[ex.Lang], ex)
+	}
+	var langDocs [][]uint64
+	var langLabels []int
+	var langClasses []string
+	for _, code := range cfg.Languages {
+		exs := byLang[code]
+		if len(exs) == 0 {
+			continue
+		}
+		ci := len(langClasses)
+		langClasses = append(langClasses, code)
+		labels := map[string]int{}
+		tm := &topicModel{}
+		var docs [][]uint64
+		var ys []int
+		var classes []string
+		for _, ex := range exs {
+			c, ok := labels[ex.Label]
+			if !ok {
+				c = len(classes)
+				labels[ex.Label] = c
+				classes = append(classes, ex.Label)
+				tm.target = append(tm.target, cfg.Intents[ex.Label])
+				tm.crisis = append(tm.crisis, strings.HasPrefix(ex.Label, CrisisPrefix))
+			}
+			f := textFeatures(nil, ex.Text, true, true)
+			docs = append(docs, f)
+			ys = append(ys, c)
+			langDocs = append(langDocs, f)
+			langLabels = append(langLabels, ci)
+		}
+		tm.m = trainLogistic(classes, docs, ys)
+		m.topics[code] = tm
+	}
+	if len(langClasses) > 0 {
+		m.langID = train(langClasses, langDocs, langLabels, langScale)
+	}
+	return m, nil
+}
+
+// scratch is per-call memory, pooled so that understanding a message allocates little.
+type scratch struct {
+	feats []uint64
+	p     []float64
+	lp    []float64
+}
+
+// Understand implements bot.Understander.
+func (m *Model) Understand(sessionLang, text string) bot.Understanding {
+	var u bot.Understanding
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	sc.feats = dedupe(textFeatures(sc.feats[:0], text, true, true))
+	ranked := m.identify(sc, text)
+	rule := ""
+	if m.detect != nil {
+		rule = m.detect(text)
+	}
+	if rule != "" && (m.topics[rule] == nil || len(ranked) > 1 && ranked[1].Target == rule && ranked[0].Score < SureLanguage) {
+		// A language the model has no examples for, or the rules settle an unsure guess.
+		ranked = append([]bot.Guess{{Target: rule, Score: 1}}, ranked...)
+	}
+	if len(ranked) == 0 {
+		return u
+	}
+	code := ranked[0].Target
+	if sessionLang != "" && sessionLang != code && (len(strings.Fields(clip(text))) < 2 ||
+		rule != code && (ranked[0].Score < SwitchLanguage || m.langID == nil || len(m.langID.classes) < 2)) {
+		// One word ("ok", "salam", "telefonnummer") or a guess the rules do not share is no
+		// reason to leave the conversation's language.
+		code = sessionLang
+		u.Lang = code
+	} else if ranked[0].Score >= SureLanguage || ranked[0].Target == rule {
+		u.Lang = code
+	} else {
+		u.Langs = []string{ranked[0].Target}
+		if len(ranked) > 1 {
+			u.Langs = append(u.Langs, ranked[1].Target)
+		}
+		// Unsure: the conversation's language, when it is one of the likeliest, reads the text.
+		for _, g := range ranked[:min(2, len(ranked))] {
+			if g.Target == sessionLang {
+				code = sessionLang
+			}
+		}
+	}
+	tm := m.topics[code]
+	if tm == nil {
+		u.Intents = m.keywordsOnly(code, text)
+		return u
+	}
+	u.Crisis = m.crisisIn(sc, tm)
+	if !u.Crisis && u.Lang == "" && len(u.Langs) > 1 {
+		// Not sure of the language: a person in danger must not be missed for it.
+		other := u.Langs[0]
+		if other == code {
+			other = u.Langs[1]
+		}
+		if om := m.topics[other]; om != nil {
+			u.Crisis = m.crisisIn(sc, om)
+		}
+	}
+	u.Intents = m.intents(sc, tm, code, text)
+	return u
+}
+
+func (m *Model) crisisIn(sc *scratch, tm *topicModel) bool {
+	sc.p = grow(sc.p, len(tm.target))
+	if tm.m.posterior(sc.feats, sc.p) == 0 {
+		return false
+	}
+	sum := 0.0
+	for c, p := range sc.p {
+		if tm.crisis[c] {
+			sum += p
+		}
+	}
+	return sum >= CrisisFrom
+}
+
+// intents sums the model's probabilities per answer and mixes in the keyword lists.
+func (m *Model) intents(sc *scratch, tm *topicModel, code, text string) []bot.Guess {
+	sc.p = grow(sc.p, len(tm.target))
+	known := tm.m.posterior(sc.feats, sc.p)
+	score := map[string]float64{}
+	if known > 0 {
+		for c, p := range sc.p {
+			score[tm.target[c]] += p
+		}
+	}
+	if m.keywords != nil {
+		var kw []bot.Match
+		sum := 0.0
+		for _, k := range m.keywords(code, text) {
+			if k.Score >= minKeyword {
+				kw = append(kw, k)
+				sum += k.Score
+			}
+		}
+		if len(kw) > 0 {
+			share := keywordShare
+			if known == 0 {
+				share = 1
+			}
+			for t := range score {
+				score[t] *= 1 - share
+			}
+			for _, k := range kw {
+				score[k.Ref] += share * k.Score / sum
+			}
+		}
+	}
+	out := make([]bot.Guess, 0, len(score))
+	for t, s := range score {
+		out = append(out, bot.Guess{Target: t, Score: s})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Target < out[j].Target
+	})
+	if len(out) > 5 {
+		out = out[:5]
+	}
+	return out
+}
+
+// keywordsOnly is the understanding of a language without examples: the keyword lists.
+func (m *Model) keywordsOnly(code, text string) []bot.Guess {
+	if m.keywords == nil {
+		return nil
+	}
+	var out []bot.Guess
+	for _, k := range m.keywords(code, text) {
+		out = append(out, bot.Guess{Target: k.Ref, Score: k.Score})
+	}
+	return out
+}
+
+// identify ranks the languages a text may be in: its script decides which are possible (Ethiopic
+// is Tigrinya, Cyrillic Russian; Arabic script one of Arabic, Dari, Pashto and Sorani; Latin
+// letters any, since people type Dari, Arabic, Pashto, Sorani and Russian in Latin letters too),
+// the model trained on all examples decides among those.
+func (m *Model) identify(sc *scratch, text string) []bot.Guess {
+	if m.langID == nil {
+		return nil
+	}
+	var arabic, cyrillic, ethiopic, latin int
+	for i, r := range text {
+		if i > 8*MaxRunes {
+			break
+		}
+		switch {
+		case r < 0x80:
+			if 'a' <= r|0x20 && r|0x20 <= 'z' {
+				latin++
+			}
+		case unicode.Is(unicode.Arabic, r):
+			arabic++
+		case unicode.Is(unicode.Cyrillic, r):
+			cyrillic++
+		case unicode.Is(unicode.Ethiopic, r):
+			ethiopic++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		}
+	}
+	var allowed func(string) bool
+	switch max(arabic, cyrillic, ethiopic, latin) {
+	case 0:
+		return nil
+	case ethiopic:
+		allowed = func(c string) bool { return c == "ti" }
+	case cyrillic:
+		allowed = func(c string) bool { return c == "ru" }
+	case arabic:
+		allowed = func(c string) bool { return c == "ar" || c == "fa" || c == "ps" || c == "ckb" }
+	default:
+		allowed = func(c string) bool { return c != "ti" }
+	}
+	sc.lp = grow(sc.lp, len(m.langID.classes))
+	m.langID.posterior(sc.feats, sc.lp)
+	var out []bot.Guess
+	sum := 0.0
+	for c, code := range m.langID.classes {
+		if allowed(code) {
+			out = append(out, bot.Guess{Target: code, Score: sc.lp[c]})
+			sum += sc.lp[c]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	for i := range out {
+		if sum > 0 {
+			out[i].Score /= sum
+		} else {
+			out[i].Score = 1 / float64(len(out))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
+}
+
+func grow(p []float64, n int) []float64 {
+	if cap(p) < n {
+		return make([]float64, n)
+	}
+	return p[:n]
+}
