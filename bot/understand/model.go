@@ -37,45 +37,45 @@ const alpha = 0.1
 // features): a word repeated in a long message should not outvote the rest.
 func train(classes []string, docs [][]uint64, labels []int, scale float64) *model {
 	m := &model{classes: classes, index: map[uint64]span{}, scale: scale}
-	counts := map[uint64]map[int]float64{}
-	total := make([]float64, len(classes))
+	nc := len(classes)
+	slot := map[uint64]int32{}
+	var counts []float32 // per feature slot, nc counts
+	total := make([]float64, nc)
 	var seen []uint64
 	for i, d := range docs {
 		seen = append(seen[:0], d...)
-		slices.Sort(seen)
-		seen = slices.Compact(seen)
+		seen = dedupe(seen)
 		c := labels[i]
 		for _, f := range seen {
-			cc := counts[f]
-			if cc == nil {
-				cc = map[int]float64{}
-				counts[f] = cc
+			j, ok := slot[f]
+			if !ok {
+				j = int32(len(slot))
+				slot[f] = j
+				counts = append(counts, make([]float32, nc)...)
 			}
-			cc[c]++
+			counts[int(j)*nc+c]++
 			total[c]++
 		}
 	}
-	v := float64(len(counts))
-	m.base = make([]float64, len(classes))
+	v := float64(len(slot))
+	m.base = make([]float64, nc)
 	for c := range classes {
 		m.base[c] = math.Log(alpha / (total[c] + alpha*v))
 	}
-	keys := make([]uint64, 0, len(counts))
-	for f := range counts {
+	m.index = make(map[uint64]span, len(slot))
+	m.entries = make([]entry, 0, len(slot)*2)
+	keys := make([]uint64, 0, len(slot))
+	for f := range slot {
 		keys = append(keys, f)
 	}
 	slices.Sort(keys) // a deterministic layout
-	m.entries = make([]entry, 0, len(keys)*2)
 	for _, f := range keys {
 		from := int32(len(m.entries))
-		cc := counts[f]
-		cs := make([]int, 0, len(cc))
-		for c := range cc {
-			cs = append(cs, c)
-		}
-		slices.Sort(cs)
-		for _, c := range cs {
-			m.entries = append(m.entries, entry{class: uint16(c), bonus: float32(math.Log((cc[c] + alpha) / alpha))})
+		row := counts[int(slot[f])*nc : int(slot[f])*nc+nc]
+		for c, n := range row {
+			if n > 0 {
+				m.entries = append(m.entries, entry{class: uint16(c), bonus: float32(math.Log((float64(n) + alpha) / alpha))})
+			}
 		}
 		m.index[f] = span{from, int32(len(m.entries))}
 	}

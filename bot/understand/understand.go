@@ -37,7 +37,7 @@ const (
 	topicScale = 24
 	langScale  = 30
 	// keywordShare is the weight of the keyword lists against the model.
-	keywordShare = 0.25
+	keywordShare = 0.5
 	// minKeyword is the keyword score from which a keyword find counts.
 	minKeyword = 0.5
 	// SureLanguage is the share of probability from which a language guess is sure.
@@ -78,6 +78,13 @@ func New(cfg Config) (*Model, error) {
 		}
 		byLang[ex.Lang] = append(byLang[ex.Lang], ex)
 	}
+	type job struct {
+		tm      *topicModel
+		classes []string
+		docs    [][]uint64
+		ys      []int
+	}
+	var jobs []job
 	var langDocs [][]uint64
 	var langLabels []int
 	var langClasses []string
@@ -108,12 +115,18 @@ func New(cfg Config) (*Model, error) {
 			langDocs = append(langDocs, f)
 			langLabels = append(langLabels, ci)
 		}
-		tm.m = trainLogistic(classes, docs, ys)
 		m.topics[code] = tm
+		jobs = append(jobs, job{tm, classes, docs, ys})
+	}
+	// The languages' models are independent: train them side by side.
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() { j.tm.m = trainLogistic(j.classes, j.docs, j.ys) })
 	}
 	if len(langClasses) > 0 {
 		m.langID = train(langClasses, langDocs, langLabels, langScale)
 	}
+	wg.Wait()
 	return m, nil
 }
 
