@@ -76,8 +76,12 @@ func (e *Engine) SetUnderstander(u Understander) {
 func (t *turn) understood(text string, u Understanding) {
 	s := t.s
 	if u.Crisis {
-		t.enter(SafetyFlow)
-		return
+		// A short answer that is one of the page's options ("no i dont" at a question) is that
+		// answer; anything else that reads as danger gets help first.
+		if len(strings.Fields(text)) > 3 || !t.choosesOption(text) {
+			t.enter(SafetyFlow)
+			return
+		}
 	}
 	first := s.Position() == "" && s.Pending == ""
 	if first && s.Lang == "" {
@@ -151,6 +155,14 @@ func (t *turn) understood(text string, u Understanding) {
 	}
 	t.say(MsgNotUnderstood)
 	t.attach(t.nodeButtons(t.e.content.Node(MainFlow)))
+}
+
+func (t *turn) choosesOption(text string) bool {
+	if _, ok := t.pick(text); ok {
+		return true
+	}
+	_, ok := t.pickLoosely(text)
+	return ok
 }
 
 // notUnderstood counts a text that was not understood, by language and node, never the text.

@@ -123,3 +123,12 @@ func ParseIntents(file string, raw []byte) (Intents, error) {
 	}
 	return Intents(m), nil
 }
+
+// ReadIntents reads intents.yaml from a flows directory.
+func ReadIntents(flows fs.FS) (Intents, error) {
+	raw, err := fs.ReadFile(flows, IntentsFile)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIntents(IntentsFile, raw)
+}
