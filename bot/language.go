@@ -80,7 +80,7 @@ var EngineMessages = []string{
 	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone,
 	"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
 	// and the answers of free-text understanding (understanding.go)
-	MsgGreeting, MsgThanks, MsgWho, MsgBotOrHuman, MsgBye, MsgWhichLang, MsgMoreLangs, MsgAskedAgain,
+	MsgGreeting, MsgThanks, MsgWho, MsgBotOrHuman, MsgBye, MsgWhichLang, MsgAskedAgain,
 }
 
 // Message IDs used by the engine.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,7 +36,6 @@ const (
 	MsgBotOrHuman = "smalltalk.bot"
 	MsgBye        = "smalltalk.bye"
 	MsgWhichLang  = "language.which"
-	MsgMoreLangs  = "language.more"
 	MsgAskedAgain = "common.ask_again"
 )
 
@@ -174,7 +174,8 @@ func (t *turn) notUnderstood() {
 	t.res.notUnderstood = append(t.res.notUnderstood, node)
 }
 
-// whichLanguage asks a new user whose language is unclear to choose, the two likeliest first.
+// whichLanguage asks a new user whose language is unclear to choose: the two likeliest first,
+// asked in both, then the other languages.
 func (t *turn) whichLanguage(langs []string) {
 	if len(langs) == 0 {
 		t.enter(t.e.picker.Ref())
@@ -185,7 +186,12 @@ func (t *turn) whichLanguage(langs []string) {
 	for _, code := range langs {
 		b = append(b, Button{Label: t.e.lang.Text(code, MsgLanguageSelf, ""), Data: dataLang + code})
 	}
-	b = append(b, Button{Label: t.e.lang.Text(langs[0], MsgMoreLangs, ""), Data: dataCommand + "language"})
+	// Then every other language, so that a wrong pair costs no more than one tap either.
+	for _, code := range t.e.lang.Languages() {
+		if !slices.Contains(langs, code) {
+			b = append(b, Button{Label: t.e.lang.Text(code, MsgLanguageSelf, ""), Data: dataLang + code})
+		}
+	}
 	var text []string
 	for _, code := range langs {
 		text = append(text, t.e.lang.Text(code, MsgWhichLang, ""))

@@ -133,6 +133,7 @@ func New(cfg Config) (*Model, error) {
 // scratch is per-call memory, pooled so that understanding a message allocates little.
 type scratch struct {
 	feats []uint64
+	words []uint64
 	p     []float64
 	lp    []float64
 }
@@ -154,6 +155,10 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 	}
 	if len(ranked) == 0 {
 		return u
+	}
+	if rule == "" && ranked[0].Score >= SureLanguage && !m.knowsAWord(sc, text) {
+		// Letters the model has seen but no word it knows ("Body Text"): not sure.
+		ranked[0].Score = min(ranked[0].Score, SureLanguage-0.01)
 	}
 	code := ranked[0].Target
 	if sessionLang != "" && sessionLang != code && (len(strings.Fields(clip(text))) < 2 ||
@@ -234,11 +239,24 @@ func (m *Model) intents(sc *scratch, tm *topicModel, code, text string) []bot.Gu
 			if known == 0 {
 				share = 1
 			}
-			for t := range score {
+			model := make(map[string]float64, len(score))
+			for t, p := range score {
+				model[t] = p
 				score[t] *= 1 - share
 			}
 			for _, k := range kw {
-				score[k.Ref] += share * k.Score / sum
+				// Keyword lists name a topic's first page (kw.support: support.overview); when
+				// the model finds a page of that topic, it knows better which one ("how much
+				// money": support.cash).
+				to := k.Ref
+				flow, _, _ := strings.Cut(k.Ref, ".")
+				best := 0.1
+				for t, p := range model {
+					if f, _, _ := strings.Cut(t, "."); f == flow && p > best {
+						to, best = t, p
+					}
+				}
+				score[to] += share * k.Score / sum
 			}
 		}
 	}
@@ -256,6 +274,17 @@ func (m *Model) intents(sc *scratch, tm *topicModel, code, text string) []bot.Gu
 		out = out[:5]
 	}
 	return out
+}
+
+// knowsAWord reports whether the language model saw one of the text's words in the examples.
+func (m *Model) knowsAWord(sc *scratch, text string) bool {
+	sc.words = textFeatures(sc.words[:0], text, false, true)
+	for _, f := range sc.words {
+		if _, ok := m.langID.index[f]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // keywordsOnly is the understanding of a language without examples: the keyword lists.

@@ -160,7 +160,7 @@ func TestChatFindsLanguageAndTopic(t *testing.T) {
 		{"سلام، دفتر شما کجاست؟", "fa", "contact", "office", "Skippergata 33"},
 		{"какую помощь дают при возвращении?", "ru", "support", "overview", ""},
 		{"where is your office?", "en", "contact", "office", "Skippergata 33"},
-		{"hvor mye penger får jeg?", "nb", "support", "overview", ""},
+		{"hvor mye penger får jeg?", "nb", "support", "cash", ""},
 	} {
 		code, out, errOut := runCmd(t, c.text+"\n", "chat", "--json")
 		if code != 0 {
