@@ -12,7 +12,9 @@ const (
 	lrRate   = 8
 	// lrKeep drops weights smaller than this after training: most of the table is noise from
 	// the gradient of classes an n-gram has nothing to do with, and dropping it keeps the model small.
-	lrKeep = 0.002
+	lrKeep = 0.01
+	// lrSkip is the smallest gradient a class is updated for.
+	lrSkip = 0.002
 )
 
 // trainLogistic fits a multinomial logistic regression and stores it in the model's sparse form
@@ -35,6 +37,7 @@ func trainLogistic(classes []string, docs [][]uint64, labels []int) *model {
 	w := make([]float32, len(vocab)*nc)
 	bias := make([]float64, nc)
 	p := make([]float64, nc)
+	live := make([]int, 0, nc)
 	order := make([]int, len(docs))
 	for i := range order {
 		order[i] = i
@@ -61,14 +64,20 @@ func trainLogistic(classes []string, docs [][]uint64, labels []int) *model {
 			}
 			softmax(p)
 			p[labels[i]] -= 1
-			for _, j := range idx[i] {
-				row := w[j*nc : j*nc+nc]
-				for c := range row {
-					row[c] -= float32(rate * p[c] * x)
+			// Only classes with a gradient worth the name are updated: after the first pass
+			// most are near zero, and skipping them makes training several times faster.
+			live = live[:0]
+			for c, g := range p {
+				if g > lrSkip || g < -lrSkip {
+					live = append(live, c)
+					bias[c] -= rate * g * 0.1
 				}
 			}
-			for c := range bias {
-				bias[c] -= rate * p[c] * 0.1
+			for _, j := range idx[i] {
+				row := w[j*nc : j*nc+nc]
+				for _, c := range live {
+					row[c] -= float32(rate * p[c] * x)
+				}
 			}
 		}
 	}

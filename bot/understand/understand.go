@@ -36,6 +36,8 @@ const (
 	// topicScale and langScale sharpen the naive Bayes posteriors (see model.posterior).
 	topicScale = 24
 	langScale  = 30
+	// nbShare is naive Bayes' part in the topic probabilities, next to logistic regression.
+	nbShare = 0.4
 	// keywordShare is the weight of the keyword lists against the model.
 	keywordShare = 0.5
 	// minKeyword is the keyword score from which a keyword find counts.
@@ -47,7 +49,7 @@ const (
 	SwitchLanguage = 0.9
 	// CrisisFrom is the summed probability of the crisis labels from which a text is treated as a
 	// person in danger. Low on purpose: a false alarm costs a page of help numbers, a miss more.
-	CrisisFrom = 0.2
+	CrisisFrom = 0.15
 )
 
 // Model is trained understanding; safe for concurrent use.
@@ -62,6 +64,8 @@ type Model struct {
 
 type topicModel struct {
 	m *model
+	// nb is naive Bayes on the same features; the two models' probabilities are averaged.
+	nb *model
 	// target and crisis per class.
 	target []string
 	crisis []bool
@@ -121,7 +125,10 @@ func New(cfg Config) (*Model, error) {
 	// The languages' models are independent: train them side by side.
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		wg.Go(func() { j.tm.m = trainLogistic(j.classes, j.docs, j.ys) })
+		wg.Go(func() {
+			j.tm.m = trainLogistic(j.classes, j.docs, j.ys)
+			j.tm.nb = train(j.classes, j.docs, j.ys, topicScale)
+		})
 	}
 	if len(langClasses) > 0 {
 		m.langID = train(langClasses, langDocs, langLabels, langScale)
@@ -134,7 +141,7 @@ func New(cfg Config) (*Model, error) {
 type scratch struct {
 	feats []uint64
 	words []uint64
-	p     []float64
+	p, q  []float64
 	lp    []float64
 }
 
@@ -186,7 +193,9 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 		u.Intents = m.keywordsOnly(code, text)
 		return u
 	}
-	u.Crisis = m.crisisIn(sc, tm)
+	sc.p = grow(sc.p, len(tm.target))
+	known := tm.posterior(sc, sc.p)
+	u.Crisis = known > 0 && tm.crisisMass(sc.p) >= CrisisFrom
 	if !u.Crisis && u.Lang == "" && len(u.Langs) > 1 {
 		// Not sure of the language: a person in danger must not be missed for it.
 		other := u.Langs[0]
@@ -194,34 +203,41 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 			other = u.Langs[1]
 		}
 		if om := m.topics[other]; om != nil {
-			u.Crisis = m.crisisIn(sc, om)
+			op := make([]float64, len(om.target))
+			u.Crisis = om.posterior(sc, op) > 0 && om.crisisMass(op) >= CrisisFrom
 		}
 	}
-	u.Intents = m.intents(sc, tm, code, text)
+	u.Intents = m.intents(sc.p, known, tm, code, text)
 	return u
 }
 
-func (m *Model) crisisIn(sc *scratch, tm *topicModel) bool {
-	sc.p = grow(sc.p, len(tm.target))
-	if tm.m.posterior(sc.feats, sc.p) == 0 {
-		return false
+// posterior is the average of the two models' probabilities.
+func (tm *topicModel) posterior(sc *scratch, p []float64) int {
+	known := tm.m.posterior(sc.feats, p)
+	sc.q = grow(sc.q, len(p))
+	tm.nb.posterior(sc.feats, sc.q)
+	for c := range p {
+		p[c] = (1-nbShare)*p[c] + nbShare*sc.q[c]
 	}
+	return known
+}
+
+// crisisMass is the probability of the crisis labels together.
+func (tm *topicModel) crisisMass(p []float64) float64 {
 	sum := 0.0
-	for c, p := range sc.p {
+	for c, v := range p {
 		if tm.crisis[c] {
-			sum += p
+			sum += v
 		}
 	}
-	return sum >= CrisisFrom
+	return sum
 }
 
 // intents sums the model's probabilities per answer and mixes in the keyword lists.
-func (m *Model) intents(sc *scratch, tm *topicModel, code, text string) []bot.Guess {
-	sc.p = grow(sc.p, len(tm.target))
-	known := tm.m.posterior(sc.feats, sc.p)
+func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text string) []bot.Guess {
 	score := map[string]float64{}
 	if known > 0 {
-		for c, p := range sc.p {
+		for c, p := range probs {
 			score[tm.target[c]] += p
 		}
 	}

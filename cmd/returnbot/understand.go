@@ -56,17 +56,35 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	var cf contentFlags
 	cf.register(fl)
+	folds := fl.Int("cv", 0, "instead of a file: k-fold cross-validation on the examples (e.g. 5)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: returnbot eval FILE.tsv")
+	if fl.NArg() != 1 && *folds < 2 {
+		fmt.Fprintln(stderr, "usage: returnbot eval FILE.tsv | returnbot eval --cv 5")
 		return 2
 	}
 	pack, err := cf.load()
 	if err != nil || pack.Model == nil {
 		fmt.Fprintln(stderr, "returnbot eval: no model:", err)
 		return 1
+	}
+	if *folds >= 2 {
+		fr, _ := cf.fs()
+		in, err := understand.ReadIntents(fr)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		r, err := understand.CrossValidate(understand.Config{Languages: pack.Catalog.Languages(), Intents: in,
+			Examples: pack.Examples, Keywords: pack.Catalog.Match, Detect: pack.Catalog.Detect}, *folds)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
+		printReport(stdout, r)
+		return 0
 	}
 	raw, err := os.ReadFile(fl.Arg(0))
 	if err != nil {
