@@ -108,7 +108,7 @@ func (t *turn) understood(text string, u Understanding) {
 	if len(u.Intents) > 0 {
 		best = u.Intents[0]
 	}
-	if id, ok := smalltalk[best.Target]; ok && best.Score >= MaybeIntent {
+	if id, ok := smalltalk[best.Target]; ok && best.Score >= SureIntent {
 		if first {
 			t.enter(MainFlow) // the menu greets
 			return

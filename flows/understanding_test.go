@@ -60,11 +60,12 @@ func route(p *flow.Pack, code, text string) string {
 	return s.Position()
 }
 
-// TestUnderstanding checks typed questions reach the right topic. This set was written with the
-// keyword lists and tuned them, so it is no independent measure: since the bot learns from
-// locales/examples (bot/understand), whose examples were written apart from it, the bars are
-// overall ≥85%, every language ≥70%, and at most 4 in 10 messages about no topic sent to one.
-// The independent measure is a held-out set the project's lead keeps.
+// TestUnderstanding checks typed questions reach the right topic: overall top-1 accuracy ≥90%,
+// every language ≥80%, and at most 4 in 10 messages about no topic sent to one (the safety page
+// counts as a topic here: a sad "I am tired" may get the help numbers, on purpose). This set was
+// written with the keyword lists and tuned them, so it is no independent measure; the bot learns
+// from locales/examples (bot/understand), and the independent measure is a held-out set the
+// project's lead keeps.
 func TestUnderstanding(t *testing.T) {
 	p := loadPack(t)
 	cases := loadEval(t)
@@ -89,6 +90,13 @@ func TestUnderstanding(t *testing.T) {
 		got := route(p, c.lang, c.text)
 		tl.all++
 		total.all++
+		// The set names a topic's first page; the bot now answers with the page of the topic
+		// that fits best ("how much money": support.cash, not support.overview): right too.
+		if wf, wn, _ := strings.Cut(c.want, "."); c.want != "none" && p.Content.Flows[wf] != nil && p.Content.Flows[wf].Start == wn {
+			if gf, _, _ := strings.Cut(got, "."); gf == wf {
+				got = c.want
+			}
+		}
 		if got == c.want {
 			tl.right++
 			total.right++
@@ -115,8 +123,8 @@ func TestUnderstanding(t *testing.T) {
 	for _, code := range codes {
 		tl := per[code]
 		fmt.Fprintf(&table, "%-5s %6d %8.1f%% %8d of %-3d %8.1f%%\n", code, tl.all, pct(tl.right, tl.all), tl.noneWrong, tl.noneAll, pct(tl.detected, tl.all))
-		if pct(tl.right, tl.all) < 70 {
-			t.Errorf("%s: top-1 accuracy %.1f%% is below 70%%", code, pct(tl.right, tl.all))
+		if pct(tl.right, tl.all) < 80 {
+			t.Errorf("%s: top-1 accuracy %.1f%% is below 80%%", code, pct(tl.right, tl.all))
 		}
 		if tl.all < 30 {
 			t.Errorf("%s: only %d evaluation messages, want at least 30", code, tl.all)
@@ -127,8 +135,8 @@ func TestUnderstanding(t *testing.T) {
 	}
 	fmt.Fprintf(&table, "%-5s %6d %8.1f%%\n", "all", total.all, pct(total.right, total.all))
 	t.Log(table.String())
-	if pct(total.right, total.all) < 85 {
-		t.Errorf("overall top-1 accuracy %.1f%% is below 85%%", pct(total.right, total.all))
+	if pct(total.right, total.all) < 90 {
+		t.Errorf("overall top-1 accuracy %.1f%% is below 90%%", pct(total.right, total.all))
 	}
 }
 
