@@ -22,6 +22,13 @@ type Bot struct {
 	mu          sync.Mutex
 	lastOutage  time.Time
 	outageCount int
+	// The outage notice goes to each user once per outage: noticed holds who had it; an outage
+	// ends when the store answered (upAgain) and then NoticeQuiet passed without a failure.
+	noticed  map[string]struct{}
+	upAgain  bool
+	lastFail time.Time
+
+	unsure unsures // writes in doubt (unsure.go)
 }
 
 // OutageLogEvery is how often a store outage is logged while it lasts (not once per message).
@@ -60,9 +67,11 @@ func (b *Bot) Engine() *Engine { return b.engine }
 // Store returns the bot's store.
 func (b *Bot) Store() Store { return b.store }
 
-// Handle processes one event and returns the replies to send. When the store fails the user gets
-// the static "temporarily unavailable" message in their language and the error is returned; an
-// event of an update handled before gets nothing and ErrDuplicate.
+// Handle processes one event and returns the replies to send. When the store fails the event is
+// not acted on and the error is returned: the channel asks the platform to deliver it again
+// (a non-2xx answer, an unconfirmed offset), and replies is the static "temporarily
+// unavailable" message the first time the user meets this outage, nil after. An event of an
+// update handled before gets nothing and ErrDuplicate.
 func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	replies, _, err := b.HandleTurn(ctx, ev)
 	return replies, err
@@ -71,7 +80,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 // Turn is the place of an event's replies among the user's replies (see TurnLog).
 type Turn struct {
 	// N is the turn the event took in the user's session (1, 2, …); 0 means the replies need no
-	// order: the user's data was just erased, or the store failed before anything was saved.
+	// order: the user's data was just erased, or they are the outage notice.
 	N uint64
 	// Clear reports that the turn log, read with the session, showed turn N-1 delivered: the
 	// replies can go out without asking the turn log again.
@@ -80,12 +89,30 @@ type Turn struct {
 
 // HandleTurn is Handle that also returns the turn the event took: an event whose update
 // (Event.Update) was handled before gets no replies and ErrDuplicate. A channel that sends from
-// several replicas sends the replies of turn n only after those of turn n-1 (see TurnLog). When
-// the store failed after the engine ran (err != nil), the turn is the one the update took if the
-// write went through: the outage reply needs no order, but the turn must be recorded as
-// delivered, or the chat's next turn would wait for replies that never come.
+// several replicas sends the replies of turn n only after those of turn n-1 (see TurnLog).
+//
+// When the store fails (err != nil) the turn is zero and the replies, if any, are the outage
+// notice, to be sent without order. A write whose answer was lost (UnsureError) is followed
+// up: once the store answers, the redelivered update is handled as new if the write did not go
+// through, and if it did the replies of that write go out, once, either as the redelivery's
+// result on this process or through the channel's LateFunc.
 func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 	start := time.Now()
+	if u := b.takeUnsure(ev); u != nil {
+		replies, turn, applied, err := b.settle(ctx, u)
+		switch {
+		case errors.Is(err, ErrDuplicate):
+			return nil, Turn{}, err
+		case err != nil:
+			b.outage(err)
+			b.obs.Handled(ev.Channel, "unavailable", time.Since(start))
+			return b.notice(ev), Turn{}, err
+		case applied:
+			b.recovered()
+			return replies, turn, nil
+		}
+		// Not applied: the update is new after all.
+	}
 	var res Result
 	var lang string
 	var saved Session
@@ -115,26 +142,35 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 		b.recovered()
 		return nil, Turn{}, err
 	}
+	erase := false
 	if err == nil && res.Erase {
-		err = b.store.Erase(ctx, ev.User)
+		if err = b.store.Erase(ctx, ev.User); err != nil && ev.Update != "" {
+			// Saved but not erased: a redelivery would be a duplicate, so the erasure is
+			// followed up like a write in doubt that went through.
+			erase = true
+			err = &UnsureError{Err: err, Applied: func(context.Context) (bool, error) { return true, nil }}
+		}
 	}
 	if err != nil {
 		b.outage(err)
 		b.obs.Handled(ev.Channel, "unavailable", time.Since(start))
-		// The store may have saved the session before failing (a write whose reply was lost):
-		// then this was turn saved.Turn, and the chat's next turn waits for its replies. The
-		// caller sends the outage reply without waiting and records that turn as delivered.
-		var maybe Turn
-		if !errors.Is(err, ErrConflict) {
-			maybe.N = saved.Turn
+		var ue *UnsureError
+		if errors.As(err, &ue) && ev.Update != "" {
+			b.keepUnsure(&unsure{ev: ev, applied: ue.Applied, res: res, saved: saved, lang: lang, erase: erase || res.Erase})
 		}
-		return b.Unavailable(ev), maybe, err
+		return b.notice(ev), Turn{}, err
 	}
 	turn := Turn{N: saved.Turn, Clear: delivered > 0 && delivered+1 == saved.Turn}
 	if res.Erase {
 		turn = Turn{} // the turn log went with the rest of the user's data
 	}
 	b.recovered()
+	return b.finish(ctx, start, ev, res, saved, lang), turn, nil
+}
+
+// finish does what follows a saved event: topic counts, the handoff, the metric; it returns the
+// replies as they are sent.
+func (b *Bot) finish(ctx context.Context, start time.Time, ev Event, res Result, saved Session, lang string) []Reply {
 	for _, t := range res.newTopics {
 		b.obs.Topic(t, lang)
 	}
@@ -151,7 +187,7 @@ func (b *Bot) HandleTurn(ctx context.Context, ev Event) ([]Reply, Turn, error) {
 		}
 	}
 	b.obs.Handled(ev.Channel, "ok", time.Since(start))
-	return ForDisplay(b.engine.lang, replies), turn, nil
+	return ForDisplay(b.engine.lang, replies)
 }
 
 // Duplicate reports whether a platform update was handled before. When the store cannot tell, the
@@ -179,6 +215,36 @@ func (b *Bot) Unavailable(ev Event) []Reply {
 	return ForDisplay(l, []Reply{{Lang: code, Text: l.Text(code, MsgUnavailable, "")}})
 }
 
+// NoticeQuiet is how long the store must have worked before a failure counts as a new outage,
+// whose notice users get again: a store that flaps, or a replica's pooled connections that fail
+// one by one after a restart, make one outage.
+const NoticeQuiet = 30 * time.Second
+
+// MaxNoticed bounds the users remembered as told of one outage; past it, further users get the
+// notice with every redelivery.
+const MaxNoticed = 10_000
+
+// notice is the outage reply for ev's user: the static message the first time the user meets
+// this outage, nil after (the platform delivers the message again and again until the store
+// is back; the user needs telling once).
+func (b *Bot) notice(ev Event) []Reply {
+	now := time.Now()
+	b.mu.Lock()
+	if b.upAgain && now.Sub(b.lastFail) > NoticeQuiet || b.noticed == nil {
+		b.noticed = map[string]struct{}{}
+	}
+	b.upAgain, b.lastFail = false, now
+	_, told := b.noticed[ev.User]
+	if !told && len(b.noticed) < MaxNoticed {
+		b.noticed[ev.User] = struct{}{}
+	}
+	b.mu.Unlock()
+	if told {
+		return nil
+	}
+	return b.Unavailable(ev)
+}
+
 func (b *Bot) outage(err error) {
 	b.down.Store(true)
 	b.mu.Lock()
@@ -199,6 +265,7 @@ func (b *Bot) recovered() {
 	b.down.Store(false)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.upAgain = true
 	if !b.lastOutage.IsZero() {
 		b.log.Info("store reachable again")
 		b.lastOutage = time.Time{}

@@ -13,7 +13,7 @@ const SafetyFlow = "safety"
 // Confidence bands for what an Understander found (its scores are calibrated probabilities).
 const (
 	// SureIntent is the score from which the engine answers with the topic at once.
-	SureIntent = 0.55
+	SureIntent = 0.45
 	// MaybeIntent is the score from which the two best topics are offered under "Did you mean".
 	MaybeIntent = 0.2
 )

@@ -2,6 +2,7 @@ package handoff_test
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,11 +90,16 @@ func TestCodesAreReadableAndDoNotCollide(t *testing.T) {
 	if got, ok := handoff.NormalizeCode(codes.Code(42)); !ok || got != codes.Code(42) {
 		t.Fatalf("a code does not read back: %q", got)
 	}
-	if got, ok := handoff.NormalizeCode(" a c d 3-4 6 "); !ok || got != "ACD-346" {
+	if got, ok := handoff.NormalizeCode(" a c d 3-4 6 k m"); !ok || got != "ACD3-46KM" {
 		t.Fatalf("NormalizeCode = %q %v", got, ok)
 	}
-	if _, ok := handoff.NormalizeCode("AC0-346"); ok {
-		t.Fatal("a code with 0 was accepted")
+	for _, bad := range []string{"AC0D-346K", "ACD-346", "ACD3-46KMX", "ACD3-46K"} {
+		if _, ok := handoff.NormalizeCode(bad); ok {
+			t.Fatalf("NormalizeCode accepted %q", bad)
+		}
+	}
+	if !regexp.MustCompile(`^` + handoff.CodePattern + `$`).MatchString(codes.Code(1)) {
+		t.Fatalf("code %q does not match CodePattern", codes.Code(1))
 	}
 }
 

@@ -22,11 +22,19 @@ type MemStore struct {
 	reminders map[string]time.Time
 	queue     []string
 	audit     []memAudit
+	posts     map[string]memPost   // staff chat message ref -> ticket
+	buckets   map[string]time.Time // Admit's token buckets: when each is full again
+	sweepAt   int
 }
 
 type memItem struct {
 	v   []byte
 	exp time.Time
+}
+
+type memPost struct {
+	user, code string
+	exp        time.Time
 }
 
 type memAudit struct {
@@ -37,7 +45,8 @@ type memAudit struct {
 // NewMemStore returns an empty in-process store.
 func NewMemStore() *MemStore {
 	return &MemStore{now: time.Now, tickets: map[string]memItem{}, holders: map[string]memItem{},
-		byUser: map[string]memItem{}, routes: map[string]memItem{}, reminders: map[string]time.Time{}}
+		byUser: map[string]memItem{}, routes: map[string]memItem{}, reminders: map[string]time.Time{},
+		posts: map[string]memPost{}, buckets: map[string]time.Time{}, sweepAt: minBuckets}
 }
 
 // SetClock replaces the store's clock, for tests of expiry.
@@ -166,6 +175,37 @@ func (m *MemStore) Route(ctx context.Context, user string) ([]byte, error) {
 	return b, ctx.Err()
 }
 
+// LinkPost implements Store.
+func (m *MemStore) LinkPost(ctx context.Context, user, code, ref string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.posts[ref] = memPost{user: user, code: code, exp: m.now().Add(ttl)}
+	return ctx.Err()
+}
+
+// PostTicket implements Store.
+func (m *MemStore) PostTicket(ctx context.Context, ref string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.posts[ref]
+	if !ok {
+		return "", ctx.Err()
+	}
+	if !m.now().Before(p.exp) {
+		delete(m.posts, ref)
+		return "", ctx.Err()
+	}
+	return p.code, ctx.Err()
+}
+
+// DeleteRoute implements Store.
+func (m *MemStore) DeleteRoute(ctx context.Context, user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.routes, user)
+	return ctx.Err()
+}
+
 // Remind implements Store.
 func (m *MemStore) Remind(ctx context.Context, user string, at time.Time) error {
 	m.mu.Lock()
@@ -253,15 +293,21 @@ func (m *MemStore) EraseUser(ctx context.Context, user string) error {
 			m.dequeueLocked(code)
 		}
 	}
+	for ref, p := range m.posts {
+		if p.user == user {
+			delete(m.posts, ref)
+		}
+	}
 	delete(m.byUser, user)
 	delete(m.routes, user)
 	delete(m.reminders, user)
 	return ctx.Err()
 }
 
-// Len counts the records kept about users (tickets, routes, reminders), for tests.
+// Len counts the records kept about users (tickets, routes, reminders, staff chat links), for
+// tests.
 func (m *MemStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.tickets) + len(m.byUser) + len(m.routes) + len(m.reminders) + len(m.holders)
+	return len(m.tickets) + len(m.byUser) + len(m.routes) + len(m.reminders) + len(m.holders) + len(m.posts)
 }

@@ -81,10 +81,12 @@ func startDesk(t *testing.T, srv *telegramtest.Server, sessions bot.Store, hs ha
 		if !ok {
 			return
 		}
-		if ans := d.svc.Staff(ctx, handoff.StaffMsg{StaffID: itoa(a.UserID), Name: a.Name, Text: a.Text, ReplyTo: a.ReplyTo, Data: a.Data}); ans != "" {
-			d.ad.PostStaff(ans, nil)
+		if ans := d.svc.Staff(ctx, handoff.StaffMsg{StaffID: itoa(a.UserID), Name: a.Name, Text: a.Text,
+			ReplyTo: a.ReplyTo, ReplyToBot: a.ReplyToBot, Data: a.Data}); ans != "" {
+			d.ad.PostStaff(bot.StaffPost{Text: ans})
 		}
 	}
+	cfg.Blocked = d.svc.UserBlocked
 	if d.ad, err = telegram.New(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -118,19 +120,42 @@ func userPress(chat int64, lang, data string) []byte {
 	}})
 }
 
-func staffMsg(from int64, text, replyTo string) []byte {
+// staffMessage is a message from staff in the staff group.
+func staffMessage(from int64, text string) map[string]any {
 	m := map[string]any{
-		"message_id": 2, "date": 1, "text": text,
+		"message_id": staffMessageID.Add(1), "date": 1, "text": text,
 		"from": map[string]any{"id": from, "is_bot": false, "first_name": "Kari"},
 		"chat": map[string]any{"id": staffChat, "type": "supergroup", "title": "staff"},
 	}
 	if strings.HasPrefix(text, "/") {
 		m["entities"] = []map[string]any{{"type": "bot_command", "offset": 0, "length": len(strings.Fields(text)[0])}}
 	}
-	if replyTo != "" {
-		m["reply_to_message"] = map[string]any{"message_id": 1, "date": 1, "text": replyTo,
-			"chat": map[string]any{"id": staffChat, "type": "supergroup"}}
-	}
+	return m
+}
+
+// staffMessageID numbers the staff's messages, apart from the fake server's (which count from 1).
+var staffMessageID atomic.Int64
+
+func init() { staffMessageID.Store(1_000_000) }
+
+func staffMsg(from int64, text string) []byte {
+	return mustJSON(map[string]any{"message": staffMessage(from, text)})
+}
+
+// staffReply is staff replying in the group to a message the bot sent there, as Telegram
+// delivers it: reply_to_message is that message, with its message_id and the bot as sender.
+func staffReply(from int64, text string, to telegramtest.Call) []byte {
+	m := staffMessage(from, text)
+	m["reply_to_message"] = map[string]any{"message_id": to.MessageID, "date": 1, "text": to.Params["text"],
+		"from": map[string]any{"id": 111111111, "is_bot": true, "first_name": "Returnbot test", "username": telegramtest.BotUsername},
+		"chat": map[string]any{"id": staffChat, "type": "supergroup", "title": "staff"}}
+	return mustJSON(map[string]any{"message": m})
+}
+
+// staffReplyToColleague is staff replying to another staff member's message.
+func staffReplyToColleague(from int64, text string, to map[string]any) []byte {
+	m := staffMessage(from, text)
+	m["reply_to_message"] = to
 	return mustJSON(map[string]any{"message": m})
 }
 
@@ -179,7 +204,7 @@ func count(srv *telegramtest.Server, chat int64, want string) int {
 // text is a message as the user sees it (bot.ForDisplay isolates Latin runs in right-to-left text).
 func text(lang, id string) string { return pack.Catalog.Display(lang, pack.Catalog.Text(lang, id, "")) }
 
-var codeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
+var codeRE = regexp.MustCompile(handoff.CodePattern)
 
 func TestVisitChatStaffAndHandBack(t *testing.T) {
 	srv := telegramtest.NewServer(t)
@@ -240,7 +265,7 @@ func TestVisitChatStaffAndHandBack(t *testing.T) {
 		t.Fatalf("staff card buttons: %v", kb)
 	}
 	// Reception looks the visitor up by code.
-	srv.Push(staffMsg(staffID, "/code "+strings.ToLower(strings.ReplaceAll(code, "-", "")), ""))
+	srv.Push(staffMsg(staffID, "/code "+strings.ToLower(strings.ReplaceAll(code, "-", ""))))
 	srv.WaitFor(5*time.Second, "the /code answer", func([]telegramtest.Call) bool { return count(srv, staffChat, "🎫 "+code) == 2 })
 
 	// Next open day, 11:00: the user asks to chat now.
@@ -259,7 +284,7 @@ func TestVisitChatStaffAndHandBack(t *testing.T) {
 	// A member of the staff chat who is not staff cannot take or reply.
 	srv.Push(staffPress(outsiderID, "take|"+chatCode))
 	waitText(t, srv, staffChat, "Ikke tillatt")
-	srv.Push(staffMsg(outsiderID, "/reply "+chatCode+" hei", ""))
+	srv.Push(staffMsg(outsiderID, "/reply "+chatCode+" hei"))
 	srv.WaitFor(5*time.Second, "second refusal", func([]telegramtest.Call) bool { return count(srv, staffChat, "Ikke tillatt") == 2 })
 	// Staff take; a second take is told who has it.
 	srv.Push(staffPress(staffID, "take|"+chatCode))
@@ -277,7 +302,7 @@ func TestVisitChatStaffAndHandBack(t *testing.T) {
 		t.Fatalf("relayed message lacks the code: %q", relayed.Params["text"])
 	}
 	// Staff answer by replying to the relayed message, in Norwegian.
-	srv.Push(staffMsg(staffID, "Hei! Vi kan hjelpe deg.", relayed.Params["text"]))
+	srv.Push(staffReply(staffID, "Hei! Vi kan hjelpe deg.", linked(t, hs, relayed)))
 	answer := waitText(t, srv, userChat, "Vi kan hjelpe deg.")
 	if !strings.HasPrefix(answer.Params["text"], text(lang, bot.MsgFromStaff)) {
 		t.Fatalf("staff answer not marked as from a counsellor: %q", answer.Params["text"])
@@ -286,7 +311,7 @@ func TestVisitChatStaffAndHandBack(t *testing.T) {
 		t.Fatalf("the bot spoke while staff held the chat: %d messages, want %d", n, before+1)
 	}
 	// /reply works too.
-	srv.Push(staffMsg(staffID, "/reply "+chatCode+" Kom gjerne innom.", ""))
+	srv.Push(staffMsg(staffID, "/reply "+chatCode+" Kom gjerne innom."))
 	waitText(t, srv, userChat, "Kom gjerne innom.")
 	// The user takes the bot back; staff are told.
 	srv.Push(userMsg(userChat, lang, "/bot"))
@@ -296,16 +321,16 @@ func TestVisitChatStaffAndHandBack(t *testing.T) {
 		t.Fatalf("session mode after /bot = %q", s.Mode)
 	}
 	// Staff hand a chat back: take again via /reply, then /back.
-	srv.Push(staffMsg(staffID, "/take "+code, ""))
+	srv.Push(staffMsg(staffID, "/take "+code))
 	waitText(t, srv, staffChat, code+": tatt av Kari")
-	srv.Push(staffMsg(staffID, "/visit "+code+" 2027-04-01 13:00", ""))
+	srv.Push(staffMsg(staffID, "/visit "+code+" 2027-04-01 13:00"))
 	waitText(t, srv, userChat, "01.04.2027, 13:00")
-	srv.Push(staffMsg(staffID, "/visit "+code+" 2027-04-02", "")) // Good Friday? no: 2 April 2027 is open
-	srv.Push(staffMsg(staffID, "/visit "+code+" 2027-05-17", ""))
+	srv.Push(staffMsg(staffID, "/visit "+code+" 2027-04-02")) // Good Friday? no: 2 April 2027 is open
+	srv.Push(staffMsg(staffID, "/visit "+code+" 2027-05-17"))
 	waitText(t, srv, staffChat, "Kontoret er stengt")
-	srv.Push(staffMsg(staffID, "/queue", ""))
+	srv.Push(staffMsg(staffID, "/queue"))
 	waitText(t, srv, staffChat, code+" ["+lang+"]")
-	srv.Push(staffMsg(staffID, "/close "+code, ""))
+	srv.Push(staffMsg(staffID, "/close "+code))
 	waitText(t, srv, staffChat, code+": lukket av Kari")
 	trail, err := hs.AuditTrail(context.Background(), 100)
 	if err != nil || len(trail) < 8 {

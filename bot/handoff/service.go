@@ -23,7 +23,7 @@ const (
 
 // StaffChat posts to the staff chat (the Telegram staff group).
 type StaffChat interface {
-	PostStaff(text string, buttons []bot.Button)
+	PostStaff(p bot.StaffPost)
 }
 
 // UserSender writes to a user first, on one channel, by the platform address of the route.
@@ -63,6 +63,9 @@ type Config struct {
 	Now   func() time.Time
 	// TicketTTL and AuditTTL default to DefaultTicketTTL and DefaultAuditTTL.
 	TicketTTL, AuditTTL time.Duration
+	// LookupRate, UserTicketRate and TicketRate default to DefaultLookupRate,
+	// DefaultUserTicketRate and DefaultTicketRate.
+	LookupRate, UserTicketRate, TicketRate Rate
 }
 
 // Service turns handoff markers into tickets, visit codes, reminders and relay, and runs the
@@ -92,6 +95,16 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.AuditTTL <= 0 {
 		cfg.AuditTTL = DefaultAuditTTL
 	}
+	for _, r := range []struct {
+		v   *Rate
+		def Rate
+	}{
+		{&cfg.LookupRate, DefaultLookupRate}, {&cfg.UserTicketRate, DefaultUserTicketRate}, {&cfg.TicketRate, DefaultTicketRate},
+	} {
+		if r.v.PerHour <= 0 || r.v.Burst <= 0 {
+			*r.v = r.def
+		}
+	}
 	if cfg.Count == nil {
 		cfg.Count = func(string) {}
 	}
@@ -109,11 +122,33 @@ func (s *Service) SetUserSender(channel string, u UserSender) {
 	s.cfg.Users[channel] = u
 }
 
+// post writes to the staff chat about no ticket in particular: a reply to it reaches nobody.
 func (s *Service) post(text string, buttons ...bot.Button) {
 	if s.cfg.Staff != nil {
-		s.cfg.Staff.PostStaff(text, buttons)
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons})
 	}
 }
+
+// postFor writes to the staff chat about a ticket: its card, what its user wrote, a change the
+// user made. Once delivered, each message is linked to the ticket, so that a staff reply to it
+// reaches the ticket's user (and only a reply to such a message, or /reply CODE, does).
+func (s *Service) postFor(t *Ticket, text string, buttons ...bot.Button) {
+	if s.cfg.Staff == nil {
+		return
+	}
+	user, code := t.User, t.Code
+	s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons, Ticket: code, Posted: func(ref string) {
+		ctx, cancel := context.WithTimeout(context.Background(), linkTimeout)
+		defer cancel()
+		if err := s.cfg.Store.LinkPost(ctx, user, code, ref, s.cfg.TicketTTL); err != nil {
+			// Replies to this message will reach nobody; staff are told so and use /reply.
+			s.cfg.Log.Error("handoff: staff chat message not linked to its ticket", "user", user, "err", err)
+		}
+	}})
+}
+
+// linkTimeout bounds storing a staff chat message's link to its ticket.
+const linkTimeout = 5 * time.Second
 
 // AfterHandle implements bot.HandoffHook.
 func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Session, res bot.Result) ([]bot.Reply, error) {
@@ -183,7 +218,7 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 		}
 	}
 	s.cfg.Count("opened")
-	s.post(s.card(t), s.ticketButtons(t)...)
+	s.postFor(t, s.card(t), s.ticketButtons(t)...)
 	return t, nil
 }
 
@@ -202,19 +237,17 @@ func (s *Service) schedule(ctx context.Context, t *Ticket) error {
 
 // relay passes what a user wrote to staff, marked with the ticket's code so a reply finds it.
 func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, text string) error {
-	code, err := s.cfg.Store.UserTicket(ctx, ev.User)
+	t, err := s.userTicket(ctx, ev.User)
 	if err != nil {
 		return err
 	}
-	if code == "" {
+	if t == nil {
 		// Waiting without a ticket (it expired or was erased): open one so staff see the message.
-		t, err := s.open(ctx, ev, sess, bot.HandoffChat)
-		if err != nil {
+		if t, err = s.open(ctx, ev, sess, bot.HandoffChat); err != nil {
 			return err
 		}
-		code = t.Code
 	}
-	s.post(fmt.Sprintf("✉ %s [%s]\n%s", code, sess.Lang, text))
+	s.postFor(t, fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text))
 	return nil
 }
 
@@ -322,4 +355,53 @@ func (s *Service) ticketButtons(t *Ticket) []bot.Button {
 		{Label: s.st("take"), Data: "take|" + t.Code},
 		{Label: s.st("close"), Data: "close|" + t.Code},
 	}
+}
+
+// userTicket is the user's latest ticket, nil when they have none.
+func (s *Service) userTicket(ctx context.Context, user string) (*Ticket, error) {
+	code, err := s.cfg.Store.UserTicket(ctx, user)
+	if err != nil || code == "" {
+		return nil, err
+	}
+	return s.cfg.Store.Ticket(ctx, code)
+}
+
+// openTicket is the user's latest ticket while it is open or taken; nil when they have none or
+// it was closed.
+func (s *Service) openTicket(ctx context.Context, user string) (*Ticket, error) {
+	t, err := s.userTicket(ctx, user)
+	if err != nil || t == nil || t.Status == StatusClosed {
+		return nil, err
+	}
+	return t, nil
+}
+
+// sessionEraser is implemented by session stores whose Erase also removes the handoff data
+// (bot/redis): EraseSession drops the conversation alone.
+type sessionEraser interface {
+	EraseSession(ctx context.Context, user string) error
+}
+
+// UserBlocked acts on a user who blocked the bot (Telegram's my_chat_member "kicked"). Nothing
+// reaches them any more, so their route, reminder and session go; their ticket stays until it
+// expires, so reception can still look up the code of a planned visit when they come. Staff
+// are told, and a chat ticket is closed: nobody can answer it.
+func (s *Service) UserBlocked(ctx context.Context, user string) error {
+	errs := []error{s.cfg.Store.DeleteRoute(ctx, user), s.cfg.Store.CancelReminder(ctx, user)}
+	t, err := s.openTicket(ctx, user)
+	errs = append(errs, err)
+	if t != nil {
+		s.post(fmt.Sprintf("⛔ %s: %s", t.Code, s.st("user_blocked")))
+		if t.Kind == bot.HandoffChat {
+			t.Status = StatusClosed
+			s.cfg.Count("closed")
+			errs = append(errs, s.cfg.Store.Unclaim(ctx, t.Code), s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL))
+		}
+	}
+	if e, ok := s.cfg.Sessions.(sessionEraser); ok {
+		errs = append(errs, e.EraseSession(ctx, user))
+	} else {
+		errs = append(errs, s.cfg.Sessions.Erase(ctx, user))
+	}
+	return errors.Join(errs...)
 }

@@ -3,7 +3,6 @@ package handoff
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -19,13 +18,16 @@ type StaffMsg struct {
 	Name string
 	// Text is the message text ("/take ACD-346", or a reply's text).
 	Text string
-	// ReplyTo is the text of the message replied to, if any (a ticket card or relayed message).
+	// ReplyTo is the staff chat's reference of the message replied to, if any (as
+	// bot.StaffPost.Posted gave it): a reply reaches a user only when that message was posted
+	// about their ticket (its card, or what they wrote), never by what the message says.
 	ReplyTo string
+	// ReplyToBot says the message replied to is the bot's: a reply to one that is not linked to
+	// a ticket (a /queue list, a /code answer) gets a hint instead of reaching anyone.
+	ReplyToBot bool
 	// Data is a pressed button's data ("take|ACD-346", "close|ACD-346").
 	Data string
 }
-
-var codeRE = regexp.MustCompile(`\b[` + CodeAlphabet + `]{3}-[` + CodeAlphabet + `]{3}\b`)
 
 // Staff runs a staff action and returns the answer for the staff chat ("" for none). Only
 // StaffIDs may act; anyone else gets "not allowed" and nothing changes. Every action is in the
@@ -42,8 +44,18 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 		}
 		cmd, arg = strings.ToLower(word), strings.TrimSpace(rest)
 	case m.ReplyTo != "":
+		code, err := s.cfg.Store.PostTicket(ctx, m.ReplyTo)
+		if err != nil {
+			s.cfg.Log.Error("handoff: reading a staff chat link failed", "err", err)
+		}
+		if code == "" {
+			if m.ReplyToBot {
+				return s.st("reply_hint")
+			}
+			return "" // a reply to a colleague
+		}
 		cmd = "reply"
-		arg = codeRE.FindString(m.ReplyTo) + " " + m.Text
+		arg = code + " " + m.Text
 	default:
 		return "" // staff talking among themselves
 	}
@@ -68,19 +80,27 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 		s.audit(ctx, who, "queue", "")
 		return s.queue(ctx)
 	}
+	// Every look-up of a code takes a token of the staff member's look-up limit, and one that
+	// finds a live ticket gives it back: the limit holds back guessing, not work. A failed
+	// look-up is audited without what was typed (it need not be a code).
+	if !s.admitLookup(ctx, who) {
+		s.audit(ctx, who, "code_limited", "")
+		return s.st("limited")
+	}
 	codeArg, rest, _ := strings.Cut(strings.TrimSpace(arg), " ")
 	code, ok := NormalizeCode(codeArg)
-	if !ok {
-		return s.st("unknown")
-	}
-	t, err := s.cfg.Store.Ticket(ctx, code)
-	if err != nil {
-		s.cfg.Log.Error("handoff: reading a ticket failed", "err", err)
-		return s.st("unknown")
+	var t *Ticket
+	if ok {
+		var err error
+		if t, err = s.cfg.Store.Ticket(ctx, code); err != nil {
+			s.cfg.Log.Error("handoff: reading a ticket failed", "err", err)
+		}
 	}
 	if t == nil {
+		s.audit(ctx, who, "code_unknown", "")
 		return s.st("unknown")
 	}
+	s.refundLookup(ctx, who)
 	s.audit(ctx, who, cmd, code)
 	switch cmd {
 	case "code":

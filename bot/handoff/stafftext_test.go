@@ -53,7 +53,7 @@ func TestStaffTextsResolve(t *testing.T) {
 		{"en", "staff.wants_chat", "Wants to chat with a counsellor now"},
 		{"nb", "staff.answer.residence", "Lovlig opphold i Norge"},
 		{"en", "staff.answer.othereu", "Protection in another EU/EEA country"},
-		{"nb", "staff.help", "Kommandoer: /queue · /take KODE · /reply KODE tekst (eller svar på saken) · /back KODE · /visit KODE dag tid · /close KODE · /code KODE"},
+		{"nb", "staff.help", "Kommandoer: /queue · /take KODE · /reply KODE tekst (eller svar på sakskortet 🎫 eller en melding ✉ fra brukeren) · /back KODE · /visit KODE dag tid · /close KODE · /code KODE"},
 	} {
 		if got := p.Catalog.Text(c.lang, c.id, ""); got != c.want {
 			t.Errorf("%s %s = %q, want %q", c.lang, c.id, got, c.want)

@@ -3,6 +3,8 @@ package handoff
 import (
 	"context"
 	"time"
+
+	"github.com/returnbot/returnbot/bot"
 )
 
 // Ticket is one handoff for staff: a chat request or a planned visit. It holds no message text,
@@ -64,6 +66,15 @@ type Store interface {
 	SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error
 	// Route returns the sealed address of a user, nil when there is none.
 	Route(ctx context.Context, user string) ([]byte, error)
+	// LinkPost records that a message in the staff chat (ref) was posted about a ticket of
+	// user: the ticket's card, or what the user wrote. Kept for ttl; EraseUser removes it.
+	LinkPost(ctx context.Context, user, code, ref string, ttl time.Duration) error
+	// PostTicket returns the code of the ticket a staff chat message was posted about, "" for
+	// any other message.
+	PostTicket(ctx context.Context, ref string) (string, error)
+	// DeleteRoute forgets the sealed address of a user (the user blocked the bot); their tickets
+	// stay.
+	DeleteRoute(ctx context.Context, user string) error
 	// Remind schedules the user's reminder at a time (one per user; a new one replaces it).
 	Remind(ctx context.Context, user string, at time.Time) error
 	// CancelReminder removes the user's reminder.
@@ -79,4 +90,11 @@ type Store interface {
 	AuditTrail(ctx context.Context, n int) ([]Audit, error)
 	// EraseUser deletes the user's tickets, route and reminder.
 	EraseUser(ctx context.Context, user string) error
+	// Admit takes one token of every bucket when each has one and reports true; when any is
+	// empty it takes none and reports false, so a refused request costs nothing. A bucket holds
+	// up to Burst tokens and gains PerSecond; its record expires once it is full again. Bucket
+	// keys name no user (the service keys them by HMAC): they outlive EraseUser, as a limit must.
+	Admit(ctx context.Context, buckets ...bot.Bucket) (bool, error)
+	// Refund gives back a token Admit took from a bucket (never above Burst).
+	Refund(ctx context.Context, b bot.Bucket) error
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/returnbot/returnbot/bot"
 )
 
 // ReserveHorizon is how far ahead Reserve hands out tokens, as in bot/redis: within it every call
@@ -88,3 +90,55 @@ func (l *Limiter) Len() int {
 	defer l.mu.Unlock()
 	return len(l.tat)
 }
+
+// Admit implements bot.Admitter on the same buckets as Reserve (GCRA): a bucket has a token when
+// its full-again time lies at most burst-1 intervals ahead. Nothing is taken unless every bucket
+// has one, and the wait returned is the time until the last of them has.
+func (l *Limiter) Admit(ctx context.Context, buckets ...bot.Bucket) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var wait time.Duration
+	for _, b := range buckets {
+		interval, burst, ok := gcra(b)
+		if !ok {
+			continue
+		}
+		tat := l.tat[b.Key]
+		if tat.Before(now) {
+			tat = now
+		}
+		wait = max(wait, tat.Add(interval-time.Duration(burst)*interval).Sub(now))
+	}
+	if wait > 0 {
+		return wait, nil
+	}
+	for _, b := range buckets {
+		interval, _, ok := gcra(b)
+		if !ok {
+			continue
+		}
+		if _, ok := l.tat[b.Key]; !ok && len(l.tat) >= l.nextSweep {
+			l.sweepLocked(now)
+		}
+		tat := l.tat[b.Key]
+		if tat.Before(now) {
+			tat = now
+		}
+		l.tat[b.Key] = tat.Add(interval)
+	}
+	return 0, nil
+}
+
+// gcra is a bucket's emission interval and burst; ok is false for a bucket that does not limit.
+func gcra(b bot.Bucket) (interval time.Duration, burst int, ok bool) {
+	if b.PerSecond <= 0 || math.IsNaN(b.PerSecond) || math.IsInf(b.PerSecond, 0) {
+		return 0, 0, false
+	}
+	return max(time.Duration(float64(time.Second)/b.PerSecond), time.Nanosecond), max(b.Burst, 1), true
+}
+
+var _ bot.Admitter = (*Limiter)(nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/limitertest"
 )
 
 var _ bot.Limiter = (*inmem.Limiter)(nil)
@@ -134,5 +135,39 @@ func TestLimiterConcurrent(t *testing.T) {
 	wg.Wait()
 	if free != 10 {
 		t.Fatalf("%d calls went at once, want the burst of 10", free)
+	}
+}
+
+// TestAdmitContract runs the bot.Admitter contract (two "replicas" share one limiter).
+func TestAdmitContract(t *testing.T) {
+	limitertest.Run(t, func(t *testing.T) (bot.Admitter, bot.Admitter) {
+		l := inmem.NewLimiter()
+		return l, l
+	})
+}
+
+// TestAdmitExactWait: on a controlled clock, the wait is exactly the time until the bucket has a
+// token, and a request at that time is admitted.
+func TestAdmitExactWait(t *testing.T) {
+	l, c := newLimiter()
+	k := bot.Bucket{Key: "web:id:a", PerSecond: 10, Burst: 2}
+	ctx := context.Background()
+	for range 2 {
+		if d, _ := l.Admit(ctx, k); d != 0 {
+			t.Fatalf("burst refused for %v", d)
+		}
+	}
+	for range 50 {
+		if d, _ := l.Admit(ctx, k); d != 100*time.Millisecond {
+			t.Fatalf("refused: wait %v, want 100ms however often asked", d)
+		}
+	}
+	c.advance(99 * time.Millisecond)
+	if d, _ := l.Admit(ctx, k); d != time.Millisecond {
+		t.Fatalf("1 ms early: wait %v", d)
+	}
+	c.advance(time.Millisecond)
+	if d, _ := l.Admit(ctx, k); d != 0 {
+		t.Fatalf("on time: refused for %v", d)
 	}
 }

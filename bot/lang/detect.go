@@ -43,21 +43,52 @@ var distinctive = map[string]string{
 // Detect guesses the language of a text; see bot.Language.
 func (c *Catalog) Detect(text string) string { return c.detector.detect(text) }
 
-func (d *detector) detect(text string) string {
-	var arabic, cyrillic, ethiopic, latin int
-	for _, r := range text {
-		switch {
-		case unicode.Is(unicode.Arabic, r):
-			arabic++
-		case unicode.Is(unicode.Cyrillic, r):
-			cyrillic++
-		case unicode.Is(unicode.Ethiopic, r):
-			ethiopic++
-		case unicode.Is(unicode.Latin, r):
-			latin++
-		}
+// script is the writing system of a rune, as far as detection cares.
+type script uint8
+
+const (
+	otherScript script = iota
+	arabicScript
+	cyrillicScript
+	ethiopicScript
+	latinScript
+)
+
+// scriptOf tells which of the scripts detection counts r belongs to.
+func scriptOf(r rune) script {
+	switch {
+	case unicode.Is(unicode.Arabic, r):
+		return arabicScript
+	case unicode.Is(unicode.Cyrillic, r):
+		return cyrillicScript
+	case unicode.Is(unicode.Ethiopic, r):
+		return ethiopicScript
+	case unicode.Is(unicode.Latin, r):
+		return latinScript
 	}
-	switch max4(arabic, cyrillic, ethiopic, latin) {
+	return otherScript
+}
+
+func (d *detector) detect(text string) string {
+	var count [latinScript + 1]int
+	for _, r := range text {
+		var sc script
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+			sc = latinScript
+		case r < 0x80:
+			continue
+		default:
+			if e, ok := runeInfo(r); ok {
+				sc = e.script
+			} else {
+				sc = scriptOf(r)
+			}
+		}
+		count[sc]++
+	}
+	arabic, cyrillic, ethiopic, latin := count[arabicScript], count[cyrillicScript], count[ethiopicScript], count[latinScript]
+	switch max(arabic, cyrillic, ethiopic, latin) {
 	case 0:
 		return ""
 	case ethiopic:
@@ -75,11 +106,17 @@ func (d *detector) detect(text string) string {
 // words to break ties; Arabic when nothing else points elsewhere.
 func (d *detector) arabicScript(text string) string {
 	// Each distinctive letter present counts once (not per occurrence), so one frequent letter
-	// does not outweigh the common words below.
+	// does not outweigh the common words below. One pass finds which are present.
+	present := map[rune]bool{}
+	for _, r := range text {
+		if distinctiveLetters[r] {
+			present[r] = true
+		}
+	}
 	score := map[string]float64{}
 	for code, letters := range distinctive {
 		for _, l := range letters {
-			if strings.ContainsRune(text, l) {
+			if present[l] {
 				score[code]++
 			}
 		}
@@ -94,6 +131,17 @@ func (d *detector) arabicScript(text string) string {
 	return d.shipped("ar")
 }
 
+// distinctiveLetters are the letters of every language in distinctive.
+var distinctiveLetters = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, letters := range distinctive {
+		for _, l := range letters {
+			m[l] = true
+		}
+	}
+	return m
+}()
+
 // byWords picks among candidates by how many common words of each the text contains.
 func (d *detector) byWords(text string, candidates []string, prior map[string]float64) string {
 	words := strings.Fields(Normalize(text))
@@ -103,8 +151,9 @@ func (d *detector) byWords(text string, candidates []string, prior map[string]fl
 			continue
 		}
 		s := prior[code]
+		common := d.common[code]
 		for _, w := range words {
-			if d.common[code][w] {
+			if common[w] {
 				s += 2
 			}
 		}
@@ -123,5 +172,3 @@ func (d *detector) shipped(code string) string {
 	}
 	return ""
 }
-
-func max4(a, b, c, e int) int { return max(a, b, c, e) }

@@ -18,8 +18,10 @@ type topicIndex struct {
 	// deletes maps each word with one letter removed to the words it came from, so one typo is
 	// found with a few map look-ups instead of comparing against every word.
 	deletes map[string][]string
-	// prefixes holds words of four letters or more, so "documents" finds "document".
+	// words holds every keyword, for exact, stem, compound-tail and typo look-ups.
 	words map[string]bool
+	// maxRunes is the longest keyword in runes: longer pieces of a text need no look-up.
+	maxRunes int
 }
 
 type topic struct {
@@ -78,6 +80,7 @@ func (c *Catalog) IndexTopics(topics map[string]string) {
 				idx.weight[w] *= commonWordWeight
 			}
 			idx.words[w] = true
+			idx.maxRunes = max(idx.maxRunes, utf8.RuneCountInString(w))
 			if letters(w) >= minFuzzyRunes {
 				for _, d := range deletions(w) {
 					idx.deletes[d] = append(idx.deletes[d], w)
@@ -97,19 +100,26 @@ func splitList(s string) []string {
 // letters is a word's length for the length rules, in Latin-letter equivalents: an Ethiopic
 // character is a whole syllable (two), and Arabic script leaves short vowels unwritten (one and a
 // half), so "رد" (rejected) is not a throwaway two-letter word.
-func letters(w string) int {
+func letters(w string) int { return halfLetters(w) / 2 }
+
+// halfLetters is twice letters(w), before rounding down.
+func halfLetters(w string) int {
 	halves := 0
 	for _, r := range w {
-		switch {
-		case 0x1200 <= r && r <= 0x137F:
-			halves += 4
-		case 0x0600 <= r && r <= 0x06FF:
-			halves += 3
-		default:
-			halves += 2
-		}
+		halves += runeHalves(r)
 	}
-	return halves / 2
+	return halves
+}
+
+// runeHalves is what one rune counts for in letters, in half letters.
+func runeHalves(r rune) int {
+	switch {
+	case 0x1200 <= r && r <= 0x137F:
+		return 4
+	case 0x0600 <= r && r <= 0x06FF:
+		return 3
+	}
+	return 2
 }
 
 // deletions lists w with each one rune removed.
@@ -182,6 +192,10 @@ func (c *Catalog) Match(lang, text string) []bot.Match {
 
 // lookup maps each keyword the text contains to how sure the find is: 1 for the word itself,
 // less for a longer form of it or a word one typo away.
+//
+// Its cost is linear in the text: apart from one look-up of each whole token, every look-up is
+// of a piece no longer than the longest keyword (plus the one letter a typo adds), so a
+// 4,096-letter "word" costs a few dozen look-ups, not thousands of copies of itself.
 func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 	found := map[string]float64{}
 	mark := func(w string, q float64) {
@@ -189,31 +203,36 @@ func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 			found[w] = q
 		}
 	}
+	var buf []byte // one deletion at a time, looked up without allocating
 	for _, tok := range tokens {
 		if idx.words[tok] {
 			mark(tok, 1)
 			continue
 		}
-		for _, stem := range stems(tok) {
-			if idx.words[stem] {
-				mark(stem, 0.9)
-			}
-		}
+		n := utf8.RuneCountInString(tok)
+		idx.stems(tok, n, mark)
 		// The end of a compound word ("pengestøtte" -> "støtte",
 		// "reisedokumenter" -> "dokumenter"): Norwegian, Somali and others glue words together.
-		if runes := []rune(tok); letters(tok) > minCompoundTail {
-			for i := 1; i < len(runes); i++ {
-				tail := string(runes[i:])
-				if letters(tail) < minCompoundTail {
-					break
+		// The longest tail that is a keyword wins; tails longer than every keyword are skipped.
+		if halves := halfLetters(tok); halves/2 > minCompoundTail {
+			i := 0
+			for off, r := range tok {
+				if i > 0 && n-i <= idx.maxRunes {
+					if halves/2 < minCompoundTail {
+						break
+					}
+					if tail := tok[off:]; idx.words[tail] {
+						mark(tail, 0.8)
+						break
+					}
 				}
-				if idx.words[tail] {
-					mark(tail, 0.8)
-					break
-				}
+				halves -= runeHalves(r)
+				i++
 			}
 		}
-		if letters(tok) >= minFuzzyRunes-1 {
+		// One typo changes the length by one letter at most: a token two letters longer than
+		// every keyword is no typo of any.
+		if letters(tok) >= minFuzzyRunes-1 && n <= idx.maxRunes+1 {
 			// People rarely mistype the first letter; requiring it keeps "pouvez" from
 			// matching "ouvrez" and "знаете" from matching "узнает".
 			first, _ := utf8.DecodeRuneInString(tok)
@@ -225,11 +244,15 @@ func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 			for _, w := range idx.deletes[tok] { // tok lacks one letter of w
 				typo(w)
 			}
-			for _, d := range deletions(tok) {
-				if idx.words[d] && letters(d) >= minFuzzyRunes {
-					typo(d) // tok has one letter too many
+			for i := range tok {
+				_, size := utf8.DecodeRuneInString(tok[i:])
+				buf = append(append(buf[:0], tok[:i]...), tok[i+size:]...)
+				if idx.words[string(buf)] {
+					if d := string(buf); letters(d) >= minFuzzyRunes {
+						typo(d) // tok has one letter too many
+					}
 				}
-				for _, w := range idx.deletes[d] { // one letter differs
+				for _, w := range idx.deletes[string(buf)] { // one letter differs
 					typo(w)
 				}
 			}
@@ -238,19 +261,25 @@ func (idx *topicIndex) lookup(tokens []string) map[string]float64 {
 	return found
 }
 
-// stems are shorter forms of a word that may be its keyword: Arabic-script words without a
-// leading article or conjunction, and any word cut down to a prefix of at least four letters
-// ("documents" -> "document", "adressen" -> "adresse").
-func stems(tok string) []string {
-	var out []string
+// stems marks the shorter forms of a token of n runes that are keywords: Arabic-script words
+// without a leading article or conjunction, and any word cut down to a prefix of at least four
+// letters ("documents" -> "document", "adressen" -> "adresse"). Forms longer than every keyword
+// are not looked up.
+func (idx *topicIndex) stems(tok string, n int, mark func(string, float64)) {
 	for _, p := range []string{"وال", "بال", "فال", "لل", "ال", "و", "ب"} {
-		if rest, ok := strings.CutPrefix(tok, p); ok && utf8.RuneCountInString(rest) >= 3 {
-			out = append(out, rest)
+		if rest, ok := strings.CutPrefix(tok, p); ok {
+			if m := n - utf8.RuneCountInString(p); m >= 3 && m <= idx.maxRunes && idx.words[rest] {
+				mark(rest, 0.9)
+			}
 		}
 	}
-	runes := []rune(tok)
-	for n := len(runes) - 1; n >= 4 && n >= len(runes)-4; n-- {
-		out = append(out, string(runes[:n]))
+	// Prefixes of n-1 down to n-4 runes (and at least 4): cut the last runes off one by one.
+	end := len(tok)
+	for k := n - 1; k >= 4 && k >= n-4; k-- {
+		_, size := utf8.DecodeLastRuneInString(tok[:end])
+		end -= size
+		if k <= idx.maxRunes && idx.words[tok[:end]] {
+			mark(tok[:end], 0.9)
+		}
 	}
-	return out
 }

@@ -24,6 +24,7 @@ type Metrics struct {
 	statuses *prometheus.CounterVec
 	redisErr *prometheus.CounterVec
 	notUnder *prometheus.CounterVec
+	evicted  prometheus.Counter
 }
 
 // New registers the collectors (and the Go runtime and process collectors).
@@ -55,8 +56,11 @@ func New() *Metrics {
 		notUnder: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "returnbot_not_understood_total", Help: "Typed messages the bot did not understand, by language and the node the user was at (never the text): where the content lacks examples.",
 		}, []string{"lang", "node"}),
+		evicted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "returnbot_sessions_evicted_total", Help: "Sessions the in-process store dropped for room (RETURNBOT_MEMORY_SESSIONS reached), least recently used first; expired sessions are not counted.",
+		}),
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder,
+	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -94,3 +98,7 @@ func (m *Metrics) Status(channel, status string) { m.statuses.WithLabelValues(ch
 // RedisError counts a failed Redis command by its lower-case name (bot/redis.CountErrors calls
 // it); command is never a key or an argument.
 func (m *Metrics) RedisError(command string) { m.redisErr.WithLabelValues(command).Inc() }
+
+// SessionEvicted counts a live session the in-process store dropped for room (bot/inmem's
+// Limits.Evicted).
+func (m *Metrics) SessionEvicted() { m.evicted.Inc() }

@@ -10,6 +10,8 @@ package redis
 //	rb:{<user>}:ts     a set of all the user's ticket codes, so EraseUser finds them all
 //	rb:{<user>}:r      the user's sealed route (handoff.Sealer)
 //	rb:{<user>}:rem    the user's reminder marker: the due time in Unix milliseconds
+//	rb:{<user>}:ps     a set of the staff chat messages posted about the user's tickets, for EraseUser
+//	rb:p:<ref>         the code of the ticket a staff chat message (ref) was posted about
 //	rb:q               the queue: open and taken ticket codes scored by creation time
 //	rb:rem             due reminders: user pseudonyms scored by due time
 //	rb:codes           the visit code counter (INCR), kept CounterTTL after the last code
@@ -38,6 +40,7 @@ const (
 	handoffTicketsSuffix = "ts"
 	handoffRouteSuffix   = "r"
 	handoffRemindSuffix  = "rem"
+	handoffPostsSuffix   = "ps"
 )
 
 // CounterTTL keeps the visit code counter after the last code was handed out. Codes are derived
@@ -75,7 +78,7 @@ type Handoff struct {
 func (s *Store) HandoffStore() handoff.Store {
 	s.handoffOnce.Do(func() {
 		s.handoff = &Handoff{s: s, c: s.c}
-		s.AddUserKeys(handoffTicketSuffix, handoffTicketsSuffix, handoffRouteSuffix, handoffRemindSuffix)
+		s.AddUserKeys(handoffTicketSuffix, handoffTicketsSuffix, handoffRouteSuffix, handoffRemindSuffix, handoffPostsSuffix)
 		s.OnErase(s.handoff.EraseUser)
 	})
 	return s.handoff
@@ -83,6 +86,7 @@ func (s *Store) HandoffStore() handoff.Store {
 
 func (h *Handoff) ticketKey(code string) string { return h.s.Key("t:" + code) }
 func (h *Handoff) holderKey(code string) string { return h.s.Key("h:" + code) }
+func (h *Handoff) postKey(ref string) string    { return h.s.Key("p:" + ref) }
 func (h *Handoff) queueKey() string             { return h.s.Key("q") }
 func (h *Handoff) remindersKey() string         { return h.s.Key("rem") }
 func (h *Handoff) counterKey() string           { return h.s.Key("codes") }
@@ -355,6 +359,7 @@ func (h *Handoff) EraseUser(ctx context.Context, user string) error {
 	pipe := h.c.Pipeline()
 	latest := pipe.Get(ctx, h.s.UserKey(user, handoffTicketSuffix))
 	all := pipe.SMembers(ctx, h.s.UserKey(user, handoffTicketsSuffix))
+	posts := pipe.SMembers(ctx, h.s.UserKey(user, handoffPostsSuffix))
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return fmt.Errorf("redis: erasing handoff data: %w", err)
 	}
@@ -368,8 +373,11 @@ func (h *Handoff) EraseUser(ctx context.Context, user string) error {
 		pipe.Del(ctx, h.holderKey(c))
 		pipe.ZRem(ctx, h.queueKey(), c)
 	}
+	for _, ref := range posts.Val() {
+		pipe.Del(ctx, h.postKey(ref))
+	}
 	pipe.Del(ctx, h.s.UserKey(user, handoffTicketSuffix), h.s.UserKey(user, handoffTicketsSuffix),
-		h.s.UserKey(user, handoffRouteSuffix), h.s.UserKey(user, handoffRemindSuffix))
+		h.s.UserKey(user, handoffRouteSuffix), h.s.UserKey(user, handoffRemindSuffix), h.s.UserKey(user, handoffPostsSuffix))
 	pipe.ZRem(ctx, h.remindersKey(), user)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("redis: erasing handoff data: %w", err)
@@ -381,3 +389,70 @@ var _ handoff.Store = (*Handoff)(nil)
 
 // The service (cmd/returnbot) finds the handoff store of a session store by this method.
 var _ interface{ HandoffStore() handoff.Store } = (*Store)(nil)
+
+// EraseSession deletes the user's session and turn log but nothing the handoff keeps: when a user
+// blocks the bot, the conversation is dropped while a planned visit's ticket stays for reception
+// (handoff.Service.UserBlocked). Erase, "forget me", deletes everything.
+func (s *Store) EraseSession(ctx context.Context, user string) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	if err := s.c.Del(ctx, s.UserKey(user, SessionSuffix), s.UserKey(user, TurnSuffix)).Err(); err != nil {
+		return fmt.Errorf("redis: erasing a session: %w", err)
+	}
+	return nil
+}
+
+// LinkPost implements handoff.Store: the link by ref, and the ref in the user's set (another
+// slot, so two commands in one pipeline).
+func (h *Handoff) LinkPost(ctx context.Context, user, code, ref string, ttl time.Duration) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	if ref == "" || code == "" {
+		return errors.New("redis: a staff chat link needs a message and a code")
+	}
+	refs := h.s.UserKey(user, handoffPostsSuffix)
+	pipe := h.c.Pipeline()
+	pipe.Set(ctx, h.postKey(ref), code, ttl)
+	pipe.SAdd(ctx, refs, ref)
+	raiseKeyTTL(ctx, pipe, refs, ttl)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("redis: linking a staff chat message: %w", err)
+	}
+	return nil
+}
+
+// raiseKeyTTL makes key live at least ttl (raised, never lowered), so an early link cannot cut
+// short the set of a later one.
+func raiseKeyTTL(ctx context.Context, pipe goredis.Pipeliner, key string, ttl time.Duration) {
+	raiseTTL.Eval(ctx, pipe, []string{key}, ms(ttl))
+}
+
+// raiseTTL sets KEYS[1]'s TTL to ARGV[1] ms unless it is already longer. One key.
+var raiseTTL = goredis.NewScript(`local t = redis.call('PTTL', KEYS[1])
+if t < 0 or t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1`)
+
+// PostTicket implements handoff.Store.
+func (h *Handoff) PostTicket(ctx context.Context, ref string) (string, error) {
+	code, err := h.c.Get(ctx, h.postKey(ref)).Result()
+	if errors.Is(err, goredis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("redis: reading a staff chat link: %w", err)
+	}
+	return code, nil
+}
+
+// DeleteRoute implements handoff.Store.
+func (h *Handoff) DeleteRoute(ctx context.Context, user string) error {
+	if err := checkUser(user); err != nil {
+		return err
+	}
+	if err := h.c.Del(ctx, h.s.UserKey(user, handoffRouteSuffix)).Err(); err != nil {
+		return fmt.Errorf("redis: deleting a route: %w", err)
+	}
+	return nil
+}

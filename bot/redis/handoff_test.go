@@ -87,6 +87,9 @@ func testForgetRemovesHandoffData(t *testing.T, c goredis.UniversalClient) {
 		if _, _, err := h.Claim(ctx, code, "Kari", time.Hour); err != nil {
 			t.Fatal(err)
 		}
+		if err := h.LinkPost(ctx, user, code, fmt.Sprintf("-1001234:%d", 70+i), time.Hour); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := h.SetRoute(ctx, user, []byte("sealed"), time.Hour); err != nil {
 		t.Fatal(err)
@@ -101,7 +104,7 @@ func testForgetRemovesHandoffData(t *testing.T, c goredis.UniversalClient) {
 	if err := s.Erase(ctx, user); err != nil {
 		t.Fatal(err)
 	}
-	assertNoTrace(t, c, []string{user, "QWE-234", "RTY-567"})
+	assertNoTrace(t, c, []string{user, "QWE-234", "RTY-567", "-1001234:70", "-1001234:71"})
 }
 
 // assertNoTrace fails when a key other than the audit trail, or its value, names one of secrets.

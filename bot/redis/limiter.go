@@ -91,3 +91,59 @@ func (s *Store) reserve(ctx context.Context, tag string, buckets []bot.Bucket) (
 }
 
 var _ bot.ChainLimiter = (*Store)(nil)
+
+// admitScript is GCRA admission over the buckets KEYS, all or none: a bucket has a token while
+// its TAT (as in reserveScript) lies at most burst-1 intervals ahead of now. When every bucket
+// has one, each TAT moves one interval on and 0 is returned; otherwise nothing is written and
+// the wait until the last bucket has a token is returned, in µs. ARGV: interval µs and burst
+// per key.
+const admitScript = `if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local wait = 0
+local tats = {}
+for i, key in ipairs(KEYS) do
+  local interval, burst = tonumber(ARGV[2*i-1]), tonumber(ARGV[2*i])
+  local tat = math.max(tonumber(redis.call('GET', key) or '0') or 0, now)
+  tats[i] = tat
+  wait = math.max(wait, tat + interval - burst * interval - now)
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  local tat = tats[i] + tonumber(ARGV[2*i-1])
+  redis.call('SET', key, string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 1)
+end
+return 0`
+
+var admitSHA = func() string {
+	h := sha1.Sum([]byte(admitScript))
+	return hex.EncodeToString(h[:])
+}()
+
+// admitTag is the hash tag of Admit's keys, for the same reason as pacedTag: one script, one
+// slot. Admission runs once per web chat request, a small share of a node's capacity.
+const admitTag = "{admit}:"
+
+// Admit implements bot.Admitter in one round trip. Its buckets live at <prefix>rl:{admit}:<key>
+// with a TTL of the time until the bucket is full again.
+func (s *Store) Admit(ctx context.Context, buckets ...bot.Bucket) (time.Duration, error) {
+	keys := make([]string, 0, len(buckets))
+	args := make([]any, 0, 2*len(buckets))
+	for _, b := range buckets {
+		if b.PerSecond <= 0 || math.IsNaN(b.PerSecond) || math.IsInf(b.PerSecond, 0) {
+			continue // no limit
+		}
+		keys = append(keys, s.prefix+"rl:"+admitTag+b.Key)
+		args = append(args, max(int64(1e6/b.PerSecond), 1), max(b.Burst, 1))
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	res, err := s.batch.eval(ctx, admitSHA, admitScript, keys, args...).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("redis: rate limit: %w", err)
+	}
+	return time.Duration(max(res, 0)) * time.Microsecond, nil
+}
+
+var _ bot.Admitter = (*Store)(nil)

@@ -77,11 +77,20 @@ const stampLen = 4
 // (a sorted set scored by the time ARGV[5], in ms) in the same write: an update found there
 // returns 0 and writes nothing, unless the session is our own value (a re-sent write again).
 // The set keeps the latest ARGV[6] updates and lives ARGV[7] ms after the last.
+//
+// A negative score is a fence (appliedScript): the write in doubt of that time (the score's
+// absolute value) was found not applied, so it must never be, while any other write of the
+// update may go ahead.
 const casScript = `local cur = redis.call('GET', KEYS[1]) or ''
 local upd = ARGV[4] or ''
-if upd ~= '' and redis.call('ZSCORE', KEYS[2], upd) then
-  if cur == ARGV[2] then return 1 end
-  return 0
+local sc = upd ~= '' and redis.call('ZSCORE', KEYS[2], upd)
+if sc then
+  sc = tonumber(sc)
+  if sc >= 0 then
+    if cur == ARGV[2] then return 1 end
+    return 0
+  end
+  if sc == -tonumber(ARGV[5]) then return 0 end
 end
 if string.sub(cur, -4) ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -272,7 +281,14 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		val = binary.LittleEndian.AppendUint32(val, rand.Uint32())
 		res, err := s.cas(ctx, keys, stamp, val, once)
 		if err != nil {
-			return fmt.Errorf("redis: writing a session: %w", err)
+			err = fmt.Errorf("redis: writing a session: %w", err)
+			if updateID == "" {
+				return err
+			}
+			// The script may have run with its answer lost, or may yet run (a frozen server
+			// works off what it received when it wakes): the update's digest, scored with
+			// this write's time, tells later.
+			return &bot.UnsureError{Err: err, Applied: s.applied(keys[1], once[0].(string), once[1].(int64))}
 		}
 		switch v := res.(type) {
 		case int64:
@@ -310,6 +326,38 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		default:
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
+	}
+}
+
+// appliedScript settles a write in doubt: 1 when the update set holds its digest (ARGV[1]) with
+// its score (ARGV[2], the write's time in ms): it went through. 0 otherwise, and when the digest
+// is not there at all it fences the write off (score -ARGV[2], see casScript): a server that
+// received the write but has not run it yet (a connection it has still to read) must not apply
+// it after this answer, which frees the update for its redelivery.
+const appliedScript = `local sc = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if sc then
+  if tonumber(sc) == tonumber(ARGV[2]) then return 1 end
+  return 0
+end
+redis.call('ZADD', KEYS[1], -tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 0`
+
+var appliedSHA = func() string {
+	h := sha1.Sum([]byte(appliedScript))
+	return hex.EncodeToString(h[:])
+}()
+
+// applied reports whether the write that recorded update digest with score (its time, in ms)
+// in the update set went through (appliedScript): a redelivery handled by another write has a
+// later score.
+func (s *Store) applied(updKey, digest string, score int64) func(ctx context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		v, err := s.batch.eval(ctx, appliedSHA, appliedScript, []string{updKey}, digest, score, bot.SeenTTL.Milliseconds()).Int64()
+		if err != nil {
+			return false, fmt.Errorf("redis: settling a write in doubt: %w", err)
+		}
+		return v == 1, nil
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/bot/limitertest"
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/storetest"
@@ -56,6 +57,8 @@ func TestCluster(t *testing.T) {
 		{"Erase", testErase},
 		{"Reserve", testReserve},
 		{"ReserveAll", testReserveAll},
+		{"Admit", testAdmit},
+		{"DeliveryQueue", testDeliveryQueue},
 		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
 	} {
@@ -376,8 +379,8 @@ func testErase(t *testing.T, newClient func(*testing.T) goredis.UniversalClient)
 }
 
 // TestOutage stops the server in the middle of a conversation and starts it again on the same
-// port: while it is down every message gets the static outage text quickly and the outage is
-// logged once; after the restart the conversation goes on by itself where it was.
+// port: while it is down every message fails quickly, the user gets the static outage text once
+// and the outage is logged once; after the restart the conversation goes on where it was.
 func TestOutage(t *testing.T) {
 	// With an append-only file the data survives the restart, so we can see the conversation resume.
 	srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
@@ -408,8 +411,11 @@ func TestOutage(t *testing.T) {
 		if took > 2*time.Second {
 			t.Fatalf("message %d during the outage took %v", i, took)
 		}
-		if len(replies) != 1 || replies[0].Text != want[0].Text {
+		if i == 0 && (len(replies) != 1 || replies[0].Text != want[0].Text) {
 			t.Fatalf("message %d during the outage got %+v, want the outage text", i, replies)
+		}
+		if i > 0 && len(replies) != 0 {
+			t.Fatalf("message %d during the outage got %+v, want nothing: the user was told once", i, replies)
 		}
 		if b.Duplicate(ctx, "web", fmt.Sprint(i)) {
 			t.Fatal("Duplicate during the outage reported a duplicate")
@@ -457,8 +463,8 @@ func TestFrozenServer(t *testing.T) {
 		if took := time.Since(start); err == nil || took > 2500*time.Millisecond {
 			t.Fatalf("message %d to a frozen server: err %v after %v", i, err, took)
 		}
-		if len(replies) != 1 || replies[0].Text != b.Unavailable(ev)[0].Text {
-			t.Fatalf("message %d to a frozen server got %+v", i, replies)
+		if (i == 0) != (len(replies) == 1) || i == 0 && replies[0].Text != b.Unavailable(ev)[0].Text {
+			t.Fatalf("message %d to a frozen server got %+v, want the outage text the first time only", i, replies)
 		}
 	}
 	srv.Resume()
@@ -474,9 +480,104 @@ func TestFrozenServer(t *testing.T) {
 	}
 }
 
+// pausing freezes the server (SIGSTOP) once, between reading a session and writing it, so that
+// the write is sent to a server that does not answer.
+type pausing struct {
+	*redis.Store
+	srv  *redistest.Instance
+	once atomic.Bool
+}
+
+func (p *pausing) UpdateOnce(ctx context.Context, user, channel, update string, fn func(*bot.Session) error) error {
+	return p.Store.UpdateOnce(ctx, user, channel, update, func(s *bot.Session) error {
+		err := fn(s)
+		if p.once.CompareAndSwap(true, false) {
+			p.srv.Pause()
+		}
+		return err
+	})
+}
+
+// TestWriteInDoubt: a session write sent to a frozen server times out, and the server applies it
+// when it wakes. The store says so (bot.UnsureError), and the bot settles it: the redelivered
+// update gets the replies of that write, once, not a second turn nor nothing. When the server
+// died with the write unapplied instead, the redelivery is handled as new.
+func TestWriteInDoubt(t *testing.T) {
+	for _, applied := range []bool{true, false} {
+		t.Run(fmt.Sprint("applied=", applied), func(t *testing.T) {
+			srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+			s := &pausing{Store: newStore(t, newClient(t, srv.URL()), redis.Options{}), srv: srv}
+			b := bot.New(loadPack(t).Engine, s, quietLog())
+			user := bot.UserKey([]byte("0123456789abcdef0123456789abcdef"), "web", "doubt")
+			ctx := context.Background()
+			ev := bot.Event{Channel: "web", User: user, Lang: "en", Kind: bot.KindText, Text: "/start", Time: time.Now(), Update: "u1"}
+			want, err := b.Handle(ctx, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev.Text, ev.Update = "/menu", "u2"
+			s.once.Store(true)
+			_, err = b.Handle(ctx, ev)
+			var ue *bot.UnsureError
+			if !errors.As(err, &ue) {
+				t.Fatalf("write to a frozen server: %v, want a bot.UnsureError", err)
+			}
+			if applied {
+				srv.Resume()
+			} else {
+				srv.KillFrozen()
+				srv.Restart()
+			}
+			var got []bot.Reply
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				got, err = b.Handle(ctx, ev) // the platform's redelivery
+				if err == nil || errors.Is(err, bot.ErrDuplicate) || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err != nil {
+				t.Fatalf("redelivery after the server came back: %v", err)
+			}
+			if len(got) == 0 || len(got) != len(want) || got[len(got)-1].Node != want[len(want)-1].Node {
+				t.Fatalf("redelivery got %+v, want the menu", got)
+			}
+			if again, err := b.Handle(ctx, ev); !errors.Is(err, bot.ErrDuplicate) || len(again) != 0 {
+				t.Fatalf("second redelivery: %v %+v, want a duplicate", err, again)
+			}
+			var turn uint64
+			peek := errors.New("peek")
+			_ = s.Store.Update(ctx, user, func(sess *bot.Session) error { turn = sess.Turn; return peek })
+			if turn != 2 {
+				t.Fatalf("session turn %d, want 2: the update was applied %s", turn, map[bool]string{true: "twice", false: "not at all"}[turn > 2])
+			}
+		})
+	}
+}
+
 // TestReserve: a burst goes at once, then each call waits one interval longer; keys are
 // independent; two stores (two replicas) draw from the same bucket; the bucket's key has a TTL.
 func TestReserve(t *testing.T) { testReserve(t, single(t)) }
+
+// TestAdmit runs the bot.Admitter contract on a single node: two stores, as two replicas.
+func TestAdmit(t *testing.T) { testAdmit(t, single(t)) }
+
+func testAdmit(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
+	var n atomic.Int64
+	limitertest.Run(t, func(t *testing.T) (bot.Admitter, bot.Admitter) {
+		opt := redis.Options{Prefix: fmt.Sprintf("rb:a%d:", n.Add(1))}
+		return newStore(t, newClient(t), opt), newStore(t, newClient(t), opt)
+	})
+	c := newClient(t)
+	s := newStore(t, c, redis.Options{})
+	if d, err := s.Admit(context.Background(), bot.Bucket{Key: "web:id:t", PerSecond: 1, Burst: 2}); err != nil || d != 0 {
+		t.Fatalf("admit: %v, %v", d, err)
+	}
+	if ttl := c.PTTL(context.Background(), "rb:rl:{admit}:web:id:t").Val(); ttl <= 0 || ttl > 2*time.Second {
+		t.Errorf("admission key TTL %v, want (0, 2s]", ttl)
+	}
+}
 
 func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
 	c := newClient(t)

@@ -202,6 +202,22 @@ func appendJSONString(b []byte, s string) []byte {
 // ok decides, not the HTTP status; a refusal becomes a *tgbotapi.Error with Telegram's code and
 // retry_after. The result (the message sent, which the sender does not need) is skipped.
 func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.APIResponse, error) {
+	return a.postFor(ctx, method, body, false)
+}
+
+// requestResult is request with the answer's result kept (the staff chat needs the id of the
+// message sent).
+func (a *api) requestResult(ctx context.Context, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
+	if method, body, ok := jsonCall(c); ok {
+		resp, err := a.postFor(ctx, method, body, true)
+		return resp, scrub(err, a.token)
+	}
+	resp, err := a.with(ctx).Request(c)
+	return resp, scrub(err, a.token)
+}
+
+// postFor is post, keeping the result when result is set.
+func (a *api) postFor(ctx context.Context, method string, body []byte, result bool) (*tgbotapi.APIResponse, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(a.endpoint, a.token, method), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -218,7 +234,7 @@ func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.A
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, 1<<20)); err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(buf.Bytes(), okPrefix) {
+	if !result && bytes.HasPrefix(buf.Bytes(), okPrefix) {
 		// Telegram's answers open with "ok": success needs no decoding of the message echoed.
 		return &tgbotapi.APIResponse{Ok: true}, nil
 	}
@@ -227,11 +243,15 @@ func (a *api) post(ctx context.Context, method string, body []byte) (*tgbotapi.A
 		ErrorCode   int                          `json:"error_code"`
 		Description string                       `json:"description"`
 		Parameters  *tgbotapi.ResponseParameters `json:"parameters"`
+		Result      json.RawMessage              `json:"result"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &ans); err != nil {
 		return nil, err
 	}
 	out := &tgbotapi.APIResponse{Ok: ans.Ok, ErrorCode: ans.ErrorCode, Description: ans.Description, Parameters: ans.Parameters}
+	if result {
+		out.Result = append(json.RawMessage(nil), ans.Result...) // buf goes back to the pool
+	}
 	if !ans.Ok {
 		var params tgbotapi.ResponseParameters
 		if ans.Parameters != nil {

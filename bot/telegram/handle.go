@@ -15,12 +15,15 @@ import (
 
 // handle takes one decoded update through dedupe, the bot and the send queue. It never fails:
 // whatever goes wrong is logged (with the pseudonym only) and the update counts as handled, so
-// Telegram does not deliver it again and again.
+// Telegram does not deliver it again and again; except when the store fails for a user's
+// message (retry): then the update was not acted on, and the caller has Telegram deliver it
+// again (a 503, an unconfirmed offset) until the store is back. The user is told of the outage
+// once (Bot.HandleTurn).
 //
 // With inline (the webhook), the callback query the update carries is not queued but returned,
 // for the webhook to answer in its response: one Bot API call fewer per button press, and the
 // button's spinner stops at once instead of after the replies of the turn before.
-func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool) (answer string) {
+func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool) (answer string, retry bool) {
 	c.stats.received.Add(1)
 	var a action
 	defer func() {
@@ -35,7 +38,7 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 	// else here, first.
 	if a.kind != actEvent && c.cfg.Bot.Duplicate(ctx, Channel, id) {
 		c.duplicate()
-		return ""
+		return "", false
 	}
 	switch a.kind {
 	case actIgnore:
@@ -43,22 +46,23 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 		c.cfg.Metrics.Update(Channel, "ignored")
 		c.log.Debug("telegram: update ignored", "why", a.why)
 		if a.callback != "" && inline {
-			return a.callback
+			return a.callback, false
 		}
 		if a.callback != "" {
 			c.send.answer(a.callback)
 		}
 	case actStaff:
-		// An update from the staff chat shows the bot is (again) in it: a 403 from an earlier
-		// removal must not block the staff queue for good.
-		c.send.unblock(staffQueue)
 		c.staff(ctx, raw)
 	case actBlocked:
 		c.stats.blocked.Add(1)
 		dropped := c.send.block(a.user)
-		if err := c.cfg.Bot.Store().Erase(ctx, a.user); err != nil {
+		erase := c.cfg.Bot.Store().Erase
+		if c.cfg.Blocked != nil {
+			erase = c.cfg.Blocked
+		}
+		if err := erase(ctx, a.user); err != nil {
 			c.log.Error("telegram: user blocked the bot; erasing the session failed", "user", a.user, "err", err)
-			return
+			return "", false
 		}
 		c.log.Info("telegram: user blocked the bot; session erased", "user", a.user, "dropped", dropped)
 	case actUnblocked:
@@ -70,19 +74,34 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 		replies, turn, err := c.cfg.Bot.HandleTurn(ctx, a.event)
 		if errors.Is(err, bot.ErrDuplicate) {
 			c.duplicate() // answered when it came first
-			return ""
+			return "", false
 		}
 		if err != nil {
-			// Bot.Handle logs store outages itself and returns the static outage reply, which
-			// goes out at once; the turn the update may have taken is still recorded.
-			c.log.Debug("telegram: the bot could not handle an update", "user", a.user, "err", err)
+			// Not acted on: the redelivery is. The outage notice (first time only) goes out at
+			// once, without order; the button's spinner is stopped by the redelivery.
+			c.stats.retried.Add(1)
+			c.log.Debug("telegram: the bot could not handle an update; Telegram will deliver it again", "user", a.user, "err", err)
+			if len(replies) > 0 {
+				c.send.enqueue(a.chatID, a.user, "", replies, bot.Turn{}, false)
+			}
+			return "", true
 		}
 		if inline {
 			answer, a.callback = a.callback, ""
 		}
-		c.send.enqueue(a.chatID, a.user, a.callback, replies, turn, err == nil)
+		c.send.enqueue(a.chatID, a.user, a.callback, replies, turn, true)
 	}
-	return answer
+	return answer, false
+}
+
+// late sends the replies of an update whose write was in doubt and turned out saved
+// (bot.LateFunc): its redelivery was a duplicate.
+func (c *Adapter) late(ev bot.Event, replies []bot.Reply, t bot.Turn) {
+	chatID, err := strconv.ParseInt(ev.Route, 10, 64)
+	if err != nil {
+		return
+	}
+	c.send.enqueue(chatID, ev.User, "", replies, t, true)
 }
 
 // staff passes an update from the staff chat to Config.StaffHandler.

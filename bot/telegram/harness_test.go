@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/telegram"
@@ -119,6 +120,7 @@ func fast(c *telegram.Config) {
 	c.PollTimeout = time.Second
 	c.SendTimeout = 2 * time.Second
 	c.DrainTimeout = 3 * time.Second
+	c.Redeliver = deliver.Policy{First: 10 * time.Millisecond, Max: 100 * time.Millisecond, Poll: 10 * time.Millisecond}
 }
 
 func start(t testing.TB, m mode, opts ...func(*telegram.Config)) *harness {

@@ -20,7 +20,8 @@ import (
 // was handled (the bot has run and the replies are queued), so an update is never confirmed
 // unhandled; on stop it confirms the last batch with one more short call. An update handled but
 // not confirmed (a crash between the two) comes back after a restart and is dropped by the
-// update_id dedupe in the store.
+// update_id dedupe in the store. When the store fails for an update, the offset stops at it and
+// the poller asks again after a pause (up to MaxStoreBackoff), until the store takes it.
 func (c *Adapter) runPolling(ctx context.Context, a *api) error {
 	// getUpdates answers 409 while a webhook is set.
 	if err := c.callRetry(ctx, "deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}); err != nil {
@@ -31,6 +32,7 @@ func (c *Adapter) runPolling(ctx context.Context, a *api) error {
 	allowed, _ := json.Marshal(AllowedUpdates)
 	var offset int64
 	wait := c.cfg.Backoff
+	var storeWait time.Duration
 	for ctx.Err() == nil {
 		p := tgbotapi.Params{
 			"timeout":         strconv.Itoa(int(c.cfg.PollTimeout.Seconds())),
@@ -47,7 +49,20 @@ func (c *Adapter) runPolling(ctx context.Context, a *api) error {
 			var raws []json.RawMessage
 			if err = json.Unmarshal(resp.Result, &raws); err == nil {
 				wait = c.cfg.Backoff
-				if last, ok := c.handleBatch(raws); ok && last >= offset {
+				last, ok, failed := c.handleBatch(raws)
+				if failed >= 0 {
+					// The store failed for an update: confirm only what is before it and ask
+					// for it again (with those after it, which dedupe drops) after a pause.
+					offset = max(offset, failed)
+					storeWait = min(max(storeWait*2, c.cfg.Backoff), MaxStoreBackoff)
+					c.log.Debug("telegram: store unavailable; asking for the updates again", "in", storeWait)
+					if !sleep(ctx, storeWait) {
+						break
+					}
+					continue
+				}
+				storeWait = 0
+				if ok && last >= offset {
 					offset = last + 1
 				}
 				continue
@@ -86,16 +101,19 @@ func (c *Adapter) runPolling(ctx context.Context, a *api) error {
 }
 
 // handleBatch handles one getUpdates batch: the updates of one chat in order, different chats in
-// parallel (up to PollConcurrency). It returns the highest update_id in the batch.
-func (c *Adapter) handleBatch(raws []json.RawMessage) (int64, bool) {
+// parallel (up to PollConcurrency). It returns the highest update_id in the batch, and the lowest
+// of the updates the store failed for (-1: none). A chat's updates after one that failed are not
+// handled: they come again with it, in order.
+func (c *Adapter) handleBatch(raws []json.RawMessage) (last int64, ok bool, failed int64) {
 	type entry struct {
 		raw []byte
 		u   *update
 	}
+	last, failed = -1, -1
 	var (
-		last  int64 = -1
 		order []int64
 		solo  int64
+		mu    sync.Mutex
 	)
 	groups := map[int64][]entry{}
 	for _, raw := range raws {
@@ -136,13 +154,21 @@ func (c *Adapter) handleBatch(raws []json.RawMessage) (int64, bool) {
 			defer func() { <-sem; wg.Done() }()
 			for _, e := range es {
 				ctx, cancel := context.WithTimeout(context.Background(), c.cfg.HandleTimeout)
-				c.handle(ctx, e.raw, e.u, false)
+				_, retry := c.handle(ctx, e.raw, e.u, false)
 				cancel()
+				if retry {
+					mu.Lock()
+					if failed < 0 || e.u.UpdateID < failed {
+						failed = e.u.UpdateID
+					}
+					mu.Unlock()
+					return
+				}
 			}
 		}(groups[key])
 	}
 	wg.Wait()
-	return last, last >= 0
+	return last, last >= 0, failed
 }
 
 // minChat is below every chat id Telegram hands out (they fit in 52 bits).

@@ -1,11 +1,14 @@
 package telegram_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 )
 
@@ -138,4 +141,47 @@ func atoi(s string) int64 {
 		n = n*10 + int64(c-'0')
 	}
 	return n
+}
+
+// TestPollingStoreOutage: updates polled while the store fails are not confirmed; the poller asks
+// for them again, backing off, and once the store is back handles each once, in order. The user
+// is told of the outage once.
+func TestPollingStoreOutage(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	store := &storetest.Outage{Store: inmem.New(0)}
+	h := startWith(t, polling, srv, store)
+	const chat = 310
+	h.turn(chat, msg(0, chat, "en", "/start"))
+	before := len(h.sent(chat))
+
+	ref := start(t, polling)
+	for _, txt := range []string{"/start", "where is the office", "/menu"} {
+		ref.turn(chat, msg(0, chat, "en", txt))
+	}
+	want := texts(ref.sent(chat)[before:])
+
+	store.Down.Store(true)
+	srv.Push(msg(0, chat, "en", "where is the office"))
+	srv.Push(msg(0, chat, "en", "/menu"))
+	time.Sleep(300 * time.Millisecond)
+	if n := srv.Pending(); n != 2 {
+		t.Fatalf("%d updates pending while the store is down, want both unconfirmed", n)
+	}
+	notice := text(t, "en", bot.MsgUnavailable)
+	if got := texts(h.sent(chat)[before:]); !slices.Equal(got, []string{notice}) {
+		t.Fatalf("while the store is down the chat got %q, want the outage notice once", got)
+	}
+	if polls := len(srv.Calls("getUpdates")); polls > 20 {
+		t.Errorf("%d getUpdates calls in 300 ms of outage: the poller does not back off", polls)
+	}
+	store.Down.Store(false)
+	waitPending(t, srv)
+	got := texts(h.waitSent(chat, before+1+len(want))[before+1:])
+	if !slices.Equal(got, want) {
+		t.Fatalf("after the outage:\n got %q\nwant %q", got, want)
+	}
+	h.settle(chat)
+	if n := len(h.sent(chat)); n != before+1+len(want) {
+		t.Errorf("%d messages, want %d: an update was handled twice", n, before+1+len(want))
+	}
 }

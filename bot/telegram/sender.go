@@ -10,12 +10,17 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
+	"github.com/returnbot/returnbot/bot/inmem"
 )
 
 // sender delivers messages: one queue and one goroutine per chat that has something to send, so
 // one chat's messages go out in order and a slow or throttled chat holds up no other. Every
-// message is paced by the limiter (per chat and global), retried on 429 (after retry_after),
-// 5xx and network errors with a bound, and dropped only with a count and a log line.
+// message is paced by the limiter (per chat and global) and retried on 429 (after retry_after),
+// 5xx and network errors a few times at once. One that still fails is parked in the delivery
+// queue (bot/deliver, in Redis when the store is), and so is everything after it for the chat,
+// so that nothing overtakes it; the runtime goes on trying for hours. Only a refusal (400, 403)
+// drops a message, with a count and a log line.
 type sender struct {
 	c     *Adapter
 	lim   bot.Limiter
@@ -35,6 +40,9 @@ type sender struct {
 
 	limMu    sync.Mutex
 	limErrAt time.Time
+
+	rt     *deliver.Runtime
+	parked map[string]bool // pseudonyms of chats with messages in rt: later ones go there too
 }
 
 // queue is what one chat has waiting, ordered by turn. chatID lives here, in memory, only to
@@ -76,18 +84,24 @@ func (it item) what() string {
 	return "message"
 }
 
-func newSender(c *Adapter) *sender {
+func newSender(c *Adapter) (*sender, error) {
 	s := &sender{
 		c: c, lim: c.cfg.Limiter, local: newLocalLimiter(nil),
 		started: make(chan struct{}),
-		queues:  map[string]*queue{}, blocked: map[string]bool{},
+		queues:  map[string]*queue{}, blocked: map[string]bool{}, parked: map[string]bool{},
 	}
 	if s.lim == nil {
 		s.lim = s.local
 	}
 	s.chain, _ = s.lim.(bot.ChainLimiter)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	return s
+	q := c.cfg.Queue
+	if q == nil {
+		q = inmem.NewDeliveryQueue()
+	}
+	var err error
+	s.rt, err = deliver.New(q, deliverChannel{s}, c.cfg.Secret, c.cfg.Redeliver, c.log)
+	return s, err
 }
 
 // start lets the workers send through a.
@@ -237,7 +251,8 @@ func (s *sender) run(q *queue) {
 		if it.clear {
 			q.done = max(q.done, it.turn-1)
 		}
-		if it.turn > q.done+1 && !it.unordered && !s.awaitTurn(q, it.turn) {
+		// A chat with messages in the delivery queue queues behind them: no turn to wait for.
+		if it.turn > q.done+1 && !it.unordered && !s.parkedHere(q.user) && !s.awaitTurn(q, it.turn) {
 			// An earlier turn of this chat reached this queue while this one waited for it on
 			// another replica, which may in turn wait for that one: send it first.
 			s.mu.Lock()
@@ -245,14 +260,18 @@ func (s *sender) run(q *queue) {
 			s.mu.Unlock()
 			continue
 		}
+		queued := false
 		switch {
 		case it.msg == nil:
+			queued = it.last && s.isParked(q.user) && s.park(q, it, time.Now(), nil)
 		case blocked:
 			s.lost(q.user, it, "blocked", nil)
 		default:
-			s.deliver(q, it)
+			queued = s.deliver(q, it)
 		}
 		switch {
+		case queued:
+			// The runtime records the turn once the message is out (deliverChannel.Done).
 		case it.last && it.unordered:
 			s.unorderedDone(q, it.turn)
 		case it.last:
@@ -261,17 +280,21 @@ func (s *sender) run(q *queue) {
 	}
 }
 
-// deliver makes one call, retrying within the bounds.
-func (s *sender) deliver(q *queue, it item) {
+// deliver makes one call, retrying within the bounds, and parks it in the delivery queue when
+// they are over (or the sender stops, when the queue outlives the process). It reports whether
+// the message was parked.
+func (s *sender) deliver(q *queue, it item) bool {
+	if it.callback == "" && s.isParked(q.user) {
+		return s.park(q, it, time.Now(), nil)
+	}
 	attempts, throttles := 0, 0
+	var since time.Time // of the first failure
 	for {
 		if s.ctx.Err() != nil {
-			s.lost(q.user, it, "stopped", nil)
-			return
+			return s.parkOrLose(q, it, since, nil)
 		}
 		if it.callback == "" && !s.pace(q.user) {
-			s.lost(q.user, it, "stopped", nil)
-			return
+			return s.parkOrLose(q, it, since, nil)
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, s.c.cfg.SendTimeout)
 		_, err := s.api.request(ctx, it.msg)
@@ -281,17 +304,20 @@ func (s *sender) deliver(q *queue, it item) {
 			if it.callback == "" {
 				s.c.cfg.Metrics.Reply(Channel, "sent")
 			}
-			return
+			s.rt.Hasten() // the API answers: queued chats need not wait out their backoff
+			return false
+		}
+		if since.IsZero() {
+			since = time.Now()
 		}
 		out, wait := classify(s.ctx, err)
 		switch out {
 		case stopped:
-			s.lost(q.user, it, "stopped", err)
-			return
+			return s.parkOrLose(q, it, since, err)
 		case blocked:
 			if it.callback != "" {
 				s.lost(q.user, it, "refused", err)
-				return
+				return false
 			}
 			s.c.stats.blocked.Add(1)
 			dropped := s.block(q.user)
@@ -299,29 +325,32 @@ func (s *sender) deliver(q *queue, it item) {
 			if dropped > 0 {
 				s.c.log.Warn("telegram: messages undeliverable", "user", q.user, "reason", "blocked", "count", dropped)
 			}
-			return
+			return false
 		case permanent:
 			s.lost(q.user, it, "refused", err)
-			return
+			return false
 		case throttled:
 			s.c.cfg.Metrics.Reply(Channel, "throttled")
 			throttles++
-			if throttles > 2*s.c.cfg.MaxAttempts {
-				s.lost(q.user, it, "rate limited", err)
-				return
+			// A long retry_after is waited out in the delivery queue (capped), which outlives
+			// a restart, not in the chat's worker.
+			if throttles > 2*s.c.cfg.MaxAttempts || wait > maxInlineRetryAfter {
+				return s.park(q, it, since, err)
 			}
 		case retry:
 			attempts++
-			if attempts >= s.c.cfg.MaxAttempts || (it.callback != "" && attempts >= 2) {
+			if it.callback != "" && attempts >= 2 {
 				s.lost(q.user, it, "unreachable", err)
-				return
+				return false
+			}
+			if attempts >= s.c.cfg.MaxAttempts {
+				return s.park(q, it, since, err)
 			}
 			wait = s.backoff(attempts)
 		}
 		s.c.stats.retries.Add(1)
 		if !sleep(s.ctx, wait) {
-			s.lost(q.user, it, "stopped", err)
-			return
+			return s.parkOrLose(q, it, since, err)
 		}
 	}
 }
@@ -362,6 +391,9 @@ func (s *sender) wait(buckets ...bot.Bucket) bool {
 		}
 	}
 }
+
+// maxInlineRetryAfter is the longest retry_after the chat's worker waits out itself.
+const maxInlineRetryAfter = 30 * time.Second
 
 // farWait is the wait from which the sender asks the limiter again after waiting.
 const farWait = 50 * time.Second

@@ -83,33 +83,35 @@ func (h *harness) sentFrom(rs []bot.Reply) []telegramtest.Call {
 	return out
 }
 
-// TestSendGivesUp: a message that keeps failing is counted and logged (pseudonym only), and the
-// chat's next message goes out; a refused one (400) is not retried.
-func TestSendGivesUp(t *testing.T) {
+// TestSendQueuesPastTheRetries: a message that keeps failing past MaxAttempts is not given up
+// on: it waits in the delivery queue and arrives, before the chat's next message; a refused one
+// (400) is not retried, and is counted and logged (pseudonym only), and the chat's next message
+// goes out.
+func TestSendQueuesPastTheRetries(t *testing.T) {
 	const c, d = 601234567, 602345678
 	h := start(t, webhook, func(cfg *telegram.Config) { cfg.MaxAttempts = 3 })
 	h.srv.Fail("sendMessage", c, 3, telegramtest.Fault{Code: 500})
 	h.srv.Fail("sendMessage", d, 1, telegramtest.Fault{Code: 400, Description: "Bad Request: chat not found"})
 	ok := []bot.Button{{Label: "OK", Data: "ok"}} // separate messages, not merged
-	h.ad.Send(c, key(c), []bot.Reply{{Text: "text-lost-xyz", Buttons: ok}, {Text: "kept"}})
+	h.ad.Send(c, key(c), []bot.Reply{{Text: "text-queued-xyz", Buttons: ok}, {Text: "kept"}})
 	h.ad.Send(d, key(d), []bot.Reply{{Text: "text-refused-xyz", Buttons: ok}, {Text: "kept"}})
-	if got := texts(h.waitSent(c, 1)); !slices.Equal(got, []string{"kept"}) {
+	if got := texts(h.waitSent(c, 2)); !slices.Equal(got, []string{"text-queued-xyz", "kept"}) {
 		t.Errorf("chat c got %q", got)
 	}
 	if got := texts(h.waitSent(d, 1)); !slices.Equal(got, []string{"kept"}) {
 		t.Errorf("chat d got %q", got)
 	}
-	if n := len(sendsTo(h.srv, c)); n != 4 {
-		t.Errorf("chat c: %d attempts, want 3 for the lost message and 1 for the next", n)
+	if n := len(sendsTo(h.srv, c)); n != 5 {
+		t.Errorf("chat c: %d attempts, want 3 for the failing message, 1 from the queue and 1 for the next", n)
 	}
 	if n := len(sendsTo(h.srv, d)); n != 2 {
 		t.Errorf("chat d: %d attempts, want the refused message tried once", n)
 	}
-	waitStats(t, h, func(s statsT) bool { return s.Undeliverable == 2 && s.Sent == 2 })
+	waitStats(t, h, func(s statsT) bool { return s.Undeliverable == 1 && s.Sent == 3 && s.Queued >= 1 })
 	h.stop()
 	logs := h.logs.String()
-	if !strings.Contains(logs, key(c)) || !strings.Contains(logs, "undeliverable") {
-		t.Errorf("the lost message was not logged with the pseudonym:\n%s", logs)
+	if !strings.Contains(logs, key(d)) || !strings.Contains(logs, "undeliverable") {
+		t.Errorf("the refused message was not logged with the pseudonym:\n%s", logs)
 	}
 	for _, leak := range []string{"601234567", "602345678", "-xyz"} {
 		if strings.Contains(logs, leak) {

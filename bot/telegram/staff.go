@@ -11,16 +11,19 @@ import (
 
 // Staff side of the handoff (bot/handoff): what the staff chat hook needs from the adapter.
 
-// staffQueue is the send queue key of the staff chat (not a user pseudonym).
+// staffQueue names the staff chat's pacing bucket (tg:chat:staff-chat; not a user pseudonym).
 const staffQueue = "staff-chat"
 
 // StaffAction is an update from the staff chat reduced to what staff commands need. It carries
 // the staff member's id and first name for the allow-list and the staff chat only; never log them.
 type StaffAction struct {
-	UserID     int64
-	Name       string
-	Text       string
-	ReplyTo    string // text of the message replied to
+	UserID int64
+	Name   string
+	Text   string
+	// ReplyTo is the reference of the message replied to ("<chat id>:<message id>", as
+	// bot.StaffPost.Posted gives them), "" for none; ReplyToBot says a bot wrote it.
+	ReplyTo    string
+	ReplyToBot bool
 	Data       string // pressed button
 	CallbackID string // to be answered with AnswerCallback
 }
@@ -41,19 +44,27 @@ func StaffActionOf(u tgbotapi.Update) (StaffAction, bool) {
 		}
 		a := StaffAction{UserID: m.From.ID, Name: m.From.FirstName, Text: m.Text}
 		if r := m.ReplyToMessage; r != nil {
-			a.ReplyTo = r.Text
+			chat := m.Chat
+			if r.Chat != nil {
+				chat = r.Chat
+			}
+			if chat != nil {
+				a.ReplyTo = strconv.FormatInt(chat.ID, 10) + ":" + strconv.Itoa(r.MessageID)
+			}
+			a.ReplyToBot = r.From != nil && r.From.IsBot
 		}
 		return a, true
 	}
 	return StaffAction{}, false
 }
 
-// PostStaff sends a message (with buttons) to the staff chat, in order with the others.
-func (c *Adapter) PostStaff(text string, buttons []bot.Button) {
+// PostStaff sends a post to the staff chat: posts about one ticket in order, different tickets'
+// posts in turns (staffPoster). Once a message is delivered, its reference goes to p.Posted.
+func (c *Adapter) PostStaff(p bot.StaffPost) {
 	if c.cfg.StaffChatID == 0 {
 		return
 	}
-	c.send.enqueue(c.cfg.StaffChatID, staffQueue, "", []bot.Reply{{Text: text, Buttons: buttons}}, bot.Turn{}, true)
+	c.posts.post(p)
 }
 
 // AnswerCallback stops the spinner of a pressed button in the staff chat.

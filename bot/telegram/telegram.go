@@ -15,6 +15,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
 )
 
 // Channel is the Event.Channel of Telegram events and the channel part of their pseudonyms.
@@ -29,6 +30,12 @@ const (
 	MaxWebhookBody = 1 << 20
 	// SecretHeader carries the webhook secret token on every delivery.
 	SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+	// RetryAfter is the Retry-After of a webhook answer asking Telegram to deliver an update
+	// again because the store failed.
+	RetryAfter = 2 * time.Second
+	// MaxStoreBackoff bounds the wait of long polling before it asks again for updates the store
+	// could not take: the store is usually back within seconds.
+	MaxStoreBackoff = 5 * time.Second
 )
 
 // AllowedUpdates are the update kinds the bot asks Telegram for (setWebhook and getUpdates).
@@ -59,6 +66,10 @@ type Config struct {
 	// queries; it must answer its callback queries itself). It is the hook for staff commands
 	// and relay; it runs on the intake path, so it should be quick.
 	StaffHandler func(ctx context.Context, update tgbotapi.Update)
+	// Blocked, when set, is what becomes of a user's data when they block the bot (my_chat_member
+	// "kicked"), instead of erasing their session: the handoff service drops the session and the
+	// route but keeps a planned visit for reception (handoff.Service.UserBlocked).
+	Blocked func(ctx context.Context, user string) error
 
 	// Bot handles the events.
 	Bot *bot.Bot
@@ -98,6 +109,13 @@ type Config struct {
 	// TurnWait bounds how long a chat's replies wait for those of the chat's previous update
 	// when another replica sends them (default 30s; see bot.TurnLog).
 	TurnWait time.Duration
+	// Queue keeps the messages the Bot API did not take within MaxAttempts (5xx, network
+	// errors, long 429s) until they can be delivered, in order per chat (bot/deliver); share it
+	// across replicas and restarts (bot/redis Store.DeliveryQueue). nil means an in-process one.
+	Queue deliver.Queue
+	// Redeliver is how often and how long queued messages are tried (defaults: backoff 1s
+	// doubling to 5min, retry_after capped at 5min, given up on after 24h).
+	Redeliver deliver.Policy
 }
 
 // Metrics receives counts; labels carry no user data.
@@ -121,6 +139,7 @@ type Adapter struct {
 	log      *slog.Logger
 	hookPath string
 	send     *sender
+	posts    *staffPoster // the staff chat's
 	stats    counters
 	turns    bot.TurnLog // the bot's store, when it is shared by replicas (nil: one process)
 
@@ -169,7 +188,12 @@ func New(cfg Config) (*Adapter, error) {
 		}
 		c.hookPath = u.Path
 	}
-	c.send = newSender(c)
+	var err error
+	if c.send, err = newSender(c); err != nil {
+		return nil, err
+	}
+	c.posts = newStaffPoster(c)
+	cfg.Bot.OnLate(Channel, c.late)
 	return c, nil
 }
 
@@ -258,11 +282,19 @@ func (c *Adapter) Ready() <-chan struct{} { return c.ready }
 func (c *Adapter) Run(ctx context.Context) error {
 	a, err := c.connectRetry(ctx)
 	if err != nil {
+		c.posts.drain(0)
 		c.send.drain(0)
 		return err
 	}
 	c.api.Store(a)
 	c.send.start(a)
+	c.posts.start(a)
+	// The delivery queue's runtime sends what earlier runs or other replicas left, and stops
+	// after the send queue is drained.
+	rtCtx, rtStop := context.WithCancel(context.Background())
+	rtDone := make(chan struct{})
+	go func() { defer close(rtDone); c.send.rt.Run(rtCtx) }()
+	defer func() { rtStop(); <-rtDone }()
 	// One budget for the whole stop: in-flight updates, then the send queue.
 	var stopAt atomic.Int64
 	stopWatch := context.AfterFunc(ctx, func() { stopAt.Store(time.Now().UnixNano()) })
@@ -276,6 +308,10 @@ func (c *Adapter) Run(ctx context.Context) error {
 	if t := stopAt.Load(); t != 0 {
 		bound -= time.Since(time.Unix(0, t))
 	}
+	// The staff chat first: its pacing waits on the sender, which stops at the end of its drain.
+	postsFrom := time.Now()
+	c.posts.drain(max(bound, 0))
+	bound -= time.Since(postsFrom)
 	sent, undeliverable := c.send.drain(max(bound, 0))
 	c.log.Info("telegram: stopped", "sent", sent, "undeliverable", undeliverable)
 	return err
@@ -334,6 +370,11 @@ type Stats struct {
 	// TurnTimeouts counts replies sent without the previous update's replies having gone out
 	// within TurnWait (a replica stopped mid-send, or the turn log lagged).
 	TurnTimeouts int64
+	// Retried counts user updates not acted on because the store failed, left for Telegram to
+	// deliver again (a 503 to the webhook, an unconfirmed offset when polling).
+	Retried int64
+	// Queued counts messages put into the delivery queue (Config.Queue) for redelivery.
+	Queued int64
 }
 
 // Stats returns the channel's counters.
@@ -343,11 +384,13 @@ func (c *Adapter) Stats() Stats {
 		Received: s.received.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(),
 		Malformed: s.malformed.Load(), Sent: s.sent.Load(), Retries: s.retries.Load(),
 		Undeliverable: s.undeliverable.Load(), Blocked: s.blocked.Load(), TurnTimeouts: s.turnTimeouts.Load(),
+		Retried: s.retried.Load(),
+		Queued:  s.queued.Load(),
 	}
 }
 
 type counters struct {
-	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, turnTimeouts atomic.Int64
+	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, turnTimeouts, retried, queued atomic.Int64
 }
 
 // sleep waits d or until ctx ends; it reports whether the whole wait passed.

@@ -33,6 +33,7 @@ func (s *sender) awaitTurn(q *queue, turn uint64) bool {
 		case err != nil && time.Now().After(deadline):
 			s.c.stats.turnTimeouts.Add(1)
 			s.c.log.Warn("telegram: turn log unavailable; sending without knowing the turn before went out", "user", q.user, "turn", turn, "err", err)
+			s.joinParked(q.user)
 			return true
 		case err != nil:
 			// The store is down for a moment (the update itself was saved before): the order of
@@ -48,6 +49,8 @@ func (s *sender) awaitTurn(q *queue, turn uint64) bool {
 			s.c.stats.turnTimeouts.Add(1)
 			s.c.log.Warn("telegram: an earlier turn was not sent in time; sending this one anyway",
 				"user", q.user, "turn", turn, "delivered", done)
+			// Unless it waits in the delivery queue: then this one queues behind it.
+			s.joinParked(q.user)
 			return true
 		}
 		if !sleep(s.ctx, pause) {

@@ -17,10 +17,12 @@ import (
 )
 
 // ServeHTTP is the webhook: it checks the secret token (401), the size (413) and the JSON (400),
-// then handles the update and answers 200. Anything that goes wrong inside the bot still gets a
-// 200, with the outage reply sent to the user: a non-2xx answer makes Telegram deliver the
-// update again for up to a day. While the channel starts or stops it answers 503, which
-// Telegram retries.
+// then handles the update and answers 200. When the store fails for a user's message it answers
+// 503 with Retry-After (RetryAfter), and Telegram delivers the update again until the store is
+// back, for up to a day: the message is acted on then, once (the update id is recorded with the
+// session), and the user is told of the outage once meanwhile. Anything else that goes wrong
+// inside the bot still gets a 200: a redelivery could not help. While the channel starts or
+// stops it answers 503 too.
 func (c *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -71,7 +73,13 @@ func (c *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Finish the update even if Telegram hangs up: it was taken, and dedupe would drop a retry.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), c.cfg.HandleTimeout)
 	defer cancel()
-	if id := c.handle(ctx, body, u, true); id != "" {
+	id, retry := c.handle(ctx, body, u, true)
+	if retry {
+		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
+		http.Error(w, "store unavailable; deliver again", http.StatusServiceUnavailable)
+		return
+	}
+	if id != "" {
 		answerInResponse(w, id)
 		return
 	}

@@ -112,9 +112,10 @@ func TestWebhookDuplicate(t *testing.T) {
 	}
 }
 
-// A redelivered button press is neither handled nor answered again; a redelivered update whose
-// first delivery met the store down (nothing saved) is handled then: the dedupe record is part
-// of the session's write, so a failed attempt does not make it a duplicate.
+// A button press that meets the store down is answered 503, so Telegram delivers it again; the
+// user is told of the outage once, however often it comes back meanwhile; once the store is back
+// the redelivery is handled (the dedupe record is part of the session's write, so a failed
+// attempt does not make it a duplicate) and answered, once.
 func TestWebhookRedeliveryAfterFailure(t *testing.T) {
 	store := &storetest.Outage{Store: inmem.New(0)}
 	h := startWith(t, webhook, nil, store)
@@ -125,9 +126,16 @@ func TestWebhookRedeliveryAfterFailure(t *testing.T) {
 	}
 	press := press(81, 43, "en", "cbq-81", kb[0].Data)
 	store.Down.Store(true)
-	got := h.turn(43, press)
+	n := len(h.sent(43))
+	for i := range 3 {
+		if code := h.deliver(press); code != http.StatusServiceUnavailable {
+			t.Fatalf("store down, delivery %d: webhook answered %d, want 503", i, code)
+		}
+	}
+	h.settle(43)
+	got := h.sent(43)[n:]
 	if w := text(t, "en", bot.MsgUnavailable); len(got) != 1 || got[0].Params["text"] != w {
-		t.Fatalf("store down: replies%s\nwant %q", telegramtest.Summary(got), w)
+		t.Fatalf("store down, three deliveries: replies%s\nwant %q once", telegramtest.Summary(got), w)
 	}
 	store.Down.Store(false)
 	again := h.turn(43, press)
@@ -137,11 +145,11 @@ func TestWebhookRedeliveryAfterFailure(t *testing.T) {
 	if third := h.turn(43, press); len(third) != 0 {
 		t.Fatalf("redelivered once more: replies%s", telegramtest.Summary(third))
 	}
-	if s := h.ad.Stats(); s.Duplicates != 1 {
-		t.Errorf("stats %+v: want 1 duplicate", s)
+	if s := h.ad.Stats(); s.Duplicates != 1 || s.Retried != 3 {
+		t.Errorf("stats %+v: want 1 duplicate, 3 retried", s)
 	}
-	if n := len(h.srv.Calls("answerCallbackQuery")); n != 2 {
-		t.Errorf("%d callback answers, want one per handled delivery (2)", n)
+	if n := len(h.srv.Calls("answerCallbackQuery")); n != 1 {
+		t.Errorf("%d callback answers, want one, by the delivery that was handled", n)
 	}
 }
 
@@ -159,13 +167,19 @@ func (panickingStore) UpdateOnce(context.Context, string, string, string, func(*
 	panic("boom")
 }
 
-// TestWebhookBotFailure: whatever fails inside, Telegram gets 200 (no redelivery for a day), and
-// with the store down the user gets the static outage message.
+// TestWebhookBotFailure: with the store down Telegram gets 503 (it delivers the update again)
+// and the user the static outage message, once; a panic inside the bot gets 200 (a redelivery
+// would panic again).
 func TestWebhookBotFailure(t *testing.T) {
 	h := startWith(t, webhook, nil, failingStore{inmem.New(0)})
-	got := h.turn(42, msg(1, 42, "en", "hello"))
-	if w := text(t, "en", bot.MsgUnavailable); len(got) != 1 || got[0].Params["text"] != w {
-		t.Errorf("store down: replies%s\nwant %q", telegramtest.Summary(got), w)
+	for i := range 2 {
+		if code := h.deliver(msg(1, 42, "en", "hello")); code != http.StatusServiceUnavailable {
+			t.Errorf("store down, delivery %d: webhook answered %d, want 503", i, code)
+		}
+	}
+	h.settle(42)
+	if w := text(t, "en", bot.MsgUnavailable); len(h.sent(42)) != 1 || h.sent(42)[0].Params["text"] != w {
+		t.Errorf("store down: replies%s\nwant %q once", telegramtest.Summary(h.sent(42)), w)
 	}
 
 	h2 := startWith(t, webhook, nil, panickingStore{inmem.New(0)})

@@ -36,6 +36,8 @@ const (
 	// topicScale and langScale sharpen the naive Bayes posteriors (see model.posterior).
 	topicScale = 24
 	langScale  = 30
+	// unknownWordsTrust is how far the model is trusted on a text none of whose words it knows.
+	unknownWordsTrust = 0.5
 	// nbShare is naive Bayes' part in the topic probabilities, next to logistic regression.
 	nbShare = 0.4
 	// keywordShare is the weight of the keyword lists against the model.
@@ -151,6 +153,7 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
 	sc.feats = dedupe(textFeatures(sc.feats[:0], text, true, true))
+	sc.words = textFeatures(sc.words[:0], text, false, true)
 	ranked := m.identify(sc, text)
 	rule := ""
 	if m.detect != nil {
@@ -188,10 +191,23 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 			}
 		}
 	}
+	m.read(sc, &u, code, text)
+	if u.Lang != "" && sessionLang != "" && u.Lang != sessionLang && m.topics[sessionLang] != nil && !u.Crisis &&
+		(len(u.Intents) == 0 || u.Intents[0].Target == NotUnderstood) {
+		// A switch of language for a text not understood in that language either
+		// ("blablabla qwerty"): stay in the conversation's language.
+		u = bot.Understanding{Lang: sessionLang}
+		m.read(sc, &u, sessionLang, text)
+	}
+	return u
+}
+
+// read finds danger and intents in a text read as language code.
+func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 	tm := m.topics[code]
 	if tm == nil {
 		u.Intents = m.keywordsOnly(code, text)
-		return u
+		return
 	}
 	sc.p = grow(sc.p, len(tm.target))
 	known := tm.posterior(sc, sc.p)
@@ -207,8 +223,7 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 			u.Crisis = om.posterior(sc, op) > 0 && om.crisisMass(op) >= CrisisFrom
 		}
 	}
-	u.Intents = m.intents(sc.p, known, tm, code, text)
-	return u
+	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
 }
 
 // posterior is the average of the two models' probabilities.
@@ -234,12 +249,19 @@ func (tm *topicModel) crisisMass(p []float64) float64 {
 }
 
 // intents sums the model's probabilities per answer and mixes in the keyword lists.
-func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text string) []bot.Guess {
+func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text string, word bool) []bot.Guess {
 	score := map[string]float64{}
 	if known > 0 {
-		for c, p := range probs {
-			score[tm.target[c]] += p
+		// Letter runs alone, without one known word ("qwerty zxcv"), are weak evidence: half
+		// of the probability goes to "not understood".
+		trust := 1.0
+		if !word {
+			trust = unknownWordsTrust
 		}
+		for c, p := range probs {
+			score[tm.target[c]] += p * trust
+		}
+		score[NotUnderstood] += 1 - trust
 	}
 	if m.keywords != nil {
 		var kw []bot.Match
@@ -294,9 +316,21 @@ func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text s
 
 // knowsAWord reports whether the language model saw one of the text's words in the examples.
 func (m *Model) knowsAWord(sc *scratch, text string) bool {
-	sc.words = textFeatures(sc.words[:0], text, false, true)
 	for _, f := range sc.words {
 		if _, ok := m.langID.index[f]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// knowsWordIn reports whether a topic model knows one of the text's words.
+func (m *Model) knowsWordIn(sc *scratch, tm *topicModel) bool {
+	if len(sc.words) == 0 {
+		return false
+	}
+	for _, f := range sc.words {
+		if _, ok := tm.nb.index[f]; ok {
 			return true
 		}
 	}

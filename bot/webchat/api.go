@@ -61,6 +61,17 @@ type Venue struct {
 	Map     string  `json:"map"`
 }
 
+// Unavailable is the body of a 503 answer to a message the store could not take: the page
+// sends the same message (same msg_id) again after Retry-After. Replies holds the outage notice
+// the first time the user meets this outage, and is empty after.
+type Unavailable struct {
+	Error   string  `json:"error"`
+	Replies []Reply `json:"replies"`
+}
+
+// RetryAfter is the Retry-After of a 503 answer to a message the store could not take.
+const RetryAfter = 2 * time.Second
+
 // apiError is the body of every error response.
 type apiError struct {
 	Error string `json:"error"`
@@ -116,45 +127,69 @@ func (h *Handler) fail(w http.ResponseWriter, code int, msg string) {
 	_ = json.NewEncoder(w).Encode(apiError{Error: msg})
 }
 
-// decode checks what every API request must be (JSON, same origin, within the per-address
-// rate under ipPrefix), reads the body into dst and checks the browser id. It answers the error
-// itself and returns false when the request goes no further.
-func (h *Handler) decode(w http.ResponseWriter, r *http.Request, ipPrefix string, rate Rate, dst any, id *string) bool {
+// limits names the two buckets a request draws from: the client address's and the browser
+// id's, under their key prefixes.
+type limits struct {
+	ipPrefix string
+	ip       Rate
+	idPrefix string
+	id       Rate
+}
+
+// decode checks what every API request must be (JSON, same origin, within the rates of lim),
+// reads the body into dst and checks the browser id, and returns the id's pseudonym. It answers
+// the error itself and returns false when the request goes no further.
+//
+// The address's and the id's buckets are asked together, all or none (bot.Admitter): a request
+// the id's limit refuses takes nothing from the address's, so one busy tab does not lock out
+// the other people behind the same address, and the Retry-After is the wait for both. The id is
+// in the body, so the body (at most MaxBody) is read first; a body that is not a valid request
+// still draws from the address's bucket, so garbage is limited as before.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, lim limits, dst any, id *string) (string, bool) {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		// Requiring JSON also keeps other sites from posting plain forms here.
 		h.fail(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		return false
+		return "", false
 	}
 	if !sameOrigin(r) {
 		h.fail(w, http.StatusForbidden, "cross-origin requests are not allowed")
-		return false
+		return "", false
 	}
-	ipKey := bot.UserKey(h.cfg.Secret, "web-ip", h.clientIP(r))
-	if wait := h.limit(r, ipPrefix+ipKey, rate); wait > 0 {
-		h.tooMany(w, wait)
-		return false
-	}
+	ip := bot.Bucket{Key: lim.ipPrefix + bot.UserKey(h.cfg.Secret, "web-ip", h.clientIP(r)), PerSecond: lim.ip.PerSecond, Burst: lim.ip.Burst}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-	if err := json.NewDecoder(r.Body).Decode(dst); err != nil {
+	err := json.NewDecoder(r.Body).Decode(dst)
+	if err != nil || !validToken(*id, MinIDLen, MaxIDLen) {
+		if wait := h.limit(r, ip); wait > 0 {
+			h.tooMany(w, wait)
+			return "", false
+		}
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is limited to %d bytes", MaxBody))
-			return false
+			return "", false
 		}
 		h.fail(w, http.StatusBadRequest, "the body is not valid JSON")
-		return false
+		return "", false
 	}
 	if !validToken(*id, MinIDLen, MaxIDLen) {
 		h.fail(w, http.StatusBadRequest, "id must be 16-64 letters, digits, '-' or '_'")
-		return false
+		return "", false
 	}
-	return true
+	user := bot.UserKey(h.cfg.Secret, Channel, *id)
+	if wait := h.limit(r, ip, bot.Bucket{Key: lim.idPrefix + user, PerSecond: lim.id.PerSecond, Burst: lim.id.Burst}); wait > 0 {
+		h.tooMany(w, wait)
+		return "", false
+	}
+	return user, true
 }
 
 // message is POST /webchat/api/message.
 func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	var req Request
-	if !h.decode(w, r, "web:ip:", h.cfg.PerIP, &req, &req.ID) {
+	user, ok := h.decode(w, r, limits{"web:ip:", h.cfg.PerIP, "web:id:", h.cfg.PerID}, &req, &req.ID)
+	if !ok {
 		return
 	}
 	if req.MsgID != "" && !validToken(req.MsgID, 1, MaxMsgIDLen) {
@@ -167,11 +202,6 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(req.Lang) > 35 {
 		req.Lang = ""
-	}
-	user := bot.UserKey(h.cfg.Secret, Channel, req.ID)
-	if wait := h.limit(r, "web:id:"+user, h.cfg.PerID); wait > 0 {
-		h.tooMany(w, wait)
-		return
 	}
 	ctx := r.Context()
 	// The route for staff replies and reminders is the outbox under the pseudonym (see SendTo).
@@ -190,8 +220,20 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		// The user still gets the static outage message; Bot logs the outage itself.
-		h.cfg.Log.Debug("webchat: handling failed", "user", user, "err", err)
+		// Not acted on: the page sends the same msg_id again after Retry-After until it gets
+		// through (app.js), and the message is acted on then, once. Bot logs the outage itself;
+		// the notice comes with the user's first refusal in this outage only.
+		h.cfg.Log.Debug("webchat: handling failed; the page will send again", "user", user, "err", err)
+		h.secure(w, false)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(Unavailable{Error: "temporarily unavailable; send the same msg_id again", Replies: Convert(replies)})
+		for range replies {
+			h.cfg.Metrics.Reply(Channel, "sent")
+		}
+		return
 	}
 	// Fetched after handling, so that an answer staff sent meanwhile comes with this response.
 	h.write(w, Response{Replies: Convert(replies), Inbox: h.fetch(r, user, req.Ack)})
@@ -207,13 +249,14 @@ func (h *Handler) write(w http.ResponseWriter, resp Response) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
-// limit takes a token for key and returns how long the client must wait (0: go ahead). A failing
-// limiter lets the request through: answering is more important than pacing.
-func (h *Handler) limit(r *http.Request, key string, rate Rate) time.Duration {
+// limit admits the request against buckets (a token of each, or none) and returns how long the
+// client must wait (0: go ahead). A failing limiter lets the request through: answering is more
+// important than pacing.
+func (h *Handler) limit(r *http.Request, buckets ...bot.Bucket) time.Duration {
 	if h.cfg.Limiter == nil {
 		return 0
 	}
-	wait, err := h.cfg.Limiter.Reserve(r.Context(), key, rate.PerSecond, rate.Burst)
+	wait, err := h.cfg.Limiter.Admit(r.Context(), buckets...)
 	if err != nil {
 		h.cfg.Log.Warn("webchat: rate limiter unavailable; not limiting", "err", err)
 		return 0

@@ -13,6 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/bot/webchat"
 )
 
@@ -243,4 +246,41 @@ func TestBrowserConversationArabic(t *testing.T) {
 		t.Errorf("at 360 px the page is %d px wide", w)
 	}
 	screenshot(t, ctx, "webchat-ar-360.png")
+}
+
+// TestBrowserResendsDuringOutage: a message the server answers 503 (its store down) is sent again
+// by the page itself, with the same msg_id, until it gets through; the outage notice shows once,
+// and the answer once, after it.
+func TestBrowserResendsDuringOutage(t *testing.T) {
+	store := &storetest.Outage{Store: inmem.New(time.Hour)}
+	h := webchat.New(webchat.Config{Bot: bot.New(testPack(t).Engine, store, nil), Secret: []byte("test-secret-0123456789")})
+	url, newTab := browserFor(t, h)
+	ctx := newTab()
+	do(t, ctx, "open the page",
+		chromedp.Navigate(url+"/"),
+		chromedp.WaitVisible(liveButton("Information")),
+	)
+	store.Down.Store(true)
+	do(t, ctx, "press Information while the store is down",
+		chromedp.Click(liveButton("Information")),
+		chromedp.WaitVisible(botSaid("en:common.unavailable")),
+		chromedp.Sleep(4500*time.Millisecond), // longer than a page that gives up after a few tries waits
+	)
+	store.Down.Store(false)
+	do(t, ctx, "the answer arrives by itself",
+		chromedp.WaitVisible(botSaid("Return is voluntary.")),
+		chromedp.Sleep(300*time.Millisecond),
+	)
+	count := func(text string) int {
+		return eval[int](t, ctx, fmt.Sprintf(`Array.from(document.querySelectorAll('.msg.bot .bubble')).filter(function(b){return b.textContent.indexOf(%q)>=0}).length`, text))
+	}
+	if n, m := count("en:common.unavailable"), count("Return is voluntary."); n != 1 || m != 1 {
+		t.Errorf("%d outage notices and %d answers shown, want one each", n, m)
+	}
+	if last := eval[string](t, ctx, `(function(){var m=document.querySelectorAll('.msg.bot .bubble');return m[m.length-1].textContent})()`); !strings.Contains(last, "Return is voluntary.") && !strings.Contains(last, "Main menu") {
+		t.Errorf("the last bubble is %q, want the answer after the notice", last)
+	}
+	if st := eval[bool](t, ctx, `document.getElementById('status').hidden`); !st {
+		t.Error("the waiting status is still shown after the answer")
+	}
 }

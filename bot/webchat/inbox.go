@@ -40,12 +40,8 @@ type InboxItem struct {
 // apart from messages.
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 	var req InboxRequest
-	if !h.decode(w, r, "web:pollip:", h.cfg.PollPerIP, &req, &req.ID) {
-		return
-	}
-	user := bot.UserKey(h.cfg.Secret, Channel, req.ID)
-	if wait := h.limit(r, "web:poll:"+user, h.cfg.PollPerID); wait > 0 {
-		h.tooMany(w, wait)
+	user, ok := h.decode(w, r, limits{"web:pollip:", h.cfg.PollPerIP, "web:poll:", h.cfg.PollPerID}, &req, &req.ID)
+	if !ok {
 		return
 	}
 	items := h.fetch(r, user, req.Ack)

@@ -61,8 +61,9 @@ type Config struct {
 	Bot *bot.Bot
 	// Secret keys the pseudonyms of browser ids and of client addresses in rate-limit keys.
 	Secret []byte
-	// Limiter paces requests per id and per client address; nil disables rate limiting.
-	Limiter bot.Limiter
+	// Limiter admits requests per id and per client address (both at once, all or none); nil
+	// disables rate limiting.
+	Limiter bot.Admitter
 	// PerID and PerIP are the rates; zero values take DefaultPerID and DefaultPerIP.
 	PerID, PerIP Rate
 	// PollPerID and PollPerIP are the rates of inbox polls; zero values take DefaultPollPerID
@@ -150,6 +151,15 @@ func New(cfg Config) *Handler {
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
 	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux()}
 	h.Routes(h.mux)
+	if cfg.Bot != nil {
+		// A message whose write was in doubt and turned out saved: the page's resend was a
+		// duplicate, so its replies wait in the inbox, which the page fetches.
+		cfg.Bot.OnLate(Channel, func(ev bot.Event, replies []bot.Reply, _ bot.Turn) {
+			if err := h.SendTo(ev.Route, ev.User, replies); err != nil {
+				h.cfg.Log.Warn("webchat: replies of a message saved in doubt not queued", "user", ev.User, "err", err)
+			}
+		})
+	}
 	return h
 }
 

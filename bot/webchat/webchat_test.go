@@ -19,21 +19,25 @@ import (
 	"github.com/returnbot/returnbot/bot/webchat"
 )
 
-// countLimiter allows burst requests per key, then asks to wait a second.
+// countLimiter admits burst requests per key, all or none, then asks to wait 1.5 seconds.
 type countLimiter struct {
 	mu sync.Mutex
 	n  map[string]int
 }
 
-func (l *countLimiter) Reserve(_ context.Context, key string, _ float64, burst int) (time.Duration, error) {
+func (l *countLimiter) Admit(_ context.Context, buckets ...bot.Bucket) (time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.n == nil {
 		l.n = map[string]int{}
 	}
-	l.n[key]++
-	if l.n[key] > burst {
-		return 1500 * time.Millisecond, nil
+	for _, b := range buckets {
+		if l.n[b.Key] >= b.Burst {
+			return 1500 * time.Millisecond, nil
+		}
+	}
+	for _, b := range buckets {
+		l.n[b.Key]++
 	}
 	return 0, nil
 }
@@ -176,15 +180,23 @@ func TestDuplicateMessageID(t *testing.T) {
 	}
 }
 
-// A message whose first attempt met the store down (nothing saved) is handled when the page
-// sends it again: its msg_id is recorded with the session, not before.
+// A message whose first attempt met the store down (nothing saved) is answered 503 with
+// Retry-After, and the outage notice only the first time; it is handled when the page sends it
+// again: its msg_id is recorded with the session, not before.
 func TestRetryAfterFailureIsHandled(t *testing.T) {
 	store := &storetest.Outage{Store: inmem.New(time.Hour)}
 	h := webchat.New(webchat.Config{Bot: bot.New(testPack(t).Engine, store, nil), Secret: []byte("test-secret-0123456789")})
 	body := `{"id":"` + testID + `","text":"/start","lang":"en","msg_id":"m7"}`
 	store.Down.Store(true)
-	if resp := decode(t, post(t, h, body)); len(resp.Replies) != 1 || resp.Duplicate {
-		t.Fatalf("store down: %+v, want the outage reply alone", resp)
+	for i, notices := range []int{1, 0, 0} {
+		w := post(t, h, body)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Fatalf("store down, attempt %d: status %d, Retry-After %q; want 503 with Retry-After", i, w.Code, w.Header().Get("Retry-After"))
+		}
+		var u webchat.Unavailable
+		if err := json.Unmarshal(w.Body.Bytes(), &u); err != nil || len(u.Replies) != notices {
+			t.Fatalf("store down, attempt %d: %s (%v), want %d outage notices", i, w.Body, err, notices)
+		}
 	}
 	store.Down.Store(false)
 	if resp := decode(t, post(t, h, body)); resp.Duplicate || len(resp.Replies) == 0 || len(resp.Replies[len(resp.Replies)-1].Buttons) == 0 {
@@ -246,11 +258,14 @@ func TestRateLimits(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "2" {
 		t.Fatalf("per id: status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
 	}
-	// Another id from the same address gets one more before the address limit (5) bites.
-	if w := post(t, h, body("BBBBBBBBBBBBBBBBBBBBBB")); w.Code != 200 {
-		t.Fatalf("other id: %d", w.Code)
+	// The refused request took none of the address's tokens: other ids from the same address get
+	// two more before the address limit (5) bites.
+	for _, id := range []string{"BBBBBBBBBBBBBBBBBBBBBB", "CCCCCCCCCCCCCCCCCCCCCC"} {
+		if w := post(t, h, body(id)); w.Code != 200 {
+			t.Fatalf("other id: %d", w.Code)
+		}
 	}
-	if w := post(t, h, body("CCCCCCCCCCCCCCCCCCCCCC")); w.Code != http.StatusTooManyRequests {
+	if w := post(t, h, body("DDDDDDDDDDDDDDDDDDDDDD")); w.Code != http.StatusTooManyRequests {
 		t.Fatalf("per address: %d", w.Code)
 	}
 	// Keys hold pseudonyms, never the raw id or address.

@@ -149,21 +149,35 @@ func (a *Adapter) menuLabel(lang string) string {
 
 // sendReplies sends replies in order to a user who has just written (inside the window).
 func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply) {
-	if err := a.sendAll(ctx, to, replies); err != nil {
+	if err := a.sendAll(ctx, user, to, replies); err != nil {
 		a.cfg.Log.Warn("whatsapp: send failed; dropping the rest of this answer", "user", user, "err", err)
 	}
 }
 
-// sendAll sends the messages that show replies, in order. It stops at the first message the
-// Graph API refuses, so later ones do not arrive out of context; those count as failed too, as
-// the user never gets them.
-func (a *Adapter) sendAll(ctx context.Context, to string, replies []bot.Reply) error {
+// sendAll sends the messages that show replies, in order. A message the Graph API does not take
+// within MaxAttempts (5xx, 429, network errors) is parked in the delivery queue with the rest of
+// the answer behind it, as are the user's later messages while it waits there (parked.go). It
+// stops at the first message the Graph API refuses, so later ones do not arrive out of context;
+// those count as failed too, as the user never gets them.
+func (a *Adapter) sendAll(ctx context.Context, user, to string, replies []bot.Reply) error {
 	var msgs []OutMessage
 	for _, r := range replies {
 		msgs = append(msgs, Render(to, r, a.menuLabel(r.Lang))...)
 	}
+	return a.sendMessages(ctx, user, msgs)
+}
+
+// sendMessages posts msgs in order, parking them from the first that cannot be sent now.
+func (a *Adapter) sendMessages(ctx context.Context, user string, msgs []OutMessage) error {
+	if len(msgs) > 0 && a.isParked(ctx, user) {
+		return a.park(ctx, user, msgs, nil)
+	}
 	for i, m := range msgs {
-		if err := a.post(ctx, m); err != nil {
+		err := a.post(ctx, m)
+		if errors.Is(err, errTransient) {
+			return a.park(ctx, user, msgs[i:], err)
+		}
+		if err != nil {
 			for range msgs[i+1:] {
 				a.cfg.Metrics.Reply(Channel, "failed")
 			}
@@ -188,7 +202,7 @@ func (a *Adapter) SendProactive(ctx context.Context, to string, replies []bot.Re
 		done := make(chan struct{})
 		a.seq.do(user, func() {
 			defer close(done)
-			sendErr = a.sendAll(ctx, to, replies)
+			sendErr = a.sendAll(ctx, user, to, replies)
 		})
 		select {
 		case <-done:
@@ -209,7 +223,7 @@ func (a *Adapter) SendProactive(ctx context.Context, to string, replies []bot.Re
 	}
 	m := OutMessage{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
 		"template": map[string]any{"name": a.cfg.TemplateName, "language": map[string]any{"code": lang}}}
-	if err := a.post(ctx, m); err != nil {
+	if err := a.sendMessages(ctx, user, []OutMessage{m}); err != nil {
 		return err
 	}
 	a.stats.templateSent.Add(1)
@@ -236,9 +250,14 @@ func (e *SendError) Error() string {
 	return fmt.Sprintf("graph API answered %d (error code %d, %s)", e.Status, e.Code, e.Type)
 }
 
+// errTransient marks a send given up on after MaxAttempts for errors retrying may cure: the
+// message is parked, not lost.
+var errTransient = errors.New("whatsapp: graph API unavailable")
+
 // post sends one message, retrying 429, 5xx and network errors with growing waits (the
-// Retry-After header wins when given), at most MaxAttempts times. It counts the message sent or
-// failed, and each 429 answer as throttled.
+// Retry-After header wins when given), at most MaxAttempts times; then it returns an error
+// wrapping errTransient. It counts the message sent or (refused) failed, and each 429 answer as
+// throttled.
 func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 	body, err := json.Marshal(m)
 	if err != nil {
@@ -253,6 +272,7 @@ func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 		if err == nil {
 			a.stats.sent.Add(1)
 			a.cfg.Metrics.Reply(Channel, "sent")
+			a.rt.Hasten() // the Graph API answers: queued users need not wait out their backoff
 			return nil
 		}
 		last = err
@@ -260,8 +280,15 @@ func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 		if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
 			a.cfg.Metrics.Reply(Channel, "throttled")
 		}
-		if retry < 0 || attempt >= a.cfg.MaxAttempts {
+		if retry < 0 && ctx.Err() != nil {
+			// Cut off by the caller's deadline: maybe sent, maybe not; the queue tries again.
+			return fmt.Errorf("%w: %w", errTransient, err)
+		}
+		if retry < 0 {
 			break
+		}
+		if attempt >= a.cfg.MaxAttempts {
+			return fmt.Errorf("%w: %w", errTransient, err)
 		}
 		if retry > 0 {
 			wait = min(retry, 30*time.Second)
@@ -271,8 +298,7 @@ func (a *Adapter) post(ctx context.Context, m OutMessage) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			a.failed()
-			return ctx.Err()
+			return fmt.Errorf("%w: %w", errTransient, ctx.Err())
 		case <-t.C:
 		}
 		wait *= 2

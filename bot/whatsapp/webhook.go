@@ -100,6 +100,23 @@ func (a *Adapter) verify(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, q.Get("hub.challenge"))
 }
 
+// SignatureHeader carries Meta's signature of a webhook body.
+const SignatureHeader = "X-Hub-Signature-256"
+
+// signatureForm reports whether header has the form of a signature: "sha256=" and 64 hex digits.
+func signatureForm(header string) bool {
+	h, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || len(h) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidSignature reports whether header is "sha256=<hex HMAC-SHA256 of body keyed with secret>".
 func ValidSignature(secret string, body []byte, header string) bool {
 	hexSig, ok := strings.CutPrefix(header, "sha256=")
@@ -122,9 +139,22 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// receive handles a webhook POST: it checks the signature, answers 200 at once and handles the
-// messages in the background, in order per user.
+// receive handles a webhook POST: it checks the signature, queues the messages (handled in the
+// background, in order per user) and answers 200 after their first try, or 503 when the store
+// failed for one (Meta delivers the payload again; the spool tries the message meanwhile).
 func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
+	// What can be judged from the headers is judged before the body is read: a request without
+	// a well-formed signature, or announcing a body over MaxBody, costs the server no read.
+	sig := r.Header.Get(SignatureHeader)
+	if !signatureForm(sig) {
+		a.stats.badSignature.Add(1)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	if r.ContentLength > MaxBody {
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -135,7 +165,7 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	if !ValidSignature(a.cfg.AppSecret, body, r.Header.Get("X-Hub-Signature-256")) {
+	if !ValidSignature(a.cfg.AppSecret, body, sig) {
 		a.stats.badSignature.Add(1)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
@@ -152,6 +182,7 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 		a.cfg.Log.Warn("whatsapp: webhook payload partly unreadable", "err", jsonerr.Describe(err))
 	}
 	ctx := context.WithoutCancel(r.Context())
+	var acks []<-chan bool
 	for _, e := range p.Entry {
 		for _, c := range e.Changes {
 			if c.Field != "messages" {
@@ -164,8 +195,27 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 				a.status(s)
 			}
 			for _, m := range c.Value.Messages {
-				a.inbound(ctx, m)
+				if ack := a.inbound(ctx, m); ack != nil {
+					acks = append(acks, ack)
+				}
 			}
+		}
+	}
+	// Meta delivers the whole payload again after a non-2xx answer; the messages it handled
+	// are dropped then as duplicates.
+	timeout := time.NewTimer(ackWait)
+	defer timeout.Stop()
+	for _, ack := range acks {
+		select {
+		case failed := <-ack:
+			if failed {
+				w.Header().Set("Retry-After", "2")
+				http.Error(w, "store unavailable; deliver again", http.StatusServiceUnavailable)
+				return
+			}
+		case <-timeout.C:
+			w.WriteHeader(http.StatusOK)
+			return
 		}
 	}
 	w.WriteHeader(http.StatusOK)
@@ -198,11 +248,16 @@ func (a *Adapter) status(s Status) {
 
 // inbound records the service window and queues one message for the bot, which handles it once
 // (Store.UpdateOnce: the message id is recorded in the same write as the session, so a message
-// whose first delivery failed before that write is handled when Meta delivers it again).
-func (a *Adapter) inbound(ctx context.Context, m Message) {
+// whose first delivery failed before that write is handled when it comes again). It returns
+// a channel that says, after the message's first try, whether the store failed for it (true:
+// the webhook answers 503 so that Meta delivers it again); nil when there is nothing to try.
+//
+// When the store fails, the message is held in the spool and tried again until the store takes
+// it; the user's later messages wait behind it, and the user is told of the outage once.
+func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 	if m.From == "" || m.ID == "" {
 		a.cfg.Metrics.Update(Channel, "malformed")
-		return
+		return nil
 	}
 	user := bot.UserKey(a.cfg.Secret, Channel, m.From)
 	at := a.cfg.Now()
@@ -215,7 +270,21 @@ func (a *Adapter) inbound(ctx context.Context, m Message) {
 	ev, ok := ToEvent(m)
 	if !ok {
 		a.cfg.Metrics.Update(Channel, "ignored")
-		return
+		return nil
+	}
+	ack := make(chan bool, 1)
+	msgHeld, userHeld := a.spool.holds(user, m.ID)
+	if msgHeld {
+		// Meta's redelivery of a message the spool holds: it is tried already.
+		ack <- true
+		return ack
+	}
+	if userHeld {
+		// Behind a held message of the user's: it waits for the store too. Holding it now
+		// keeps a redelivery of it from being queued twice, and has Meta deliver it again.
+		if a.spool.hold(user, m.ID) {
+			ack <- true
+		}
 	}
 	ev.User, ev.Time, ev.Update = user, at, m.ID
 	// The wa_id is where staff replies and reminders go: bot/handoff keeps it only sealed (AES-GCM),
@@ -223,20 +292,63 @@ func (a *Adapter) inbound(ctx context.Context, m Message) {
 	ev.Route = m.From
 	to := m.From
 	a.seq.do(user, func() {
-		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
-		defer cancel()
-		replies, err := a.cfg.Bot.Handle(hctx, ev)
-		if errors.Is(err, bot.ErrDuplicate) {
-			a.stats.duplicates.Add(1)
-			a.cfg.Metrics.Update(Channel, "duplicate")
-			return
+		defer a.spool.release(user, m.ID)
+		pause := spoolPause
+		for try := 0; ; try++ {
+			hctx, cancel := context.WithTimeout(ctx, handleTimeout)
+			replies, err := a.cfg.Bot.Handle(hctx, ev)
+			if errors.Is(err, bot.ErrDuplicate) {
+				cancel()
+				a.stats.duplicates.Add(1)
+				a.cfg.Metrics.Update(Channel, "duplicate")
+				answer(ack, false)
+				return
+			}
+			if err == nil {
+				a.stats.received.Add(1)
+				answer(ack, false)
+				a.sendReplies(hctx, user, to, replies)
+				cancel()
+				return
+			}
+			// Not acted on. The notice (the user's first in this outage) goes out at once.
+			a.cfg.Log.Debug("whatsapp: store unavailable; the message waits", "user", user, "err", err)
+			a.sendReplies(hctx, user, to, replies)
+			cancel()
+			answer(ack, true)
+			if try == 0 {
+				a.stats.retried.Add(1)
+				if !a.spool.hold(user, m.ID) {
+					a.cfg.Log.Warn("whatsapp: spool full; the message is left to Meta's redelivery", "user", user)
+					return
+				}
+			}
+			if !a.spool.wait(pause) {
+				return // shutting down: Meta delivers it again
+			}
+			pause = min(2*pause, maxSpoolPause)
 		}
-		a.stats.received.Add(1)
-		if err != nil {
-			a.cfg.Log.Debug("whatsapp: handling failed; sent the outage reply", "user", user, "err", err)
-		}
-		a.sendReplies(hctx, user, to, replies)
 	})
+	return ack
+}
+
+// Pauses between tries of a held message: short, the store is usually back within seconds.
+const (
+	spoolPause    = 100 * time.Millisecond
+	maxSpoolPause = 2 * time.Second
+)
+
+// ackWait bounds how long the webhook waits for its messages' first try before it answers: a
+// failing store answers within about a second (bot/redis timeouts), and a message queued behind
+// its user's earlier one is in the spool's care if it fails later.
+const ackWait = 3 * time.Second
+
+// answer tells the webhook, once, how a message's first try went.
+func answer(ack chan bool, failed bool) {
+	select {
+	case ack <- failed:
+	default:
+	}
 }
 
 // ToEvent turns an inbound message into an event (without User and Time); ok is false for

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
+	"github.com/returnbot/returnbot/bot/inmem"
 )
 
 // Channel is the Event.Channel of WhatsApp events and the channel part of their pseudonyms.
@@ -54,6 +56,14 @@ type Config struct {
 	// Backoff is the first wait, doubled each time (default 500 ms).
 	MaxAttempts int
 	Backoff     time.Duration
+	// Queue keeps the messages the Graph API did not take within MaxAttempts (5xx, 429,
+	// network errors) until they can be delivered, in order per user (bot/deliver); share it
+	// across replicas and restarts (bot/redis Store.DeliveryQueue). nil means an in-process one.
+	// Run delivers from it.
+	Queue deliver.Queue
+	// Redeliver is how often and how long queued messages are tried (defaults: backoff 1s
+	// doubling to 5min, Retry-After capped at 5min, given up on after 24h).
+	Redeliver deliver.Policy
 	// Log receives operational messages, never texts, phone numbers, wa_ids or names.
 	Log *slog.Logger
 	// Metrics, when set, counts what becomes of messages and delivery statuses (bot/metrics
@@ -61,6 +71,8 @@ type Config struct {
 	Metrics Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Spool bounds the messages held in memory while the store fails (DefaultSpool if 0).
+	Spool int
 }
 
 // Metrics receives counts for /metrics; labels carry no user data.
@@ -87,7 +99,12 @@ func (nopMetrics) Status(string, string) {}
 type Adapter struct {
 	cfg   Config
 	seq   sequencer
+	spool *spool
 	stats counters
+
+	rt     *deliver.Runtime
+	parkMu sync.Mutex
+	parked map[string]bool // pseudonyms of users this process parked messages for
 }
 
 // New returns an Adapter for cfg.
@@ -120,7 +137,33 @@ func New(cfg Config) *Adapter {
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 	}
-	return &Adapter{cfg: cfg}
+	if cfg.Spool <= 0 {
+		cfg.Spool = DefaultSpool
+	}
+	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool), parked: map[string]bool{}}
+	q := cfg.Queue
+	if q == nil {
+		q = inmem.NewDeliveryQueue()
+	}
+	rt, err := deliver.New(q, deliverChannel{a}, cfg.Secret, cfg.Redeliver, cfg.Log)
+	if err != nil {
+		panic("whatsapp: " + err.Error()) // only for a nil queue or channel, set just above
+	}
+	a.rt = rt
+	if cfg.Bot != nil {
+		cfg.Bot.OnLate(Channel, a.late)
+	}
+	return a
+}
+
+// late sends the replies of a message whose write was in doubt and turned out saved
+// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go in the user's queue.
+func (a *Adapter) late(ev bot.Event, replies []bot.Reply, _ bot.Turn) {
+	a.seq.do(ev.User, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
+		defer cancel()
+		a.sendReplies(ctx, ev.User, ev.Route, replies)
+	})
 }
 
 // Routes registers GET and POST /whatsapp/webhook.
@@ -129,7 +172,9 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /whatsapp/webhook", a.receive)
 }
 
-// Wait blocks until every accepted message has been handled and answered, or ctx ends.
+// Wait blocks until every accepted message has been handled and answered, or ctx ends. When ctx
+// ends first, messages still held while the store fails are given up on: the webhook answered
+// 503 for them, so Meta delivers them again (to this process after a restart, or another).
 func (a *Adapter) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { a.seq.wg.Wait(); close(done) }()
@@ -137,6 +182,7 @@ func (a *Adapter) Wait(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		a.spool.close()
 		return ctx.Err()
 	}
 }
@@ -148,21 +194,25 @@ type Stats struct {
 	Received, Duplicates int64
 	// BadSignature counts POSTs refused for a missing or wrong X-Hub-Signature-256.
 	BadSignature int64
-	// Sent counts messages the Graph API accepted; SendErrors those it finally refused;
-	// Retries the extra attempts after 429, 5xx or network errors.
-	Sent, SendErrors, Retries int64
+	// Sent counts messages the Graph API accepted; SendErrors those it finally refused (or
+	// that were given up on in the delivery queue); Retries the extra attempts after 429, 5xx
+	// or network errors; Queued the messages put into the delivery queue for redelivery.
+	Sent, SendErrors, Retries, Queued int64
 	// StatusSent, StatusDelivered, StatusRead and StatusFailed count delivery statuses.
 	StatusSent, StatusDelivered, StatusRead, StatusFailed int64
 	// TemplateSent counts proactive messages sent as a template outside the 24-hour window;
 	// HeldBack those not sent because no template is configured.
 	TemplateSent, HeldBack int64
+	// Retried counts messages the store failed for at first (held in the spool, and left for
+	// Meta to deliver again); Spooled is how many are held now.
+	Retried, Spooled int64
 }
 
 type counters struct {
 	received, duplicates, badSignature                    atomic.Int64
-	sent, sendErrors, retries                             atomic.Int64
+	sent, sendErrors, retries, queued                     atomic.Int64
 	statusSent, statusDelivered, statusRead, statusFailed atomic.Int64
-	templateSent, heldBack                                atomic.Int64
+	templateSent, heldBack, retried                       atomic.Int64
 }
 
 // Stats returns a snapshot of the counters.
@@ -170,10 +220,11 @@ func (a *Adapter) Stats() Stats {
 	c := &a.stats
 	return Stats{
 		Received: c.received.Load(), Duplicates: c.duplicates.Load(), BadSignature: c.badSignature.Load(),
-		Sent: c.sent.Load(), SendErrors: c.sendErrors.Load(), Retries: c.retries.Load(),
+		Sent: c.sent.Load(), SendErrors: c.sendErrors.Load(), Retries: c.retries.Load(), Queued: c.queued.Load(),
 		StatusSent: c.statusSent.Load(), StatusDelivered: c.statusDelivered.Load(),
 		StatusRead: c.statusRead.Load(), StatusFailed: c.statusFailed.Load(),
 		TemplateSent: c.templateSent.Load(), HeldBack: c.heldBack.Load(),
+		Retried: c.retried.Load(), Spooled: int64(a.spool.size()),
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/bot/whatsapp"
 )
 
@@ -114,9 +115,14 @@ func setup(t *testing.T, mod func(*whatsapp.Config)) *env {
 		mod(&cfg)
 	}
 	a := whatsapp.New(cfg)
+	return &env{a: a, g: g, h: routes(a), logs: logs, clock: clk, store: store}
+}
+
+// routes is the adapter's webhook on a mux of its own.
+func routes(a *whatsapp.Adapter) http.Handler {
 	mux := http.NewServeMux()
 	a.Routes(mux)
-	return &env{a: a, g: g, h: mux, logs: logs, clock: clk, store: store}
+	return mux
 }
 
 type syncWriter struct {
@@ -491,7 +497,8 @@ func TestRetries(t *testing.T) {
 	if st := e.a.Stats(); st.Retries != 2 || st.Sent != 1 || st.SendErrors != 0 {
 		t.Errorf("stats %+v", st)
 	}
-	// A refusal (4xx) is not retried; server errors stop after MaxAttempts.
+	// A refusal (4xx) is not retried; server errors past MaxAttempts park the message in the
+	// delivery queue (TestGraphOutageDeliversEverything follows it there).
 	e.g.respond = func(int) (int, string) { return 400, `{"error":{"message":"bad","type":"OAuthException","code":100}}` }
 	e.deliver(t, textMsg("/menu"))
 	if st := e.a.Stats(); st.Retries != 2 || st.SendErrors != 1 {
@@ -499,7 +506,7 @@ func TestRetries(t *testing.T) {
 	}
 	e.g.respond = func(int) (int, string) { return 503, "" }
 	e.deliver(t, textMsg("/menu"))
-	if st := e.a.Stats(); st.Retries != 5 || st.SendErrors != 2 {
+	if st := e.a.Stats(); st.Retries != 5 || st.SendErrors != 1 || st.Queued != 1 {
 		t.Errorf("after 503s: %+v", st)
 	}
 }
@@ -588,5 +595,99 @@ func TestRenderLimits(t *testing.T) {
 	ms = whatsapp.Render("1", bot.Reply{Text: strings.Repeat("x ", 600), Buttons: []bot.Button{{Label: "A", Data: "a"}}}, "Menu")
 	if len(ms) != 2 || ms[0]["type"] != "text" || ms[1]["type"] != "interactive" {
 		t.Errorf("long body: %+v", ms)
+	}
+}
+
+// post posts a signed webhook body and returns the status, without waiting for the answers.
+func (e *env) post(body []byte) int {
+	r := httptest.NewRequest("POST", "/whatsapp/webhook", bytes.NewReader(body))
+	r.Header.Set("X-Hub-Signature-256", whatsapp.Sign(appSecret, body))
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	return w.Code
+}
+
+// TestStoreOutageSpool: while the store fails, Meta gets 503 (it delivers again) and the user the
+// outage notice once; the spool holds the messages, the user's later one behind the earlier, and
+// acts on them as soon as the store is back, once each and in order; Meta's redeliveries are
+// duplicates then.
+func TestStoreOutageSpool(t *testing.T) {
+	store := &storetest.Outage{Store: inmem.New(time.Hour)}
+	e := setup(t, func(c *whatsapp.Config) { c.Bot = bot.New(testPack(t).Engine, store, nil) })
+	ref := setup(t, nil)
+	first, second := textMsg("/start"), textMsg("/language")
+	ref.deliver(t, textMsg("/start"))
+	ref.deliver(t, textMsg("/language"))
+	want := ref.g.take()
+
+	store.Down.Store(true)
+	for i, body := range [][]byte{first, second, first} {
+		if code := e.post(body); code != http.StatusServiceUnavailable {
+			t.Fatalf("store down, delivery %d: %d, want 503", i, code)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	sends := e.g.take()
+	if len(sends) != 1 || !strings.Contains(fmt.Sprint(path(sends[0].Body, "text", "body")), bot.MsgUnavailable) {
+		t.Fatalf("store down: sends %+v, want the outage notice once", sends)
+	}
+	if st := e.a.Stats(); st.Spooled != 2 {
+		t.Errorf("stats %+v: want the 2 messages held", st)
+	}
+	store.Down.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.a.Wait(ctx); err != nil {
+		t.Fatal("held messages not acted on after the store came back:", err)
+	}
+	got := e.g.take()
+	if len(got) != len(want) {
+		t.Fatalf("after the outage %d sends, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if fmt.Sprint(got[i].Body["interactive"], got[i].Body["text"]) != fmt.Sprint(want[i].Body["interactive"], want[i].Body["text"]) {
+			t.Fatalf("send %d after the outage: %+v, want %+v", i, got[i].Body, want[i].Body)
+		}
+	}
+	for _, body := range [][]byte{first, second} {
+		if code := e.deliver(t, body); code != http.StatusOK {
+			t.Fatalf("Meta's redelivery after the outage: %d", code)
+		}
+	}
+	if st := e.a.Stats(); st.Duplicates != 2 || st.Spooled != 0 || st.Received != 2 {
+		t.Errorf("stats %+v: want 2 received, 2 duplicates, none held", st)
+	}
+	if extra := e.g.take(); len(extra) != 0 {
+		t.Errorf("redeliveries answered again: %d sends", len(extra))
+	}
+}
+
+// TestSpoolFull: past Config.Spool the store's failures are left to Meta's redelivery (503).
+func TestSpoolFull(t *testing.T) {
+	store := &storetest.Outage{Store: inmem.New(time.Hour)}
+	e := setup(t, func(c *whatsapp.Config) { c.Bot = bot.New(testPack(t).Engine, store, nil); c.Spool = 1 })
+	store.Down.Store(true)
+	held, other := textMsg("/start"), message("text", map[string]any{"body": "/start"})
+	other = bytes.Replace(other, []byte(sender), []byte("447700900999"), 1)
+	for _, body := range [][]byte{held, other} {
+		if code := e.post(body); code != http.StatusServiceUnavailable {
+			t.Fatalf("store down: %d, want 503", code)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if st := e.a.Stats(); st.Spooled != 1 || st.Retried != 2 {
+		t.Fatalf("stats %+v: want 1 held of 2 retried", st)
+	}
+	store.Down.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.a.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.a.Stats(); st.Received != 1 {
+		t.Fatalf("stats %+v: want the held message acted on, the other left to Meta", st)
+	}
+	if code := e.deliver(t, other); code != http.StatusOK || e.a.Stats().Received != 2 {
+		t.Fatalf("Meta's redelivery: %d, stats %+v", code, e.a.Stats())
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
@@ -16,6 +17,9 @@ type config struct {
 	secret       string
 	sessionTTL   time.Duration
 	env          func(string) string
+
+	// memorySessions caps the in-process store (RETURNBOT_MEMORY_SESSIONS; 0: its default).
+	memorySessions int
 }
 
 func configFromEnv() config {
@@ -35,6 +39,9 @@ func configFromEnv() config {
 			c.sessionTTL = d
 		}
 	}
+	if n, err := strconv.Atoi(os.Getenv("RETURNBOT_MEMORY_SESSIONS")); err == nil && n > 0 {
+		c.memorySessions = n
+	}
 	return c
 }
 
@@ -43,9 +50,13 @@ func (c config) usesRedis() bool { return c.redisURL != "" || c.clusterAddrs != 
 
 // check refuses configurations that would leak or lose data.
 func (c config) check() error {
-	if c.usesRedis() && len(c.secret) < 16 {
-		return fmt.Errorf("RETURNBOT_SECRET must be set (at least 16 characters) when Redis is used: " +
-			"it keys the pseudonyms under which users are stored; generate one with: openssl rand -hex 32")
+	if !c.usesRedis() {
+		return nil
+	}
+	// With Redis what the secret keys outlives the process: users' pseudonyms, sealed routes and
+	// visit codes. A guessable key would let anyone with the data check a phone number against it.
+	if err := checkSecret("RETURNBOT_SECRET", c.secret, minSecretLen); err != nil {
+		return fmt.Errorf("%w (with Redis it keys the pseudonyms under which users are stored)", err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
 	"github.com/returnbot/returnbot/bot/telegram"
 )
@@ -103,11 +104,21 @@ func (s *telegramStaff) handle(ctx context.Context, u tgbotapi.Update) {
 		return
 	}
 	answer := s.svc.Staff(ctx, handoff.StaffMsg{
-		StaffID: strconv.FormatInt(a.UserID, 10), Name: a.Name, Text: a.Text, ReplyTo: a.ReplyTo, Data: a.Data,
+		StaffID: strconv.FormatInt(a.UserID, 10), Name: a.Name, Text: a.Text, ReplyTo: a.ReplyTo,
+		ReplyToBot: a.ReplyToBot, Data: a.Data,
 	})
 	if answer != "" {
-		s.ad.PostStaff(answer, nil)
+		s.ad.PostStaff(bot.StaffPost{Text: answer})
 	}
+}
+
+// blocked is the telegram.Config.Blocked hook: with a handoff service, a user who blocks the bot
+// keeps a planned visit (nil without one: the channel erases the session).
+func (s *telegramStaff) blocked() func(ctx context.Context, user string) error {
+	if s.svc == nil {
+		return nil
+	}
+	return s.svc.UserBlocked
 }
 
 // attach registers the adapter with the service once it is built.

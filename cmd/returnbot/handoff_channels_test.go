@@ -24,17 +24,18 @@ import (
 )
 
 const (
-	hoSecret     = "handoff-channels-secret-0123456789"
+	hoSecret     = "7c2e95b1d04f8a63e1b7d9c520fa4e86"
 	hoStaffChat  = -100888
 	hoStaffID    = 4242
 	hoAppSecret  = "ho-app-secret"
+	hoVerify     = "4be7a0c9d2f61835"
 	hoPhoneID    = "1122334455667"
 	hoWaNumber   = "447700900777"
 	hoWebID      = "HandoffChannelsWebId_01"
 	hoStaffReply = "Hei! Vi ses på kontoret."
 )
 
-var hoCodeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
+var hoCodeRE = regexp.MustCompile(handoff.CodePattern)
 
 // hoGraph is a fake Graph API that records the messages sent.
 type hoGraph struct {
@@ -197,7 +198,7 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 		"TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint(), "TELEGRAM_WEBHOOK_URL=",
 		fmt.Sprintf("TELEGRAM_STAFF_CHAT_ID=%d", hoStaffChat), fmt.Sprintf("STAFF_USER_IDS=%d", hoStaffID), "STAFF_LANG=nb",
 		"WHATSAPP_TOKEN=graph-token", "WHATSAPP_PHONE_NUMBER_ID="+hoPhoneID, "WHATSAPP_APP_SECRET="+hoAppSecret,
-		"WHATSAPP_VERIFY_TOKEN=v", "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "WHATSAPP_TEMPLATE_NAME=counsellor_reply",
+		"WHATSAPP_VERIFY_TOKEN="+hoVerify, "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "WHATSAPP_TEMPLATE_NAME=counsellor_reply",
 		"RETURNBOT_WEBCHAT=")
 
 	// WhatsApp: each choice is answered before the next is sent.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/bot/whatsapp"
@@ -38,7 +40,7 @@ import (
 // remembering to list it.
 
 const (
-	pvLogsSecret     = "logs-test-secret-0123456789abcdef"
+	pvLogsSecret     = "e93b07d4c1a85f26b4e0c9d7a3f1825e"
 	pvLogsHookSecret = "tg_hook_secret_for_the_logs_test"
 	pvWaAppSecret    = "whatsapp-app-secret-for-the-logs-test"
 	pvWaVerify       = "verify-token-for-the-logs-test"
@@ -98,7 +100,7 @@ func TestServeLogsCarryNoPersonalData(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	d := &pvDriver{bad: bad, tg: tg, hook: hook, graph: graph, base: proc.base, pack: pvLoadPackForTest(t)}
+	d := &pvDriver{bad: bad, tg: tg, hook: hook, graph: graph, base: proc.base, pack: pvLoadPackForTest(t), redisURL: redisURL}
 
 	t.Run("conversations", func(t *testing.T) {
 		t.Run("telegram dari handoff", func(t *testing.T) { t.Parallel(); d.telegramDariHandoff(t) })
@@ -202,9 +204,29 @@ type pvDriver struct {
 	pack  interface {
 		text(lang, id string) string
 	}
+	redisURL string
 }
 
-var pvVisitCodeRE = regexp.MustCompile(`[` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3}`)
+// linked waits until the bot has linked a message it sent to the staff chat to its ticket
+// (rb:p:<chat>:<message id>, written once Telegram's answer to the send is read), so that a
+// staff reply to it cannot overtake the link.
+func (d *pvDriver) linked(t *testing.T, c telegramtest.Call) telegramtest.Call {
+	t.Helper()
+	rc, err := redis.NewClient(d.redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	key := redis.DefaultPrefix + "p:" + strconv.FormatInt(pvStaffChatID, 10) + ":" + strconv.FormatInt(c.MessageID, 10)
+	for deadline := time.Now().Add(10 * time.Second); rc.Exists(context.Background(), key).Val() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the staff chat message %d was not linked to its ticket", c.MessageID)
+		}
+	}
+	return c
+}
+
+var pvVisitCodeRE = regexp.MustCompile(handoff.CodePattern)
 
 // telegramDariHandoff: a Dari speaker asks where the office is, asks for a counsellor and plans
 // a visit; staff take the ticket, look the code up, reply by /reply and by answering a relayed
@@ -235,8 +257,8 @@ func (d *pvDriver) telegramDariHandoff(t *testing.T) {
 	})
 	d.tgSend(t, pvTgStaffPress(t, pvStaffOla, "take|"+code))
 	d.tgSend(t, pvTgStaffPress(t, pvStaffKari, "take|"+code))
-	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/code "+strings.ReplaceAll(code, "-", ""), ""))
-	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/reply "+code+" Hei Farid! Vi har bestilt tolk til besøket ditt.", ""))
+	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/code "+strings.ReplaceAll(code, "-", ""), telegramtest.Call{}))
+	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/reply "+code+" Hei Farid! Vi har bestilt tolk til besøket ditt.", telegramtest.Call{}))
 	d.tgWait(t, u.ID, "the staff reply", func(c telegramtest.Call) bool {
 		return strings.Contains(c.Params["text"], "Vi har bestilt tolk")
 	})
@@ -244,7 +266,7 @@ func (d *pvDriver) telegramDariHandoff(t *testing.T) {
 	relayed := d.tgWait(t, pvStaffChatID, "the relayed message", func(c telegramtest.Call) bool {
 		return strings.Contains(c.Params["text"], "برادرم") && strings.Contains(c.Params["text"], code)
 	})
-	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "Det går fint, velkommen begge to.", relayed.Params["text"]))
+	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "Det går fint, velkommen begge to.", d.linked(t, relayed)))
 	d.tgWait(t, u.ID, "the answer to the relayed message", func(c telegramtest.Call) bool {
 		return strings.Contains(c.Params["text"], "velkommen begge to")
 	})
@@ -387,8 +409,8 @@ func (d *pvDriver) whatsappDariVisit(t *testing.T) {
 	d.tgWait(t, pvStaffChatID, "the staff card for "+code, func(c telegramtest.Call) bool {
 		return strings.Contains(c.Params["text"], "🎫 "+code)
 	})
-	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/take "+code, ""))
-	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/reply "+code+" Salam Mina, vi ses på kontoret.", ""))
+	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/take "+code, telegramtest.Call{}))
+	d.tgSend(t, pvTgStaffText(t, pvStaffKari, "/reply "+code+" Salam Mina, vi ses på kontoret.", telegramtest.Call{}))
 	d.waWait(t, to, "the staff reply", func(m pvGraphSend) bool { return strings.Contains(m.text, "vi ses på kontoret") })
 	// Two answers in the staff chat: to the /take and to the /reply.
 	deadline := time.Now().Add(20 * time.Second)
@@ -592,8 +614,9 @@ func pvStaffChat(m map[string]any) {
 	delete(m, "is_forum")
 }
 
-// pvTgStaffText is a message from staff in the staff group, replying to replyTo when it is set.
-func pvTgStaffText(t *testing.T, p pvTgPerson, text, replyTo string) map[string]any {
+// pvTgStaffText is a message from staff in the staff group, replying to the bot's message
+// replyTo when it is set (MessageID not 0).
+func pvTgStaffText(t *testing.T, p pvTgPerson, text string, replyTo telegramtest.Call) map[string]any {
 	u := pvLoadFixture(t, "telegram/supergroup_text_forum.json")
 	pvSetUpdateID(u)
 	msg := u["message"].(map[string]any)
@@ -605,10 +628,10 @@ func pvTgStaffText(t *testing.T, p pvTgPerson, text, replyTo string) map[string]
 	if strings.HasPrefix(text, "/") {
 		msg["entities"] = []any{map[string]any{"offset": 0, "length": len(strings.Fields(text)[0]), "type": "bot_command"}}
 	}
-	if replyTo != "" {
+	if replyTo.MessageID != 0 {
 		chat := map[string]any{}
 		pvStaffChat(chat)
-		msg["reply_to_message"] = map[string]any{"message_id": 1, "date": time.Now().Unix(), "text": replyTo, "chat": chat,
+		msg["reply_to_message"] = map[string]any{"message_id": replyTo.MessageID, "date": time.Now().Unix(), "text": replyTo.Params["text"], "chat": chat,
 			"from": map[string]any{"id": 123456, "is_bot": true, "first_name": "returnbot", "username": telegramtest.BotUsername}}
 	}
 	return u

@@ -10,7 +10,7 @@ import (
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 )
 
-const testSecret = "test-secret-0123456789abcdef"
+const testSecret = "5d0c8e3a9f174b26c3e8a1f04d7b9e62"
 
 // chatRun runs `returnbot chat` with the environment the test has set and returns the JSON lines.
 func chatRun(t *testing.T, stdin string, args ...string) []chatLine {

@@ -69,6 +69,12 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
 	}
+	lim := serveLimits
+	var err error
+	if lim.MaxConns, err = maxConnsFromEnv(cfg.env, lim.MaxConns); err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
 	pack, err := cf.load()
 	if err != nil {
 		fmt.Fprintln(stderr, "returnbot: the content has errors:")
@@ -81,7 +87,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := metrics.New()
-	store, closeStore, err := openStore(ctx, cfg, log, m.RedisError)
+	store, closeStore, err := openStore(ctx, cfg, log, m)
 	if err != nil {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
@@ -130,7 +136,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv, capped := newHTTPServer(mux, ln, lim, log)
 	fmt.Fprintf(stdout, "returnbot listening on http://%s (%d flows, %d languages)\n", ln.Addr(), len(pack.Content.Flows), len(pack.Catalog.Languages()))
 	if len(channels) == 0 {
 		fmt.Fprintln(stdout, "no channels configured: set TELEGRAM_TOKEN or WHATSAPP_TOKEN (see README)")
@@ -153,7 +159,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(capped); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs <- err
 		}
 	}()

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 }
 
 // startServe runs `returnbot serve` with env and returns its base URL and the process.
-func startServe(t *testing.T, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
+func startServe(t testing.TB, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), "RETURNBOT_RUN_MAIN=1", "RETURNBOT_ADDR=127.0.0.1:0", "REDIS_URL=", "REDIS_CLUSTER_ADDRS=",

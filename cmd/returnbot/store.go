@@ -7,6 +7,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
+	"github.com/returnbot/returnbot/bot/metrics"
 )
 
 // processSecret keys pseudonyms when no RETURNBOT_SECRET is set and nothing is persisted.
@@ -16,11 +17,16 @@ var processSecret = func() []byte {
 	return b
 }()
 
-// openStore returns the configured store and a function that releases it. redisError, when not
-// nil, is told the name of every Redis command that fails (serve passes the metrics').
-func openStore(ctx context.Context, c config, log *slog.Logger, redisError func(command string)) (bot.Store, func(), error) {
+// openStore returns the configured store and a function that releases it. m, when not nil,
+// counts every Redis command that fails and every session the in-process store evicts.
+func openStore(ctx context.Context, c config, log *slog.Logger, m *metrics.Metrics) (bot.Store, func(), error) {
+	var redisError func(command string)
+	var evicted func()
+	if m != nil {
+		redisError, evicted = m.RedisError, m.SessionEvicted
+	}
 	if c.usesRedis() {
 		return openRedis(ctx, c, log, redisError)
 	}
-	return inmem.New(c.sessionTTL), func() {}, nil
+	return inmem.NewWithLimits(c.sessionTTL, inmem.Limits{Sessions: c.memorySessions, Evicted: evicted}), func() {}, nil
 }

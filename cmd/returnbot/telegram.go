@@ -19,6 +19,13 @@ func newTelegram(d deps) (channel, error) {
 	if token == "" {
 		return nil, nil
 	}
+	webhookSecret := strings.TrimSpace(d.cfg.env("TELEGRAM_WEBHOOK_SECRET"))
+	if strings.TrimSpace(d.cfg.env("TELEGRAM_WEBHOOK_URL")) != "" && webhookSecret != "" {
+		// Empty is refused by telegram.New, with the characters Telegram allows.
+		if err := checkSecret("TELEGRAM_WEBHOOK_SECRET", webhookSecret, minWebhookLen); err != nil {
+			return nil, err
+		}
+	}
 	var staff int64
 	if v := strings.TrimSpace(d.cfg.env("TELEGRAM_STAFF_CHAT_ID")); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -39,6 +46,10 @@ func newTelegram(d deps) (channel, error) {
 	if !ok {
 		lim = newLocalLimiter()
 	}
+	policy, err := redelivery(d) // deliver.go
+	if err != nil {
+		return nil, err
+	}
 	staffHook := &telegramStaff{svc: d.handoff} // handoff.go
 	var m telegram.Metrics
 	if d.metrics != nil {
@@ -48,9 +59,10 @@ func newTelegram(d deps) (channel, error) {
 		Token:         token,
 		Endpoint:      strings.TrimSpace(d.cfg.env("TELEGRAM_API_ENDPOINT")),
 		WebhookURL:    strings.TrimSpace(d.cfg.env("TELEGRAM_WEBHOOK_URL")),
-		WebhookSecret: strings.TrimSpace(d.cfg.env("TELEGRAM_WEBHOOK_SECRET")),
+		WebhookSecret: webhookSecret,
 		StaffChatID:   staff,
 		StaffHandler:  staffHook.handle, // handoff.go
+		Blocked:       staffHook.blocked(),
 		Bot:           d.bot,
 		Secret:        d.cfg.secretOrLocal(),
 		Limiter:       lim,
@@ -58,6 +70,8 @@ func newTelegram(d deps) (channel, error) {
 		Metrics:       m,
 		GlobalRate:    globalRate,
 		ChatRate:      chatRate,
+		Queue:         deliveryQueue(d, telegram.Channel), // deliver.go
+		Redeliver:     policy,
 	})
 	if err != nil {
 		return nil, err

@@ -72,9 +72,9 @@ func TestServeTelegramWebhook(t *testing.T) {
 	ln.Close()
 	srv := telegramtest.NewServer(t)
 	_, cmd, stderr := startServe(t, "RETURNBOT_ADDR="+addr, "TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+srv.Endpoint(),
-		"TELEGRAM_WEBHOOK_URL=http://"+addr+"/tg/hook", "TELEGRAM_WEBHOOK_SECRET=s3cret_value")
+		"TELEGRAM_WEBHOOK_URL=http://"+addr+"/tg/hook", "TELEGRAM_WEBHOOK_SECRET=d81f4c0a7e3b5296")
 	srv.WaitFor(10*time.Second, "setWebhook", func([]telegramtest.Call) bool { return srv.Webhook() != nil })
-	if wh := srv.Webhook(); wh["secret_token"] != "s3cret_value" || wh["url"] != "http://"+addr+"/tg/hook" {
+	if wh := srv.Webhook(); wh["secret_token"] != "d81f4c0a7e3b5296" || wh["url"] != "http://"+addr+"/tg/hook" {
 		t.Errorf("setWebhook %v", wh)
 	}
 	if code := srv.Deliver(startUpdate(1, 4343)); code != 200 {

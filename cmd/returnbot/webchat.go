@@ -35,9 +35,9 @@ func newWebchat(d deps) (channel, error) {
 	for _, o := range strings.FieldsFunc(d.cfg.env("RETURNBOT_WEBCHAT_ORIGINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		origins = append(origins, strings.TrimRight(o, "/"))
 	}
-	lim, ok := d.store.(bot.Limiter)
+	lim, ok := d.store.(bot.Admitter)
 	if !ok {
-		lim = newLocalLimiter()
+		lim = inmem.NewLimiter()
 	}
 	if lim == nil {
 		d.log.Warn("webchat: no rate limiter available; requests are not rate-limited")

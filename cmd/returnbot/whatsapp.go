@@ -45,6 +45,11 @@ func newWhatsApp(d deps) (channel, error) {
 	if d.metrics != nil {
 		cfg.Metrics = d.metrics
 	}
+	policy, err := redelivery(d) // deliver.go
+	if err != nil {
+		return nil, err
+	}
+	cfg.Queue, cfg.Redeliver = deliveryQueue(d, whatsapp.Channel), policy
 	// With Redis every replica sees when a user last wrote, whichever replica got the message,
 	// and "forget me" deletes the record with the user's other keys. Without it the window is
 	// in this process's memory, as is everything else.
@@ -59,6 +64,11 @@ func newWhatsApp(d deps) (channel, error) {
 		if v == "" {
 			return nil, fmt.Errorf("WHATSAPP_TOKEN is set but %s is not (see docs/whatsapp.md)", name)
 		}
+	}
+	// Meta sends the verify token in the subscription handshake; a guessable one lets anyone pass
+	// the handshake as Meta. Meta accepts any string, so the bot asks for a strong one.
+	if err := checkSecret("WHATSAPP_VERIFY_TOKEN", cfg.VerifyToken, minWebhookLen); err != nil {
+		return nil, err
 	}
 	if cfg.TemplateName == "" {
 		d.log.Warn("whatsapp: WHATSAPP_TEMPLATE_NAME is not set; messages the bot starts outside the 24-hour window will be held back")
@@ -80,10 +90,16 @@ func (c *whatsappChannel) Routes(mux *http.ServeMux) { c.a.Routes(mux) }
 
 // Run waits for shutdown, then lets queued answers finish within the grace period.
 func (c *whatsappChannel) Run(ctx context.Context) error {
+	// The delivery queue's runtime runs until the answers in flight are done (they may park).
+	rtCtx, rtStop := context.WithCancel(context.Background())
+	rtDone := make(chan struct{})
+	go func() { defer close(rtDone); c.a.Run(rtCtx) }()
 	<-ctx.Done()
 	wctx, cancel := context.WithTimeout(context.Background(), shutdownGrace-time.Second)
 	defer cancel()
 	_ = c.a.Wait(wctx)
+	rtStop()
+	<-rtDone
 	return nil
 }
 

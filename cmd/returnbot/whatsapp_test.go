@@ -33,7 +33,7 @@ func waReplica(t *testing.T, store bot.Store, graph string) (*whatsappChannel, *
 	}
 	env := map[string]string{
 		"WHATSAPP_TOKEN": "graph-token", "WHATSAPP_PHONE_NUMBER_ID": hoPhoneID, "WHATSAPP_APP_SECRET": hoAppSecret,
-		"WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_API_ENDPOINT": graph + "/v21.0", "WHATSAPP_TEMPLATE_NAME": "counsellor_reply",
+		"WHATSAPP_VERIFY_TOKEN": hoVerify, "WHATSAPP_API_ENDPOINT": graph + "/v21.0", "WHATSAPP_TEMPLATE_NAME": "counsellor_reply",
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	m := metrics.New()
@@ -133,7 +133,7 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 	t.Cleanup(gs.Close)
 	base, cmd, stderr := startServe(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+hoSecret,
 		"WHATSAPP_TOKEN=graph-token", "WHATSAPP_PHONE_NUMBER_ID="+hoPhoneID, "WHATSAPP_APP_SECRET="+hoAppSecret,
-		"WHATSAPP_VERIFY_TOKEN=v", "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "RETURNBOT_WEBCHAT=")
+		"WHATSAPP_VERIFY_TOKEN="+hoVerify, "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "RETURNBOT_WEBCHAT=")
 	post := func(body []byte) { t.Helper(); postWhatsApp(t, base, body) }
 	sentCount := func() int { g.mu.Lock(); defer g.mu.Unlock(); return len(g.sent) }
 	waitSent := func(n int) {
@@ -177,13 +177,30 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 	}
 
 	srv.Stop()
-	post(waText(hoWaNumber, "hello again", time.Now()))
+	// Meta gets 503 and delivers again; the spool tries meanwhile. The user is told once.
+	down := waText(hoWaNumber, "hello again", time.Now())
+	for range 2 {
+		req, _ := http.NewRequest("POST", base+"/whatsapp/webhook", bytes.NewReader(down))
+		req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(hoAppSecret, down))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("Redis down: webhook answered %d, want 503", resp.StatusCode)
+		}
+	}
 	waitSent(sends + 1) // the static "temporarily unavailable" reply
+	time.Sleep(time.Second)
+	if n := sentCount(); n != sends+1 {
+		t.Errorf("%d messages sent during the outage, want the notice once", n-sends)
+	}
 	_, out = get(t, base+"/metrics")
 	for _, re := range []string{
 		`returnbot_redis_errors_total\{command="mget"\} [1-9]`, // the session read (the dedupe is in its write)
 		`returnbot_redis_errors_total\{command="dial"\} [1-9]`,
-		`returnbot_updates_total\{channel="whatsapp",outcome="unavailable"\} 1`,
+		`returnbot_updates_total\{channel="whatsapp",outcome="unavailable"\} [1-9]`, // each try
 	} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("metrics lack %s:\n%s", re, metricLines(out))

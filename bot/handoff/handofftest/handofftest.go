@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
 )
 
@@ -33,6 +35,10 @@ func Run(t *testing.T, newStore Factory) {
 		{"Audit", testAudit},
 		{"AuditCapped", testAuditCapped},
 		{"EraseUser", testEraseUser},
+		{"StaffLinks", testStaffLinks},
+		{"Admit", testAdmit},
+		{"AdmitRefills", testAdmitRefills},
+		{"AdmitConcurrent", testAdmitConcurrent},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, newStore(t)) })
 	}
@@ -238,6 +244,20 @@ func testRoutes(t *testing.T, s handoff.Store) {
 	if r, _ := s.Route(ctx, "u2"); r != nil {
 		t.Fatalf("another user's route: %q", r)
 	}
+	// A user who blocked the bot loses the route, not the ticket.
+	save(t, s, ticket("ACD3-46KM", "u1", time.Now()), hour)
+	must(t, s.SetRoute(ctx, "u2", []byte("u2's"), hour))
+	must(t, s.DeleteRoute(ctx, "u1"))
+	if r, err := s.Route(ctx, "u1"); err != nil || r != nil {
+		t.Fatalf("route after DeleteRoute: %q, %v", r, err)
+	}
+	if tk, _ := s.Ticket(ctx, "ACD3-46KM"); tk == nil {
+		t.Fatal("DeleteRoute removed the user's ticket")
+	}
+	if r, _ := s.Route(ctx, "u2"); string(r) != "u2's" {
+		t.Fatalf("DeleteRoute removed another user's route: %q", r)
+	}
+	must(t, s.DeleteRoute(ctx, "u1")) // nothing left to delete: no error
 }
 
 func due(t *testing.T, s handoff.Store, now time.Time, limit int) []string {
@@ -386,8 +406,16 @@ func testEraseUser(t *testing.T, s handoff.Store) {
 		t.Fatal("claim failed")
 	}
 	must(t, s.AddAudit(ctx, handoff.Audit{Staff: "staff:x", Action: "take", Code: "VIS-222", Time: now}, hour))
+	must(t, s.LinkPost(ctx, "gone", "VIS-222", "-100:7", hour))
+	must(t, s.LinkPost(ctx, "stays", "OTH-333", "-100:8", hour))
 
 	must(t, s.EraseUser(ctx, "gone"))
+	if code, _ := s.PostTicket(ctx, "-100:7"); code != "" {
+		t.Errorf("a staff chat link survived EraseUser: %q", code)
+	}
+	if code, _ := s.PostTicket(ctx, "-100:8"); code != "OTH-333" {
+		t.Errorf("another user's staff chat link was erased: %q", code)
+	}
 	for _, code := range []string{"CHT-111", "VIS-222"} {
 		if tk, _ := s.Ticket(ctx, code); tk != nil {
 			t.Errorf("ticket %s survived EraseUser", code)
@@ -419,5 +447,117 @@ func testEraseUser(t *testing.T, s handoff.Store) {
 	must(t, s.EraseUser(ctx, "gone"))
 	if a, _ := s.AuditTrail(ctx, 10); len(a) != 1 {
 		t.Errorf("audit trail after EraseUser: %d entries, want 1 (it holds no user data)", len(a))
+	}
+}
+
+func admit(t *testing.T, s handoff.Store, buckets ...bot.Bucket) bool {
+	t.Helper()
+	ok, err := s.Admit(ctx, buckets...)
+	must(t, err)
+	return ok
+}
+
+// perHour is a bucket that gains n tokens an hour: nothing refills within a test.
+func perHour(key string, n float64, burst int) bot.Bucket {
+	return bot.Bucket{Key: key, PerSecond: n / 3600, Burst: burst}
+}
+
+func testAdmit(t *testing.T, s handoff.Store) {
+	user, other, all := perHour("open:a", 3, 3), perHour("open:b", 3, 3), perHour("open", 60, 4)
+	for i := range 3 {
+		if !admit(t, s, user, all) {
+			t.Fatalf("request %d of a burst of 3 refused", i+1)
+		}
+	}
+	// The user's bucket is empty: refused, and the overall bucket keeps its last token.
+	for range 5 {
+		if admit(t, s, user, all) {
+			t.Fatal("a fourth request within the hour admitted")
+		}
+	}
+	if !admit(t, s, other, all) {
+		t.Fatal("another user refused: a refused request took a token of the overall bucket")
+	}
+	if admit(t, s, perHour("open:c", 3, 3), all) {
+		t.Fatal("the overall bucket admitted a fifth request")
+	}
+	// Refund gives one token back, once; never above the burst.
+	must(t, s.Refund(ctx, user))
+	if !admit(t, s, user) || admit(t, s, user) {
+		t.Fatal("a refunded token was not there exactly once")
+	}
+	fresh := perHour("fresh", 1, 2)
+	must(t, s.Refund(ctx, fresh))
+	if !admit(t, s, fresh) || !admit(t, s, fresh) || admit(t, s, fresh) {
+		t.Fatal("a refund to a full bucket raised it above its burst")
+	}
+	// No buckets, or a bucket without a rate: no limit.
+	if !admit(t, s) || !admit(t, s, bot.Bucket{Key: "free"}) {
+		t.Fatal("no limit refused")
+	}
+}
+
+func testAdmitRefills(t *testing.T, s handoff.Store) {
+	b := bot.Bucket{Key: "refill", PerSecond: 1, Burst: 1}
+	if !admit(t, s, b) || admit(t, s, b) {
+		t.Fatal("burst of 1: want one admitted, then refused")
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if !admit(t, s, b) {
+		t.Fatal("refused after the bucket refilled")
+	}
+	if admit(t, s, b) {
+		t.Fatal("two tokens came back in 1.2 s at 1/s")
+	}
+}
+
+func testAdmitConcurrent(t *testing.T, s handoff.Store) {
+	b := perHour("race", 1, 5)
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			ok, err := s.Admit(ctx, b)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n.Load() != 5 {
+		t.Fatalf("%d of 40 concurrent requests admitted by a bucket of 5", n.Load())
+	}
+}
+
+func postTicket(t *testing.T, s handoff.Store, ref string) string {
+	t.Helper()
+	code, err := s.PostTicket(ctx, ref)
+	must(t, err)
+	return code
+}
+
+func testStaffLinks(t *testing.T, s handoff.Store) {
+	if code := postTicket(t, s, "-100:1"); code != "" {
+		t.Fatalf("a message never linked: %q", code)
+	}
+	// Two tickets open at once, each with its card and a relayed message.
+	must(t, s.LinkPost(ctx, "ua", "AAAA-1111", "-100:1", hour))
+	must(t, s.LinkPost(ctx, "ub", "BBBB-2222", "-100:2", hour))
+	must(t, s.LinkPost(ctx, "ua", "AAAA-1111", "-100:3", hour))
+	must(t, s.LinkPost(ctx, "ub", "BBBB-2222", "-100:4", 150*time.Millisecond))
+	for ref, want := range map[string]string{"-100:1": "AAAA-1111", "-100:2": "BBBB-2222", "-100:3": "AAAA-1111", "-100:4": "BBBB-2222", "-100:5": "", "-200:1": ""} {
+		if got := postTicket(t, s, ref); got != want {
+			t.Errorf("message %s linked to %q, want %q", ref, got, want)
+		}
+	}
+	time.Sleep(450 * time.Millisecond)
+	if got := postTicket(t, s, "-100:4"); got != "" {
+		t.Errorf("a link outlived its TTL: %q", got)
+	}
+	if got := postTicket(t, s, "-100:2"); got != "BBBB-2222" {
+		t.Errorf("a short link cut another one short: %q", got)
 	}
 }

@@ -2,6 +2,7 @@ package handofftest
 
 import (
 	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -41,12 +42,20 @@ type StaffPosts struct {
 	posts []string
 }
 
-// PostStaff records a post; buttons are left out.
-func (s *StaffPosts) PostStaff(text string, _ []bot.Button) {
+// PostStaff records a post (buttons are left out) and reports it delivered as the message
+// "staff:<n>", n counting posts from 1 (see Ref).
+func (s *StaffPosts) PostStaff(p bot.StaffPost) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.posts = append(s.posts, text)
+	s.posts = append(s.posts, p.Text)
+	ref := Ref(len(s.posts))
+	s.mu.Unlock()
+	if p.Posted != nil {
+		p.Posted(ref)
+	}
 }
+
+// Ref is the reference StaffPosts gives its n-th post (from 1), for a StaffMsg.ReplyTo.
+func Ref(n int) string { return "staff:" + strconv.Itoa(n) }
 
 // Posts returns the posts so far.
 func (s *StaffPosts) Posts() []string {
@@ -55,7 +64,7 @@ func (s *StaffPosts) Posts() []string {
 	return append([]string(nil), s.posts...)
 }
 
-var cardCode = regexp.MustCompile(`🎫 ([` + handoff.CodeAlphabet + `]{3}-[` + handoff.CodeAlphabet + `]{3})`)
+var cardCode = regexp.MustCompile(`🎫 (` + handoff.CodePattern + `)`)
 
 // LastCode is the code of the latest ticket card posted, "" when none.
 func (s *StaffPosts) LastCode() string {

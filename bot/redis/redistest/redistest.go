@@ -106,6 +106,23 @@ func (i *Instance) Kill() {
 		_ = i.cmd.Process.Signal(syscall.SIGCONT)
 		i.paused = false
 	}
+	i.killLocked()
+}
+
+// KillFrozen ends a paused server with SIGKILL without letting it run first: commands it had
+// received but not run are lost, as when a hung server is killed.
+func (i *Instance) KillFrozen() {
+	i.t.Helper()
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.cmd == nil {
+		return
+	}
+	i.killLocked()
+	i.paused = false
+}
+
+func (i *Instance) killLocked() {
 	_ = i.cmd.Process.Kill()
 	<-i.done
 	i.cmd, i.done = nil, nil

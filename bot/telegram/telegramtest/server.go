@@ -41,6 +41,9 @@ type Call struct {
 	Status int
 	// Inline: the call came in a webhook's response (Server.PostTo), not as a request.
 	Inline bool
+	// MessageID is the message_id the server gave a message it sent (0 for other calls), for
+	// updates that reply to it.
+	MessageID int64
 }
 
 // ChatID is the chat_id parameter as a number (0 when absent).
@@ -214,7 +217,7 @@ func (s *Server) Respond(body []byte) {
 		}
 	}
 	call := Call{Method: method, Params: params, Time: time.Now(), Inline: true}
-	call.Status = s.answer(context.Background(), httptest.NewRecorder(), Token, method, params, nil)
+	call.Status = s.answer(context.Background(), httptest.NewRecorder(), Token, method, params, nil, &call)
 	s.record(call)
 }
 
@@ -343,7 +346,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	params, err := parseParams(r)
 	call := Call{Method: method, Params: params, Time: time.Now()}
-	status := s.answer(r.Context(), w, token, method, params, err)
+	status := s.answer(r.Context(), w, token, method, params, err, &call)
 	call.Status = status
 	s.record(call)
 }
@@ -358,7 +361,7 @@ func (s *Server) record(call Call) {
 	}
 }
 
-func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, method string, p map[string]string, perr error) int {
+func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, method string, p map[string]string, perr error, call *Call) int {
 	if token != Token {
 		return writeErr(w, Fault{Code: 401, Description: "Unauthorized"})
 	}
@@ -398,7 +401,7 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, metho
 	case "getUpdates":
 		return s.getUpdates(ctx, w, p)
 	case "sendMessage", "sendVenue":
-		return s.send(w, method, chat, p)
+		return s.send(w, method, chat, p, call)
 	case "answerCallbackQuery":
 		if p["callback_query_id"] == "" {
 			return writeErr(w, Fault{Code: 400, Description: "Bad Request: query is too old and response timeout expired or query ID is invalid"})
@@ -491,7 +494,7 @@ func idOf(u json.RawMessage) int64 {
 	return *v.UpdateID
 }
 
-func (s *Server) send(w http.ResponseWriter, method string, chat int64, p map[string]string) int {
+func (s *Server) send(w http.ResponseWriter, method string, chat int64, p map[string]string, call *Call) int {
 	if p["chat_id"] == "" {
 		return writeErr(w, Fault{Code: 400, Description: "Bad Request: chat_id is empty"})
 	}
@@ -546,6 +549,7 @@ func (s *Server) send(w http.ResponseWriter, method string, chat int64, p map[st
 	s.mu.Lock()
 	s.msgID++
 	res["message_id"] = s.msgID
+	call.MessageID = s.msgID
 	s.mu.Unlock()
 	return writeOK(w, res)
 }

@@ -163,8 +163,10 @@
   }
 
   // post sends one message, retrying network errors and server errors with the same msg_id so
-  // the server handles it once.
-  function post(body, attempt) {
+  // the server handles it once. A 503 means the server could not take the message yet (its
+  // store is down): the page sends it again after Retry-After for as long as it takes, and
+  // shows the outage notice the server sends with the first 503 (onNotice).
+  function post(body, attempt, onNotice) {
     return fetch(API, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -177,13 +179,22 @@
         var wait = parseInt(res.headers.get('Retry-After') || '2', 10);
         var e = new Error('rate'); e.wait = wait; throw e;
       }
+      if (res.status === 503) {
+        var again = Math.min(30, Math.max(1, parseInt(res.headers.get('Retry-After') || '2', 10) || 2));
+        return res.json().then(function (data) {
+          if (data && data.replies && data.replies.length && onNotice) { onNotice(data.replies); }
+        }, function () {}).then(function () {
+          showStatus('⏳ …');
+          return sleep(1000 * again);
+        }).then(function () { return post(body, attempt, onNotice); });
+      }
       if (res.status >= 500 && attempt < 2) {
-        return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1); });
+        return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1, onNotice); });
       }
       if (!res.ok) { throw new Error('http ' + res.status); }
       return res.json();
     }, function (err) {
-      if (attempt < 2) { return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1); }); }
+      if (attempt < 2) { return sleep(1000 * (attempt + 1)).then(function () { return post(body, attempt + 1, onNotice); }); }
       throw err;
     });
   }
@@ -206,8 +217,18 @@
     payload.msg_id = randomID(12);
     payload.ack = lastSeq;
     if (navigator.language) { payload.lang = navigator.language; }
-    post(payload, 0).then(function (data) {
+    var notice = function (replies) {
+      replies.forEach(function (r) {
+        var e = { reply: r };
+        remember(e);
+        log.insertBefore(render(e), typing);
+        setDirection(r.lang, r.dir);
+      });
+      scrollDown();
+    };
+    post(payload, 0, notice).then(function (data) {
       typing.remove();
+      showStatus('');
       showInbox(data.inbox); // waited before this answer, so it goes first
       var first = null;
       (data.replies || []).forEach(function (r) {

@@ -1,0 +1,204 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// staffPoster delivers the staff chat's posts (bot/handoff's cards, relayed user messages and
+// answers to staff commands), paced and retried like the users' messages but apart from their
+// queues, for two reasons:
+//   - a staff reply reaches a user only when it replies to a message posted about that user's
+//     ticket, matched by message id: the poster reads each message's id from Telegram's answer
+//     and hands it to the post's Posted;
+//   - posts about different tickets take turns (one lane per ticket, answers to staff in a lane
+//     of their own), so a user who writes fifty messages to a counsellor holds up another
+//     user's card by at most one post, not fifty.
+type staffPoster struct {
+	c      *Adapter
+	ctx    context.Context // ends when the drain bound is over
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	lanes  map[string][]bot.StaffPost // by ticket code; "" for answers to staff
+	turns  []string                   // lanes with posts waiting, in turn order
+	closed bool
+	wake   chan struct{}
+	done   chan struct{}
+	api    *api
+}
+
+func newStaffPoster(c *Adapter) *staffPoster {
+	p := &staffPoster{c: c, lanes: map[string][]bot.StaffPost{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p
+}
+
+// start delivers through a, from now on.
+func (p *staffPoster) start(a *api) {
+	p.mu.Lock()
+	p.api = a
+	p.mu.Unlock()
+	go p.run()
+}
+
+// post queues a post in its ticket's lane.
+func (p *staffPoster) post(sp bot.StaffPost) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		p.c.stats.undeliverable.Add(1)
+		p.c.cfg.Metrics.Reply(Channel, "failed")
+		p.c.log.Warn("telegram: staff post undeliverable", "reason", "stopped")
+		return
+	}
+	if len(p.lanes[sp.Ticket]) == 0 {
+		p.turns = append(p.turns, sp.Ticket)
+	}
+	p.lanes[sp.Ticket] = append(p.lanes[sp.Ticket], sp)
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// next takes the first post of the lane whose turn it is; the lane goes to the back of the
+// turns if it has more. ok is false when nothing waits.
+func (p *staffPoster) next() (sp bot.StaffPost, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.turns) == 0 {
+		return sp, false
+	}
+	lane := p.turns[0]
+	p.turns = p.turns[1:]
+	q := p.lanes[lane]
+	sp, q[0] = q[0], bot.StaffPost{}
+	if q = q[1:]; len(q) > 0 {
+		p.lanes[lane] = q
+		p.turns = append(p.turns, lane)
+	} else {
+		delete(p.lanes, lane)
+	}
+	return sp, true
+}
+
+// run delivers posts one at a time until drain closes the poster and the lanes are empty.
+func (p *staffPoster) run() {
+	defer close(p.done)
+	for {
+		sp, ok := p.next()
+		if !ok {
+			p.mu.Lock()
+			closed := p.closed
+			p.mu.Unlock()
+			if closed {
+				return
+			}
+			select {
+			case <-p.wake:
+			case <-p.ctx.Done():
+			}
+			continue
+		}
+		for _, m := range render(p.c.cfg.StaffChatID, []bot.Reply{{Text: sp.Text, Buttons: sp.Buttons}}) {
+			id, ok := p.deliver(m)
+			if ok && sp.Posted != nil && id != 0 {
+				sp.Posted(strconv.FormatInt(p.c.cfg.StaffChatID, 10) + ":" + strconv.FormatInt(id, 10))
+			}
+		}
+	}
+}
+
+// deliver sends one message, paced and retried as the users' are, and returns its message id.
+func (p *staffPoster) deliver(m tgbotapi.Chattable) (int64, bool) {
+	attempts, throttles := 0, 0
+	for {
+		if p.ctx.Err() != nil || !p.c.send.pace(staffQueue) {
+			p.lost("stopped", nil)
+			return 0, false
+		}
+		ctx, cancel := context.WithTimeout(p.ctx, p.c.cfg.SendTimeout)
+		resp, err := p.api.requestResult(ctx, m)
+		cancel()
+		if err == nil {
+			p.c.stats.sent.Add(1)
+			p.c.cfg.Metrics.Reply(Channel, "sent")
+			var msg struct {
+				MessageID int64 `json:"message_id"`
+			}
+			if resp != nil {
+				_ = json.Unmarshal(resp.Result, &msg)
+			}
+			return msg.MessageID, true
+		}
+		out, wait := classify(p.ctx, err)
+		switch out {
+		case throttled:
+			p.c.cfg.Metrics.Reply(Channel, "throttled")
+			if throttles++; throttles > 2*p.c.cfg.MaxAttempts {
+				p.lost("rate limited", err)
+				return 0, false
+			}
+		case retry:
+			if attempts++; attempts >= p.c.cfg.MaxAttempts {
+				p.lost("unreachable", err)
+				return 0, false
+			}
+			wait = p.c.send.backoff(attempts)
+		default: // refused, or the bot is no longer in the staff group (403), or stopping
+			p.lost("refused", err)
+			return 0, false
+		}
+		p.c.stats.retries.Add(1)
+		if !sleep(p.ctx, wait) {
+			p.lost("stopped", err)
+			return 0, false
+		}
+	}
+}
+
+// lost counts and logs a staff post given up on (without its text: it may quote a user).
+func (p *staffPoster) lost(reason string, err error) {
+	p.c.stats.undeliverable.Add(1)
+	p.c.cfg.Metrics.Reply(Channel, "failed")
+	p.c.log.Warn("telegram: staff post undeliverable", "reason", reason, "code", errCode(err), "err", err)
+}
+
+// drain stops taking posts and waits up to bound for the waiting ones to go out; what is left
+// then is counted as undeliverable.
+func (p *staffPoster) drain(bound time.Duration) {
+	p.mu.Lock()
+	p.closed = true
+	started := p.api != nil
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	if !started {
+		p.cancel()
+		for {
+			if _, ok := p.next(); !ok {
+				return
+			}
+			p.lost("stopped", nil)
+		}
+	}
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case <-p.done:
+	case <-t.C:
+		p.cancel()
+		<-p.done
+	}
+	p.cancel()
+}
