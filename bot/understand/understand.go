@@ -52,6 +52,8 @@ const (
 	// CrisisFrom is the summed probability of the crisis labels from which a text is treated as a
 	// person in danger. Low on purpose: a false alarm costs a page of help numbers, a miss more.
 	CrisisFrom = 0.15
+	// CrisisWithoutWords is the threshold for a text none of whose words the model knows.
+	CrisisWithoutWords = 0.6
 )
 
 // Model is trained understanding; safe for concurrent use.
@@ -211,7 +213,7 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 	}
 	sc.p = grow(sc.p, len(tm.target))
 	known := tm.posterior(sc, sc.p)
-	u.Crisis = known > 0 && tm.crisisMass(sc.p) >= CrisisFrom
+	u.Crisis = known > 0 && tm.crisisMass(sc.p) >= m.crisisFrom(sc, tm)
 	if !u.Crisis && u.Lang == "" && len(u.Langs) > 1 {
 		// Not sure of the language: a person in danger must not be missed for it.
 		other := u.Langs[0]
@@ -220,7 +222,7 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 		}
 		if om := m.topics[other]; om != nil {
 			op := make([]float64, len(om.target))
-			u.Crisis = om.posterior(sc, op) > 0 && om.crisisMass(op) >= CrisisFrom
+			u.Crisis = om.posterior(sc, op) > 0 && om.crisisMass(op) >= m.crisisFrom(sc, om)
 		}
 	}
 	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
@@ -235,6 +237,16 @@ func (tm *topicModel) posterior(sc *scratch, p []float64) int {
 		p[c] = (1-nbShare)*p[c] + nbShare*sc.q[c]
 	}
 	return known
+}
+
+// crisisFrom is the crisis threshold for a text: much higher when the model knows none of its
+// words (letter runs alone, "body" in "nobody", are weak evidence of danger; a person in danger
+// nearly always uses a word the examples have).
+func (m *Model) crisisFrom(sc *scratch, tm *topicModel) float64 {
+	if m.knowsWordIn(sc, tm) {
+		return CrisisFrom
+	}
+	return CrisisWithoutWords
 }
 
 // crisisMass is the probability of the crisis labels together.
