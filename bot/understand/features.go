@@ -2,6 +2,7 @@ package understand
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/returnbot/returnbot/bot/lang"
 )
@@ -69,13 +70,18 @@ func textFeatures(dst []uint64, text string, chars, words bool) []uint64 {
 	return features(dst, lang.Normalize(clip(text)), chars, words)
 }
 
-// clip cuts a text to a few times MaxRunes bytes before normalising, so that normalising costs
-// no more than the models read.
+// clip cuts a text to a few bytes per rune the models read (at a rune boundary), so that
+// everything done with a message (normalising, the rules, the keyword lists) costs no more
+// than for a short one.
 func clip(s string) string {
-	if limit := 8 * MaxRunes; len(s) > limit {
-		return s[:limit]
+	limit := 4 * MaxRunes
+	if len(s) <= limit {
+		return s
 	}
-	return s
+	for limit > 0 && !utf8.RuneStart(s[limit]) {
+		limit--
+	}
+	return s[:limit]
 }
 
 const (

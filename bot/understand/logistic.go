@@ -8,7 +8,7 @@ import (
 // Logistic regression settings: a few passes of stochastic gradient descent over examples whose
 // feature vectors have unit length, so that a long message weighs as much as a short one.
 const (
-	lrEpochs = 5
+	lrEpochs = 4
 	lrRate   = 8
 	// lrKeep drops weights smaller than this after training: most of the table is noise from
 	// the gradient of classes an n-gram has nothing to do with, and dropping it keeps the model small.

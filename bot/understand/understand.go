@@ -154,6 +154,7 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 	var u bot.Understanding
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
+	text = clip(text)
 	sc.feats = dedupe(textFeatures(sc.feats[:0], text, true, true))
 	sc.words = textFeatures(sc.words[:0], text, false, true)
 	ranked := m.identify(sc, text)
