@@ -76,11 +76,13 @@ var EngineMessages = []string{
 	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange,
 	"common.days", // the plural days of {{.Retention}} (bot/lang)
 	// and the handoff texts (visit.go)
-	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgFromStaff, MsgVisitCode,
-	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone,
+	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
+	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
 	"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
 	// and the answers of free-text understanding (understanding.go)
 	MsgGreeting, MsgThanks, MsgWho, MsgBotOrHuman, MsgBye, MsgWhichLang, MsgAskedAgain,
+	// and the web chat page's own words (page.go)
+	MsgPageInput, MsgPagePlaceholder, MsgPageSend, MsgPageLanguage, MsgPageRestart, MsgPageOffline, MsgPageWait,
 }
 
 // Message IDs used by the engine.

@@ -48,6 +48,9 @@ const (
 	// for bot/handoff to give staff an urgent ticket. The conversation goes on as before: the
 	// bot keeps answering, and the user is not put on hold.
 	HandoffUrgent = "urgent"
+	// HandoffPick marks the reply that offers the visit days: bot/handoff puts a visit the user
+	// already planned in front of it (picking another day changes that visit).
+	HandoffPick = "pick"
 )
 
 // Answer keys the handoff pages save.
@@ -55,6 +58,14 @@ const (
 	AnswerVisitDay    = "visit_day"   // "2006-01-02"
 	AnswerInterpreter = "interpreter" // option id: "yes" or "no"
 )
+
+// ReminderHour is when (office time) the reminder goes out, the day before a visit.
+const ReminderHour = 12
+
+// RemindAt is when the reminder of a visit on day (midnight, office time) goes out.
+func RemindAt(day time.Time) time.Time {
+	return day.AddDate(0, 0, -1).Add(ReminderHour * time.Hour)
+}
 
 // DayLayout is how visit days are written in button data and answers.
 const DayLayout = "2006-01-02"
@@ -67,18 +78,28 @@ const dataDay = "v|"
 
 // Message IDs of the handoff pages that the engine composes itself.
 const (
-	MsgClosedNow   = "handoff.closed_now"
-	MsgNextOpen    = "handoff.next_open"
-	MsgDayClosed   = "handoff.day_closed"
-	MsgCardWhen    = "handoff.card_when"
-	MsgCardInterp  = "handoff.card_interpreter"
-	MsgFromStaff   = "handoff.from_counsellor"
-	MsgVisitCode   = "handoff.code"
-	MsgReminder    = "handoff.reminder"
-	MsgBackWithBot = "handoff.bot_back"
-	MsgNotAllowed  = "handoff.not_allowed"
+	MsgClosedNow  = "handoff.closed_now"
+	MsgNextOpen   = "handoff.next_open"
+	MsgDayClosed  = "handoff.day_closed"
+	MsgCardWhen   = "handoff.card_when"
+	MsgCardInterp = "handoff.card_interpreter"
+	// MsgCardReminder promises the reminder on the visit card; it is added only when the
+	// reminder will go out (not for a visit today, nor tomorrow once ReminderHour has passed).
+	MsgCardReminder = "handoff.card_reminder"
+	MsgFromStaff    = "handoff.from_counsellor"
+	MsgVisitCode    = "handoff.code"
+	MsgReminder     = "handoff.reminder"
+	MsgBackWithBot  = "handoff.bot_back"
+	MsgNotAllowed   = "handoff.not_allowed"
 	// MsgStaffDone tells the user a counsellor gave the chat back (sent by bot/handoff).
 	MsgStaffDone = "handoff.staff_done"
+	// MsgHandoffLimited tells a user who asked for people too often in a short while that this
+	// request was not passed on (sent by bot/handoff).
+	MsgHandoffLimited = "handoff.limited"
+	// MsgVisitPlanned and MsgVisitChange show a visit already planned above the visit days
+	// (bot/handoff).
+	MsgVisitPlanned = "handoff.visit_planned"
+	MsgVisitChange  = "handoff.visit_change"
 )
 
 // staffCommands are the staff chat's commands; typed anywhere else they are refused.
@@ -89,8 +110,8 @@ var DayNames = [7]string{"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", 
 
 // HandoffMessages are the message IDs the handoff pages and service use outside the flows.
 var HandoffMessages = append([]string{
-	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgFromStaff, MsgVisitCode,
-	MsgReminder, MsgBackWithBot,
+	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
+	MsgReminder, MsgBackWithBot, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
 }, DayNames[:]...)
 
 // HandoffHook acts on what the engine asked of people (tickets, codes, relay to staff,
@@ -174,6 +195,7 @@ func (t *turn) handoffNode(n *Node) bool {
 		for _, id := range n.Say {
 			t.sayFor(id, n.Venue, n.Flow, n.ID)
 		}
+		t.markLast(HandoffPick)
 		t.attach(t.nodeButtons(n))
 		return true
 	case HandoffCard:
@@ -194,6 +216,10 @@ func (t *turn) handoffNode(n *Node) bool {
 		}
 		if first < len(t.res.Replies) {
 			t.res.Replies[first].Text = when + "\n\n" + t.res.Replies[first].Text
+			if RemindAt(day).After(t.ev.Time) {
+				// Promise the reminder only when bot/handoff will send it (same rule as its schedule).
+				t.res.Replies[first].Text += "\n\n" + t.e.lang.Text(t.lang(), MsgCardReminder, n.Venue)
+			}
 		} else {
 			t.res.Replies = append(t.res.Replies, Reply{Lang: t.lang(), Flow: n.Flow, Node: n.ID, Text: when})
 		}

@@ -21,7 +21,7 @@ func TestFreeTextOrder(t *testing.T) {
 		{"crisis first, new user", "", "", "i dont want to live anymore", "safety.help", "safety.help"},
 		{"look-alike is no crisis", "en", "main.menu", "my father died years ago", "", ""},
 		{"crisis in Norwegian", "nb", "main.menu", "jeg orker ikke mer jeg vil dø", "safety.help", "safety.help"},
-		{"option loosely, at a question", "en", "eligibility.start", "no i dont", "eligibility.applied", ""},
+		{"option loosely, at a question", "en", "eligibility.othereu", "no i dont", "eligibility.before", ""},
 		{"greeting mid-conversation", "en", "contact.phone", "hello", "contact.phone", "smalltalk.greeting"},
 		{"thanks mid-conversation", "en", "contact.phone", "thanks a lot", "contact.phone", "smalltalk.thanks"},
 		{"sure topic", "en", "main.menu", "who pays for the flight ticket", "return.travel", ""},

@@ -41,7 +41,9 @@ func TestRedisReminderOnceWithTwoProcesses(t *testing.T) {
 
 // TestRedisForgetLeavesNoTrace: a user plans a visit, staff take and close it, then the user
 // says /forget. Afterwards no key in Redis, and no value, names the user's pseudonym or the
-// visit code, except the audit trail (which holds codes and staff pseudonyms only).
+// visit code, except the audit trail (which holds codes and staff pseudonyms only) and the user's
+// dedupe record (digests of update ids, kept so a replayed update stays a duplicate; it ends
+// within bot.SeenTTL).
 func TestRedisForgetLeavesNoTrace(t *testing.T) {
 	url := redistest.Server(t)
 	p, c := redisProcess(t, url)
@@ -79,8 +81,23 @@ func TestRedisForgetLeavesNoTrace(t *testing.T) {
 	waitText(t, srv, userChat, text("en", bot.MsgForgetConfirm))
 	srv.Push(userPress(userChat, "en", "c|forget_yes"))
 	waitText(t, srv, userChat, text("en", bot.MsgForgotten))
-	if left := keysNaming(t, c, user, code); len(left) > 0 {
+	updates := p.sessions.(*redis.Store).UserKey(user, redis.UpdatesSuffix)
+	var left []string
+	for _, k := range keysNaming(t, c, user, code) {
+		if k != updates {
+			left = append(left, k)
+		}
+	}
+	if len(left) > 0 {
 		t.Fatalf("after /forget these keys still name the user or the code: %v", left)
+	}
+	if ttl := c.PTTL(ctx, updates).Val(); ttl > bot.SeenTTL {
+		t.Errorf("the dedupe record outlives bot.SeenTTL: %v", ttl)
+	}
+	for _, m := range c.ZRange(ctx, updates, 0, -1).Val() {
+		if len(m) != 22 || strings.Contains(m, code) {
+			t.Errorf("the dedupe record holds %q, not a digest", m)
+		}
 	}
 	if trail, err := p.handoff.AuditTrail(ctx, 10); err != nil || len(trail) == 0 || trail[0].Code != code {
 		t.Fatalf("the audit trail should keep the staff action on %s: %+v, %v", code, trail, err)

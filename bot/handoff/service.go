@@ -17,8 +17,9 @@ const (
 	DefaultTicketTTL = 21 * 24 * time.Hour
 	// DefaultAuditTTL keeps the staff audit trail.
 	DefaultAuditTTL = 90 * 24 * time.Hour
-	// ReminderHour is when (office time) the reminder goes out the day before a visit.
-	ReminderHour = 12
+	// ReminderHour is when (office time) the reminder goes out the day before a visit; the
+	// engine uses the same rule to promise it on the visit card.
+	ReminderHour = bot.ReminderHour
 )
 
 // StaffChat posts to the staff chat (the Telegram staff group).
@@ -166,15 +167,14 @@ func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Sessio
 	}
 	for i := range replies {
 		switch replies[i].Handoff {
-		case bot.HandoffChat, bot.HandoffVisit, bot.HandoffUrgent:
-			t, err := s.open(ctx, ev, sess, replies[i].Handoff)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if t.Kind == bot.HandoffVisit {
-				replies[i].Text = s.cfg.Language.Text(sess.Lang, bot.MsgVisitCode, "") + " " + t.Code + "\n" + replies[i].Text
-			}
+		case bot.HandoffChat:
+			errs = append(errs, s.chatRequested(ctx, ev, sess, &replies[i]))
+		case bot.HandoffVisit:
+			errs = append(errs, s.visitPlanned(ctx, ev, sess, &replies[i]))
+		case bot.HandoffPick:
+			errs = append(errs, s.showPlanned(ctx, ev.User, sess.Lang, &replies[i]))
+		case bot.HandoffUrgent:
+			errs = append(errs, s.urgentRaised(ctx, ev, sess))
 		case bot.HandoffNoRemind:
 			errs = append(errs, s.cfg.Store.CancelReminder(ctx, ev.User))
 		case bot.HandoffRelease:
@@ -228,7 +228,7 @@ func (s *Service) schedule(ctx context.Context, t *Ticket) error {
 	if err != nil {
 		return s.cfg.Store.CancelReminder(ctx, t.User)
 	}
-	at := day.AddDate(0, 0, -1).Add(ReminderHour * time.Hour)
+	at := bot.RemindAt(day)
 	if !at.After(s.cfg.Now()) {
 		return s.cfg.Store.CancelReminder(ctx, t.User)
 	}

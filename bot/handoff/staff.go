@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -140,6 +141,9 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 	return ""
 }
 
+// errUnchanged leaves a session as it was (an Update whose fn fails writes nothing).
+var errUnchanged = errors.New("handoff: session unchanged")
+
 // take gives a ticket to one staff member: a second taker is told who has it.
 func (s *Service) take(ctx context.Context, t *Ticket, display string) string {
 	holder, won, err := s.cfg.Store.Claim(ctx, t.Code, display, s.cfg.TicketTTL)
@@ -153,9 +157,15 @@ func (s *Service) take(ctx context.Context, t *Ticket, display string) string {
 	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
 		return err.Error()
 	}
-	if t.Kind == bot.HandoffChat {
-		_ = s.setMode(ctx, t.User, bot.ModeStaff)
-	}
+	// The user waits for a counsellor (a chat ticket, or a visit's ticket that took a chat
+	// request): staff hold the chat now.
+	_ = s.cfg.Sessions.Update(ctx, t.User, func(sess *bot.Session) error {
+		if t.Kind != bot.HandoffChat && sess.Mode != bot.ModeWaiting {
+			return errUnchanged
+		}
+		sess.Mode = bot.ModeStaff
+		return nil
+	})
 	s.cfg.Count("taken")
 	return t.Code + ": " + s.st("taken_by") + " " + display
 }

@@ -23,7 +23,7 @@ var staffIDs = []string{
 	"lang", "channel", "visit", "interpreter", "yes", "no", "wants_chat", "urgent", "topics", "status",
 	StatusOpen, StatusTaken, StatusClosed, "take", "close", "not_allowed", "unknown",
 	"taken_by", "already", "sent", "send_failed", "handed_back", "closed_by", "visit_set",
-	"bad_day", "queue_empty", "user_left", "user_blocked", "limited", "reply_hint", "help",
+	"bad_day", "queue_empty", "user_left", "user_blocked", "limited", "reply_hint", "visit_changed", "help",
 }
 
 // StaffMessages lists the message IDs of the staff chat's own words (ticket card, buttons,

@@ -31,7 +31,7 @@ func TestStaffTextsResolve(t *testing.T) {
 		t.Fatalf("content: %v", err)
 	}
 	ids := flow.StaffMessages(p.Content)
-	if len(ids) != len(handoff.StaffMessages())+4 {
+	if len(ids) != len(handoff.StaffMessages())+3 {
 		t.Fatalf("staff messages of the default content: %v", ids)
 	}
 	for _, lang := range []string{"nb", "en"} {
@@ -51,7 +51,7 @@ func TestStaffTextsResolve(t *testing.T) {
 		{"en", "staff.take", "Take"},
 		{"nb", "staff.queue_empty", "Ingen åpne saker."},
 		{"en", "staff.wants_chat", "Wants to chat with a counsellor now"},
-		{"nb", "staff.answer.residence", "Lovlig opphold i Norge"},
+		{"nb", "staff.answer.situation", "Situasjon i Norge"},
 		{"en", "staff.answer.othereu", "Protection in another EU/EEA country"},
 		{"nb", "staff.help", "Kommandoer: /queue · /take KODE · /reply KODE tekst (eller svar på sakskortet 🎫 eller en melding ✉ fra brukeren) · /back KODE · /visit KODE dag tid · /close KODE · /code KODE"},
 	} {
@@ -234,10 +234,10 @@ func TestStaffCardNamesAnswersFromContent(t *testing.T) {
 }
 
 func TestStaffCardOfDefaultContent(t *testing.T) {
-	answers := map[string]string{"residence": "no", "application": "rejected", bot.AnswerInterpreter: "yes"}
+	answers := map[string]string{"situation": "rejected", "othereu": "no", bot.AnswerInterpreter: "yes"}
 	for lang, want := range map[string]string{
-		"nb": "• Søkt asyl/opphold: Ja, fikk avslag\n• Lovlig opphold i Norge: Nei\n",
-		"en": "• Applied for asylum/residence: Yes, it was rejected\n• Legal residence in Norway: No\n",
+		"nb": "• Beskyttelse i annet EU/EØS-land: Nei\n• Situasjon i Norge: Søknaden fikk avslag\n",
+		"en": "• Protection in another EU/EEA country: No\n• Situation in Norway: Application rejected\n",
 	} {
 		card := cardFor(t, flows.FS, locales.FS, lang, answers)
 		if !strings.Contains(card, want) || strings.Contains(card, "interpreter") || strings.Contains(card, "Tolk") {

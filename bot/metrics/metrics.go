@@ -32,7 +32,7 @@ func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "returnbot_updates_total", Help: "Platform updates by channel and outcome (ok, unavailable, duplicate, ignored, malformed).",
+			Name: "returnbot_updates_total", Help: "Platform updates by channel and outcome (ok, unavailable, duplicate, ignored, malformed, other_number).",
 		}, []string{"channel", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "returnbot_handle_seconds", Help: "Time to handle one update, store round trips included.",
@@ -45,7 +45,7 @@ func New() *Metrics {
 			Name: "returnbot_topics_total", Help: "Users opening a topic for the first time in their session, by language (anonymous).",
 		}, []string{"topic", "lang"}),
 		tickets: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "returnbot_tickets_total", Help: "Handoff tickets by event (opened, taken, closed).",
+			Name: "returnbot_tickets_total", Help: "Handoff tickets by event (opened, taken, closed; limited: a request over the ticket limits).",
 		}, []string{"event"}),
 		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "returnbot_delivery_status_total", Help: "Delivery statuses reported by platforms (WhatsApp: sent, delivered, read, failed, other).",

@@ -6,11 +6,13 @@
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
 //	rb:{<user>}:turn       the turn log (bot.TurnLog): last turn whose replies went out
 //	rb:{<user>}:upd        digests of the user's handled updates (UpdateOnce), sorted set by
-//	                       time: the latest MaxUpdatesKept, TTL bot.SeenTTL after the last
+//	                       time: the latest MaxUpdatesKept, TTL bot.SeenTTL after the last;
+//	                       kept by Erase, so a replayed update stays a duplicate
 //	rb:{<user>}:wa         when the user last wrote on WhatsApp, in Unix ms (Window), for the
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
 //	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
+//	rb:ready, rb:ready:{n} the readiness probe's write (Ready), one per cluster master; TTL 30 s
 //	rb:rl:<key>            rate limits (Reserve; ReserveAll's under rb:rl:{paced}:<key>)
 //
 // <user> is the pseudonymous bot.UserKey, never a platform id.
@@ -168,7 +170,8 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 		ttlArg:      strconv.FormatInt(opt.TTL.Milliseconds(), 10),
 		maxAttempts: opt.MaxAttempts,
 	}
-	s.userKeys.Store(&[]string{TurnSuffix, UpdatesSuffix})
+	// Not UpdatesSuffix: see Erase.
+	s.userKeys.Store(&[]string{TurnSuffix})
 	s.eraseHooks.Store(new([]EraseHook))
 	return s, nil
 }
@@ -418,6 +421,11 @@ func backoff(ctx context.Context, attempt int) error {
 
 // Erase implements bot.Store: it runs the OnErase hooks, then deletes the session and every key
 // registered with AddUserKeys in one DEL (one slot, thanks to the hash tag).
+//
+// The user's update set (UpdatesSuffix) stays until its TTL (bot.SeenTTL after the last update)
+// ends it: it holds only digests of platform update ids, and it is what makes a captured, validly
+// signed delivery replayed after "forget me" a duplicate instead of a new conversation in the
+// user's name. It is the one key under the user's pseudonym that outlives Erase.
 func (s *Store) Erase(ctx context.Context, user string) error {
 	if err := ctx.Err(); err != nil {
 		return err

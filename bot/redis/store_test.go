@@ -61,6 +61,7 @@ func TestCluster(t *testing.T) {
 		{"DeliveryQueue", testDeliveryQueue},
 		{"UpdateOnceSet", testUpdateOnceSet},
 		{"Ping", testPing},
+		{"Ready", testReady},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cc := newClusterClient(t, addrs)
@@ -220,8 +221,8 @@ func TestSessionMemoryUsage(t *testing.T) {
 	s := newStore(t, c, redis.Options{})
 	b := bot.New(loadPack(t).Engine, s, quietLog())
 	user := bot.UserKey([]byte("0123456789abcdef0123456789abcdef"), "telegram", "5550001234")
-	// Menu, eligibility, "no residence", "rejected", "no other EU permit", "no earlier return".
-	last := talk(t, b, "telegram", user, "en", "hello", "2", "2", "1", "2", "2")
+	// Menu, eligibility, "application rejected", "no other EU permit", "no earlier return".
+	last := talk(t, b, "telegram", user, "en", "hello", "2", "2", "2", "2")
 	if last.Flow != "eligibility" || last.Node != "may" {
 		t.Fatalf("the walk ended at %s.%s, want eligibility.may", last.Flow, last.Node)
 	}
@@ -427,13 +428,13 @@ func TestOutage(t *testing.T) {
 
 	srv.Restart()
 	deadline := time.Now().Add(10 * time.Second)
-	ev.Text = "2" // "No" to the residence question the user was at
+	ev.Text = "2" // "Application rejected" to the situation question the user was at
 	for {
 		ev.Time = time.Now()
 		replies, err := b.Handle(ctx, ev)
 		if err == nil {
-			if len(replies) == 0 || replies[0].Flow != "eligibility" || replies[0].Node != "applied" {
-				t.Fatalf("after the restart the conversation went to %+v, want eligibility.applied", replies)
+			if len(replies) == 0 || replies[0].Flow != "eligibility" || replies[0].Node != "othereu" {
+				t.Fatalf("after the restart the conversation went to %+v, want eligibility.othereu", replies)
 			}
 			break
 		}
@@ -619,7 +620,8 @@ func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClien
 }
 
 // TestUpdateOnceSet: UpdateOnce costs no round trip more than Update; the user's update set
-// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and goes with Erase.
+// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and outlives Erase
+// (so a replay after "forget me" is still a duplicate) until its TTL ends it.
 func TestUpdateOnceSet(t *testing.T) { testUpdateOnceSet(t, single(t)) }
 
 func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.UniversalClient) {
@@ -662,8 +664,11 @@ func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.Universa
 	if err := s.Erase(ctx, "u"); err != nil {
 		t.Fatal(err)
 	}
-	if c.Exists(ctx, key).Val() != 0 {
-		t.Error("the update set outlived Erase")
+	if c.Exists(ctx, key).Val() != 1 {
+		t.Error("Erase deleted the update set: a replayed update would be handled again")
+	}
+	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.SeenTTL {
+		t.Errorf("update set TTL after Erase %v", ttl)
 	}
 }
 

@@ -33,6 +33,44 @@ func Run(t *testing.T, newStores Factory) {
 	t.Run("TurnLog", func(t *testing.T) { turnLog(t, newStores) })
 	t.Run("UpdateOnce", func(t *testing.T) { updateOnce(t, newStores) })
 	t.Run("ConcurrentUpdateOnce", func(t *testing.T) { concurrentUpdateOnce(t, newStores) })
+	t.Run("UpdateOnceSurvivesErase", func(t *testing.T) { updateOnceSurvivesErase(t, newStores) })
+}
+
+// updateOnceSurvivesErase: Erase ("forget me") deletes the session but keeps the record of the
+// updates handled, which holds no personal data: a captured, validly signed delivery replayed
+// after the user was forgotten is still a duplicate, and cannot start a conversation in their
+// name. A new update after the erase is handled, from a fresh session.
+func updateOnceSurvivesErase(t *testing.T, newStores Factory) {
+	a, b := newStores(t, time.Hour)
+	ctx := context.Background()
+	step := func(s bot.Store, id string) error {
+		return s.UpdateOnce(ctx, "u1", "whatsapp", id, func(sess *bot.Session) error {
+			sess.Lang = "fa"
+			sess.Turn++
+			return nil
+		})
+	}
+	if err := step(a, "wamid.before"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Erase(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, b, "u1"); !reflect.DeepEqual(got, bot.Session{}) {
+		t.Fatalf("after Erase session = %+v, want zero", got)
+	}
+	if err := step(b, "wamid.before"); !errors.Is(err, bot.ErrDuplicate) {
+		t.Fatalf("an update handled before the erase, delivered again: %v, want ErrDuplicate", err)
+	}
+	if got := get(t, a, "u1"); !reflect.DeepEqual(got, bot.Session{}) {
+		t.Fatalf("the replayed update wrote a session: %+v", got)
+	}
+	if err := step(b, "wamid.after"); err != nil {
+		t.Fatalf("a new update after the erase: %v", err)
+	}
+	if got := get(t, a, "u1"); got.Turn != 1 {
+		t.Fatalf("after a new update: turn %d, want 1 (a fresh session)", got.Turn)
+	}
 }
 
 // updateOnce: an update is saved once, by whichever client; a failed attempt records nothing;

@@ -34,7 +34,8 @@
 //     write again, which is what they do anyway.
 //   - my_chat_member in a private chat with the new status "kicked" (the user blocked the
 //     bot): nothing more is sent to that user (queued messages are dropped and counted) and
-//     the session is erased; "member" (restarted) lifts the block, as does any message.
+//     the session is erased, or Config.Blocked runs instead (the handoff keeps a planned
+//     visit); "member" (restarted) lifts the block, as does any message.
 //   - Group, supergroup and channel posts, other chat member changes, service messages and
 //     update kinds the bot did not ask for: ignored. Updates from Config.StaffChatID go to
 //     Config.StaffHandler, the hook for staff commands and relay.
@@ -54,6 +55,11 @@
 // exponential backoff up to Config.MaxAttempts; a 403 stops sending to that user. A message given
 // up on is counted (Stats.Undeliverable) and logged with the pseudonym. A retry after a timeout
 // may, rarely, deliver a message twice: Telegram gives no idempotency key.
+//
+// The staff chat's posts (PostStaff) have a worker of their own: paced and retried alike, the
+// posts of different tickets taking turns, and each delivered message's id handed back
+// (bot.StaffPost.Posted), so that a staff reply is matched to a ticket by the message it replies
+// to (StaffAction.ReplyTo), never by what that message says.
 //
 // # Privacy
 //

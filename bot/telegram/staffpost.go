@@ -117,9 +117,18 @@ func (p *staffPoster) run() {
 	}
 }
 
-// deliver sends one message, paced and retried as the users' are, and returns its message id.
+// staffPostMaxAge is how long a staff post is retried while the Bot API fails (5xx, network
+// errors, 429) before it is given up on. Staff posts stay in memory (each carries the link to
+// its ticket, which a restart could not restore); the poster works through them in order, so an
+// outage holds them all and they follow each other once it is over.
+const staffPostMaxAge = 24 * time.Hour
+
+// deliver sends one message, paced like the users', retried with backoff for up to
+// staffPostMaxAge, and returns its message id. Only a refusal (4xx, and 403: the bot is no
+// longer in the staff group) or the stop drops it.
 func (p *staffPoster) deliver(m tgbotapi.Chattable) (int64, bool) {
-	attempts, throttles := 0, 0
+	attempts := 0
+	first := time.Now()
 	for {
 		if p.ctx.Err() != nil || !p.c.send.pace(staffQueue) {
 			p.lost("stopped", nil)
@@ -140,19 +149,16 @@ func (p *staffPoster) deliver(m tgbotapi.Chattable) (int64, bool) {
 			return msg.MessageID, true
 		}
 		out, wait := classify(p.ctx, err)
+		if (out == throttled || out == retry) && time.Since(first) > staffPostMaxAge {
+			p.lost("unreachable", err)
+			return 0, false
+		}
 		switch out {
 		case throttled:
 			p.c.cfg.Metrics.Reply(Channel, "throttled")
-			if throttles++; throttles > 2*p.c.cfg.MaxAttempts {
-				p.lost("rate limited", err)
-				return 0, false
-			}
 		case retry:
-			if attempts++; attempts >= p.c.cfg.MaxAttempts {
-				p.lost("unreachable", err)
-				return 0, false
-			}
-			wait = p.c.send.backoff(attempts)
+			attempts++
+			wait = p.c.send.backoff(min(attempts, 16))
 		default: // refused, or the bot is no longer in the staff group (403), or stopping
 			p.lost("refused", err)
 			return 0, false

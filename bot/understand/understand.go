@@ -6,6 +6,7 @@ package understand
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -226,7 +227,15 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 			u.Crisis = om.posterior(sc, op) > 0 && om.crisisMass(op) >= m.crisisFrom(sc, om)
 		}
 	}
+	mass := tm.crisisMass(sc.p)
 	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
+	if u.Crisis && mass < CrisisWithoutWords && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 {
+		// A topic's own keywords, found clearly ("må jeg betale", "wife and children" for a
+		// topic the examples do not cover yet), outweigh a middling danger guess.
+		if !tm.covers(u.Intents[0].Target) {
+			u.Crisis = false
+		}
+	}
 }
 
 // posterior is the average of the two models' probabilities.
@@ -248,6 +257,11 @@ func (m *Model) crisisFrom(sc *scratch, tm *topicModel) float64 {
 		return CrisisFrom
 	}
 	return CrisisWithoutWords
+}
+
+// covers reports whether an intent leads to the page.
+func (tm *topicModel) covers(ref string) bool {
+	return slices.Contains(tm.target, ref)
 }
 
 // crisisMass is the probability of the crisis labels together.
@@ -301,6 +315,12 @@ func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text s
 				// money": support.cash).
 				to := k.Ref
 				flow, _, _ := strings.Cut(k.Ref, ".")
+				if !tm.covers(k.Ref) {
+					// A topic no intent leads to (content added without examples): its
+					// keywords are all there is, as in a language without examples.
+					score[to] = max(score[to], k.Score)
+					continue
+				}
 				best := 0.1
 				for t, p := range model {
 					if f, _, _ := strings.Cut(t, "."); f == flow && p > best {

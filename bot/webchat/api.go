@@ -40,6 +40,31 @@ type Response struct {
 	Duplicate bool `json:"duplicate,omitempty"`
 	// Inbox is what waits in the outbox (counsellor answers, reminders), older than Replies.
 	Inbox []InboxItem `json:"inbox,omitempty"`
+	// UI is the page's own words in the language of the last reply (none without replies).
+	UI *UI `json:"ui,omitempty"`
+}
+
+// UI is what the page shows around the conversation (its text field, buttons and notices),
+// from the locale files (bot.PageMessages) in the conversation's language.
+type UI struct {
+	Lang        string `json:"lang"`
+	Dir         string `json:"dir"`
+	Input       string `json:"input"`
+	Placeholder string `json:"placeholder"`
+	Send        string `json:"send"`
+	Language    string `json:"language"`
+	Restart     string `json:"restart"`
+	Offline     string `json:"offline"`
+	Wait        string `json:"wait"`
+}
+
+// PageUI is the page's own words in a language.
+func PageUI(l bot.Language, code string) *UI {
+	t := func(id string) string { return l.Text(code, id, "") }
+	return &UI{
+		Lang: code, Dir: Dir(code), Input: t(bot.MsgPageInput), Placeholder: t(bot.MsgPagePlaceholder), Send: t(bot.MsgPageSend),
+		Language: t(bot.MsgPageLanguage), Restart: t(bot.MsgPageRestart), Offline: t(bot.MsgPageOffline), Wait: t(bot.MsgPageWait),
+	}
 }
 
 // Reply is one bot message as the page renders it.
@@ -155,7 +180,7 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, lim limits, dst
 		h.fail(w, http.StatusForbidden, "cross-origin requests are not allowed")
 		return "", false
 	}
-	ip := bot.Bucket{Key: lim.ipPrefix + bot.UserKey(h.cfg.Secret, "web-ip", h.clientIP(r)), PerSecond: lim.ip.PerSecond, Burst: lim.ip.Burst}
+	ip := bot.Bucket{Key: lim.ipPrefix + bot.UserKey(h.cfg.Secret, "web-ip", clientKey(h.clientIP(r))), PerSecond: lim.ip.PerSecond, Burst: lim.ip.Burst}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	err := json.NewDecoder(r.Body).Decode(dst)
 	if err != nil || !validToken(*id, MinIDLen, MaxIDLen) {
@@ -236,7 +261,11 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Fetched after handling, so that an answer staff sent meanwhile comes with this response.
-	h.write(w, Response{Replies: Convert(replies), Inbox: h.fetch(r, user, req.Ack)})
+	resp := Response{Replies: Convert(replies), Inbox: h.fetch(r, user, req.Ack)}
+	if n := len(replies); n > 0 && replies[n-1].Lang != "" {
+		resp.UI = PageUI(h.cfg.Bot.Engine().Language(), replies[n-1].Lang)
+	}
+	h.write(w, resp)
 	for range replies {
 		h.cfg.Metrics.Reply(Channel, "sent")
 	}

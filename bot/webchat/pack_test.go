@@ -77,6 +77,9 @@ nodes:
 			"info.country_q": "Which country do you want to return to?", "info.thanks": "Thank you",
 			"kw.office": "address, where is the office, opening hours", "handoff.call": "Call us",
 			"language.words": "the, is, where, what, how, i, you",
+			"webchat.input":  "Message", "webchat.placeholder": "Write your message…", "webchat.send": "Send",
+			"webchat.language": "Change language", "webchat.restart": "Start again",
+			"webchat.offline": "Connection problem. Please try again.", "webchat.wait": "Too many messages at once. Please wait a moment.",
 		})},
 		"ar.json": {Data: locale("ar", map[string]string{
 			"common.menu": "القائمة الرئيسية", "common.back": "رجوع", "common.not_understood": "عذرًا، لم أفهم.",
@@ -88,6 +91,9 @@ nodes:
 			"info.country_q": "إلى أي بلد تريد العودة؟", "info.thanks": "شكرًا لك",
 			"kw.office": "عنوان, أين المكتب, ساعات العمل", "handoff.call": "اتصل بنا",
 			"language.words": "في, من, على, أين, ماذا, أنا, أنت",
+			"webchat.input":  "رسالة", "webchat.placeholder": "اكتب رسالتك…", "webchat.send": "إرسال",
+			"webchat.language": "تغيير اللغة", "webchat.restart": "البدء من جديد",
+			"webchat.offline": "مشكلة في الاتصال. حاول مرة أخرى.", "webchat.wait": "رسائل كثيرة في وقت واحد. انتظر قليلًا.",
 		})},
 	}
 	pack, err := flow.Load(flows, locales)

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -189,6 +188,7 @@ func (a *Adapter) receive(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if id := c.Value.Metadata.PhoneNumberID; a.cfg.PhoneNumberID != "" && id != "" && id != a.cfg.PhoneNumberID {
+				a.otherNumber()
 				continue
 			}
 			for _, s := range c.Value.Statuses {
@@ -260,10 +260,7 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 		return nil
 	}
 	user := bot.UserKey(a.cfg.Secret, Channel, m.From)
-	at := a.cfg.Now()
-	if sec, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil && sec > 0 && time.Unix(sec, 0).Before(at) {
-		at = time.Unix(sec, 0)
-	}
+	at := messageTime(m.Timestamp, a.cfg.Now())
 	if err := a.cfg.Window.Touch(ctx, user, at); err != nil {
 		a.cfg.Log.Warn("whatsapp: cannot record the service window", "user", user, "err", err)
 	}

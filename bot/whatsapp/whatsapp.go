@@ -35,7 +35,8 @@ type Config struct {
 	Secret []byte
 	// Token is the Graph API access token (sent as Bearer).
 	Token string
-	// PhoneNumberID is the business number's id; messages to other numbers are ignored.
+	// PhoneNumberID is the business number's id; deliveries for other numbers are ignored,
+	// counted (outcome other_number) and logged now and then.
 	PhoneNumberID string
 	// AppSecret keys the X-Hub-Signature-256 HMAC of every webhook POST.
 	AppSecret string
@@ -78,8 +79,8 @@ type Config struct {
 // Metrics receives counts for /metrics; labels carry no user data.
 type Metrics interface {
 	// Update counts an inbound message that did not reach the bot: duplicate (redelivered),
-	// ignored (a reaction) or malformed (a signed body that is not JSON, a message without
-	// sender or id).
+	// ignored (a reaction), malformed (a signed body that is not JSON, a message without
+	// sender or id) or other_number (a delivery for another phone_number_id).
 	Update(channel, outcome string)
 	// Reply counts one Graph API message: sent, failed (refused, given up on, or dropped after
 	// an earlier message of the same answer failed), throttled (a 429 answer, retried) or held
@@ -105,6 +106,7 @@ type Adapter struct {
 	rt     *deliver.Runtime
 	parkMu sync.Mutex
 	parked map[string]bool // pseudonyms of users this process parked messages for
+	odd    oddCounters     // odd.go
 }
 
 // New returns an Adapter for cfg.
@@ -176,10 +178,8 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 // ends first, messages still held while the store fails are given up on: the webhook answered
 // 503 for them, so Meta delivers them again (to this process after a restart, or another).
 func (a *Adapter) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { a.seq.wg.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-a.seq.idle():
 		return nil
 	case <-ctx.Done():
 		a.spool.close()
@@ -233,7 +233,25 @@ func (a *Adapter) Stats() Stats {
 type sequencer struct {
 	mu sync.Mutex
 	q  map[string][]func()
-	wg sync.WaitGroup
+	// running counts users whose jobs are being drained; idleC is closed when it drops to
+	// zero. A WaitGroup would race here: a message may arrive (Add from zero) while Wait waits.
+	running int
+	idleC   chan struct{}
+}
+
+// idle returns a channel closed once no user's jobs are running.
+func (s *sequencer) idle() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running == 0 {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	if s.idleC == nil {
+		s.idleC = make(chan struct{})
+	}
+	return s.idleC
 }
 
 func (s *sequencer) do(key string, job func()) {
@@ -247,17 +265,20 @@ func (s *sequencer) do(key string, job func()) {
 	if running {
 		return
 	}
-	s.wg.Add(1)
+	s.running++
 	go s.drain(key)
 }
 
 func (s *sequencer) drain(key string) {
-	defer s.wg.Done()
 	for {
 		s.mu.Lock()
 		jobs := s.q[key]
 		if len(jobs) == 0 {
 			delete(s.q, key)
+			if s.running--; s.running == 0 && s.idleC != nil {
+				close(s.idleC)
+				s.idleC = nil
+			}
 			s.mu.Unlock()
 			return
 		}

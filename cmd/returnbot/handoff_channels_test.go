@@ -18,6 +18,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
+	rstore "github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/bot/whatsapp"
@@ -297,10 +298,27 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 		if ttl <= 0 {
 			t.Errorf("key %q has no TTL", k)
 		}
+		if strings.HasPrefix(k, "rb:rl:{handoff}:") {
+			// The handoff's limits (tickets per user and overall) refill within an hour and
+			// are keyed by an HMAC of the pseudonym: they outlive /forget, as a limit must,
+			// but do not name the user.
+			if ttl > time.Hour || strings.Contains(k, user) {
+				t.Errorf("handoff limit key %q lives %v", k, ttl)
+			}
+			continue
+		}
 		if strings.HasPrefix(k, "rb:rl:") {
 			// Rate-limit buckets (a counter under the pseudonym) refill and vanish within seconds.
 			if ttl > time.Minute {
 				t.Errorf("rate-limit key %q lives %v", k, ttl)
+			}
+			continue
+		}
+		if k == "rb:{"+user+"}:"+rstore.UpdatesSuffix {
+			// The dedupe record outlives /forget on purpose (digests of update ids, TTL at most
+			// bot.SeenTTL): a replayed delivery stays a duplicate.
+			if ttl > bot.SeenTTL {
+				t.Errorf("the update set %q lives %v", k, ttl)
 			}
 			continue
 		}

@@ -223,7 +223,7 @@ func mode(rate float64) string {
 func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisURL string, api *loadgen.FakeAPI, globalRate, chatRate float64) (loadgen.Target, func(), error) {
 	cfg := configFromEnv()
 	cfg.redisURL, cfg.clusterAddrs = redisURL, ""
-	if len(cfg.secret) < 16 {
+	if checkSecret("RETURNBOT_SECRET", cfg.secret, minSecretLen) != nil {
 		cfg.secret = randomHex(32)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -41,10 +41,10 @@ func testChatContinues(t *testing.T) {
 	if got := where(first[len(first)-1]); got != "eligibility.start" {
 		t.Fatalf("first run ended at %s, want eligibility.start", got)
 	}
-	// "2" is "No" to the residence question the first run stopped at.
+	// "2" is "Application rejected" to the situation question the first run stopped at.
 	second := chatRun(t, "2\n", "--user", "x", "--lang", "en", "--json")
-	if got := where(second[0]); got != "eligibility.applied" {
-		t.Fatalf("second run answered from %s, want eligibility.applied: the conversation did not continue", got)
+	if got := where(second[0]); got != "eligibility.othereu" {
+		t.Fatalf("second run answered from %s, want eligibility.othereu: the conversation did not continue", got)
 	}
 	other := chatRun(t, "2\n", "--user", "y", "--lang", "en", "--json")
 	if got := where(other[0]); strings.HasPrefix(got, "eligibility.") {

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCheckSecret: short, placeholder, repeated and low-variety secrets are refused with a message
@@ -72,7 +73,14 @@ func TestServeRefusesWeakSecrets(t *testing.T) {
 				t.Setenv(k, c.env[k])
 			}
 			var out, errOut strings.Builder
-			code := run([]string{"serve", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
+			done := make(chan int, 1)
+			go func() { done <- run([]string{"serve", "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut) }()
+			var code int
+			select {
+			case code = <-done:
+			case <-time.After(15 * time.Second):
+				t.Fatal("serve started with the weak secret") // and goes on serving until the test binary exits
+			}
 			if code != 1 || !strings.Contains(errOut.String(), c.want) || !strings.Contains(errOut.String(), "openssl rand -hex 32") {
 				t.Fatalf("exit %d, stderr:\n%s\nwant %q and how to generate one", code, errOut.String(), c.want)
 			}

@@ -107,17 +107,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := store.(interface{ Ping(context.Context) error }); ok {
-			pctx, cancel := context.WithTimeout(r.Context(), time.Second)
-			defer cancel()
-			if err := p.Ping(pctx); err != nil {
-				http.Error(w, "store unreachable", http.StatusServiceUnavailable)
-				return
-			}
-		}
-		fmt.Fprintln(w, "ready")
-	})
+	ready := &readiness{store: store, log: log} // ready.go
+	mux.Handle("GET /readyz", ready)
 	var channels []channel
 	for _, f := range channelFactories {
 		ch, err := f(d)
@@ -155,6 +146,11 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	go func() {
 		defer wg.Done()
 		d.handoff.RunReminders(ctx, time.Minute) // each reminder once, across replicas
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ready.watch(ctx)
 	}()
 	wg.Add(1)
 	go func() {

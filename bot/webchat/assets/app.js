@@ -18,6 +18,10 @@
   var sendBtn = document.getElementById('send');
   var statusEl = document.getElementById('status');
   var busy = false;
+  // ui is the page's own words; the server sends them from the locale files with each answer,
+  // in the conversation's language (these English ones are shown until the first answer).
+  var UI_KEY = 'returnbot.ui';
+  var ui = { offline: 'Connection problem, please try again.', wait: 'Please wait a moment.' };
 
   function storage() {
     try { return window.sessionStorage; } catch (e) { return null; }
@@ -64,6 +68,19 @@
     if (cls) { e.className = cls; }
     if (text !== undefined) { e.textContent = text; }
     return e;
+  }
+
+  // applyUI puts the page's own words on its controls and keeps them for a reload.
+  function applyUI(u) {
+    if (!u || !u.send) { return; }
+    ui = u;
+    save(UI_KEY, JSON.stringify(u));
+    input.placeholder = u.placeholder;
+    document.querySelector('label[for="text"]').textContent = u.input;
+    [[sendBtn, u.send], [document.getElementById('lang'), u.language], [document.getElementById('restart'), u.restart]].forEach(function (p) {
+      p[0].setAttribute('aria-label', p[1]);
+      p[0].title = p[1];
+    });
   }
 
   function setDirection(lang, dir) {
@@ -257,6 +274,7 @@
         if (!first) { first = m; }
         setDirection(r.lang, r.dir);
       });
+      applyUI(data.ui);
       setBusy(false);
       scrollDown();
       var btn = log.querySelector('.msg:last-child .buttons button:not(:disabled)');
@@ -264,7 +282,7 @@
     }, function (err) {
       typing.remove();
       setBusy(false);
-      showStatus(err && err.wait ? '⏳ ' + err.wait + ' s' : '⚠ Connection problem, please try again.');
+      showStatus(err && err.wait ? '⏳ ' + ui.wait + ' (' + err.wait + ' s)' : '⚠ ' + ui.offline);
     });
   }
 
@@ -330,6 +348,7 @@
   document.addEventListener('visibilitychange', poll);
   window.addEventListener('focus', poll);
 
+  try { applyUI(JSON.parse(load(UI_KEY) || 'null')); } catch (e) { /* none kept */ }
   history.forEach(function (e) {
     render(e);
     if (e.reply) { setDirection(e.reply.lang, e.reply.dir); }
