@@ -180,6 +180,11 @@ func (b *Bot) finish(ctx context.Context, start time.Time, ev Event, res Result,
 	for _, t := range res.newTopics {
 		b.obs.Topic(t, lang)
 	}
+	if o, ok := b.obs.(NotUnderstoodObserver); ok {
+		for _, node := range res.notUnderstood {
+			o.NotUnderstood(lang, node)
+		}
+	}
 	replies := res.Replies
 	if b.hook != nil {
 		var herr error

@@ -36,6 +36,9 @@ type Engine struct {
 	picker *Node
 	// cal is the office calendar for the handoff pages (visit.go); nil without one.
 	cal Calendar
+	// understand reads free text when set (understanding.go); topicLabels names suggested topics.
+	understand  Understander
+	topicLabels map[string]string
 }
 
 // Result is what one event produced.
@@ -49,6 +52,8 @@ type Result struct {
 	Relay string
 
 	newTopics []string
+	// notUnderstood lists the nodes at which a text was not understood (for the metric).
+	notUnderstood []string
 }
 
 // NewEngine prepares an engine for validated content.
@@ -146,6 +151,15 @@ func (t *turn) text(raw string) {
 		t.command(cmd)
 		return
 	}
+	if t.e.understand != nil {
+		u := t.e.understand.Understand(t.s.Lang, text)
+		t.typedLanguage(text, u)
+		if t.greetIfIdle() {
+			return
+		}
+		t.understood(text, u)
+		return
+	}
 	if t.s.Lang == "" {
 		t.s.Lang = t.e.lang.Detect(text)
 		t.detected = t.s.Lang != ""
@@ -172,6 +186,19 @@ func (t *turn) firstMessage(text string) {
 		return
 	}
 	t.enter(MainFlow)
+}
+
+// typedLanguage takes the language a text is written in: for a new user when sure, and in any
+// conversation when the text is surely in another language (a platform's or browser's language
+// is only the first hint). The reply then offers a change, so a wrong guess costs one tap.
+func (t *turn) typedLanguage(text string, u Understanding) {
+	if u.Lang == "" || u.Lang == t.s.Lang {
+		if t.s.Lang == "" && u.Crisis && len(u.Langs) > 0 {
+			t.s.Lang, t.detected = u.Langs[0], true // help first, in the likeliest language
+		}
+		return
+	}
+	t.s.Lang, t.detected = u.Lang, true
 }
 
 // offerLanguageChange adds one button to switch language to the last reply, so a wrong guess

@@ -33,7 +33,7 @@ func (t *turn) moveTo(ref string, remember bool) {
 		for _, id := range n.Say {
 			t.sayFor(id, n.Venue, n.Flow, n.ID)
 		}
-		if n.Handoff != "" && len(t.res.Replies) > 0 {
+		if n.Handoff != "" && len(t.res.Replies) > 0 && t.marks(n, from) {
 			t.res.Replies[len(t.res.Replies)-1].Handoff = n.Handoff
 		}
 		if len(n.Branch) > 0 {
@@ -138,6 +138,10 @@ func (t *turn) nodeButtons(n *Node) []Button {
 		for i, o := range n.Options {
 			b[i] = Button{Label: t.e.lang.Text(t.lang(), o.Label, ""), Data: OptionData(n.Ref(), o.ID)}
 		}
+		if n.Flow == SafetyFlow && len(t.s.Trail) > 0 {
+			// Help never blocks the conversation: the user can go straight back to where they were.
+			b = append(b, Button{Label: t.e.lang.Text(t.lang(), MsgBack, ""), Data: dataCommand + "back"})
+		}
 		return b
 	case n.Ask != "":
 		return nil
@@ -164,4 +168,16 @@ func (t *turn) pendingButtons() []Button {
 		{Label: t.e.lang.Text(t.lang(), yes, ""), Data: yesData},
 		{Label: t.e.lang.Text(t.lang(), no, ""), Data: noData},
 	}
+}
+
+// marks reports whether entering n asks the handoff service to act. An urgent ticket is opened
+// only while the office is open (staff are there to see it) and once per arrival at the page.
+func (t *turn) marks(n *Node, from string) bool {
+	if n.Handoff != HandoffUrgent {
+		return true
+	}
+	if from == n.Ref() {
+		return false
+	}
+	return t.e.cal == nil || t.e.cal.OpenNow(t.ev.Time)
 }

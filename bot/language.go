@@ -79,6 +79,8 @@ var EngineMessages = []string{
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
 	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
 	"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
+	// and the answers of free-text understanding (understanding.go)
+	MsgGreeting, MsgThanks, MsgWho, MsgBotOrHuman, MsgBye, MsgWhichLang, MsgAskedAgain,
 	// and the web chat page's own words (page.go)
 	MsgPageInput, MsgPagePlaceholder, MsgPageSend, MsgPageLanguage, MsgPageRestart, MsgPageOffline, MsgPageWait,
 }
@@ -105,3 +107,30 @@ const (
 	MsgLanguageSelf   = "language.self"
 	MsgLanguageChange = "language.change"
 )
+
+// Understander reads a free text: its language, whether the writer is in danger, and what they
+// ask about (implemented by bot/understand, trained on examples at load time).
+type Understander interface {
+	// Understand reads text written by a user whose conversation is in lang ("" when unknown).
+	Understand(lang, text string) Understanding
+}
+
+// Understanding is what an Understander made of one text.
+type Understanding struct {
+	// Lang is the text's language when the guess is sure, else "".
+	Lang string
+	// Langs are the two likeliest languages when the guess is not sure (empty for a text
+	// without letters).
+	Langs []string
+	// Crisis reports a person who may be in danger: the safety page comes before anything else.
+	Crisis bool
+	// Intents are the likeliest answers, best first, with calibrated scores (0 to 1, summing to at
+	// most 1): a node reference ("flow.node") or a built-in answer ("@greeting", "@none", …).
+	Intents []Guess
+}
+
+// Guess is one possible answer to a text.
+type Guess struct {
+	Target string
+	Score  float64
+}

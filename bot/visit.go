@@ -44,6 +44,10 @@ const (
 	HandoffNoRemind = "noremind"
 	// HandoffRelease marks the reply that gives the user the bot back from staff.
 	HandoffRelease = "release"
+	// HandoffUrgent on a node (the safety page): while the office is open, its reply is marked
+	// for bot/handoff to give staff an urgent ticket. The conversation goes on as before: the
+	// bot keeps answering, and the user is not put on hold.
+	HandoffUrgent = "urgent"
 	// HandoffPick marks the reply that offers the visit days: bot/handoff puts a visit the user
 	// already planned in front of it (picking another day changes that visit).
 	HandoffPick = "pick"

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the default locale files.
 //
-//go:embed *.json
+//go:embed *.json examples/*.yaml
 var FS embed.FS

@@ -18,6 +18,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/lang"
+	"github.com/returnbot/returnbot/bot/understand"
 )
 
 // OfficesFile is the file in the flows directory that lists the offices.
@@ -52,6 +53,9 @@ func LoadContent(fsys fs.FS) (*bot.Content, error) {
 		raw, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
+		}
+		if path.Base(name) == understand.IntentsFile {
+			continue // read by LoadWith, with the examples
 		}
 		if path.Base(name) == OfficesFile {
 			sawOffices = true

@@ -26,6 +26,10 @@ type Report struct {
 	Missing Errors
 	// Coverage is per language, in picker order.
 	Coverage []Coverage
+	// Examples counts the training examples per language and intent label.
+	Examples map[string]map[string]int
+	// Warnings are things worth fixing that do not stop start-up (too few examples).
+	Warnings []string
 }
 
 // Coverage is how many of the messages the content uses a language has.
@@ -167,7 +171,7 @@ func (r *Report) unreachable(c *bot.Content) {
 			stack = append(stack, n.Ref())
 		}
 	}
-	for _, id := range []string{bot.MainFlow, bot.LanguageFlow, bot.HandoffFlow} {
+	for _, id := range []string{bot.MainFlow, bot.LanguageFlow, bot.HandoffFlow, bot.SafetyFlow} {
 		push(id)
 	}
 	for _, f := range c.Flows {

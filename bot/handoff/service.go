@@ -173,6 +173,8 @@ func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Sessio
 			errs = append(errs, s.visitPlanned(ctx, ev, sess, &replies[i]))
 		case bot.HandoffPick:
 			errs = append(errs, s.showPlanned(ctx, ev.User, sess.Lang, &replies[i]))
+		case bot.HandoffUrgent:
+			errs = append(errs, s.urgentRaised(ctx, ev, sess))
 		case bot.HandoffNoRemind:
 			errs = append(errs, s.cfg.Store.CancelReminder(ctx, ev.User))
 		case bot.HandoffRelease:
@@ -319,6 +321,9 @@ func (s *Service) dayLine(lang, day, at string) string {
 // user asked for, and their answers and topics by their labels.
 func (s *Service) card(t *Ticket) string {
 	var b strings.Builder
+	if t.Kind == bot.HandoffUrgent {
+		b.WriteString("🚨 ")
+	}
 	fmt.Fprintf(&b, "🎫 %s\n%s: %s · %s: %s\n", t.Code, s.st("lang"), t.Lang, s.st("channel"), t.Channel)
 	if t.Kind == bot.HandoffVisit {
 		fmt.Fprintf(&b, "%s: %s\n", s.st("visit"), s.dayLine(s.cfg.StaffLang, t.Day, t.Time))
@@ -327,6 +332,8 @@ func (s *Service) card(t *Ticket) string {
 			interp = s.st("yes") + " (" + t.Lang + ")"
 		}
 		fmt.Fprintf(&b, "%s: %s\n", s.st("interpreter"), interp)
+	} else if t.Kind == bot.HandoffUrgent {
+		fmt.Fprintf(&b, "%s\n", s.st("urgent"))
 	} else {
 		fmt.Fprintf(&b, "%s\n", s.st("wants_chat"))
 	}

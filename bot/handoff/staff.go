@@ -259,6 +259,9 @@ func (s *Service) queue(ctx context.Context) string {
 			continue
 		}
 		what := s.st("wants_chat")
+		if t.Kind == bot.HandoffUrgent {
+			what = "🚨 " + s.st("urgent")
+		}
 		if t.Kind == bot.HandoffVisit {
 			what = s.st("visit") + " " + s.dayLine(s.cfg.StaffLang, t.Day, t.Time)
 		}

@@ -20,7 +20,7 @@ const AnswerPrefix = StaffPrefix + "answer."
 
 // staffIDs are the staff chat's own words without StaffPrefix, as the code asks for them.
 var staffIDs = []string{
-	"lang", "channel", "visit", "interpreter", "yes", "no", "wants_chat", "topics", "status",
+	"lang", "channel", "visit", "interpreter", "yes", "no", "wants_chat", "urgent", "topics", "status",
 	StatusOpen, StatusTaken, StatusClosed, "take", "close", "not_allowed", "unknown",
 	"taken_by", "already", "sent", "send_failed", "handed_back", "closed_by", "visit_set",
 	"bad_day", "queue_empty", "user_left", "user_blocked", "limited", "reply_hint", "visit_changed", "help",

@@ -68,6 +68,22 @@ func (s *Service) chatRequested(ctx context.Context, ev bot.Event, sess bot.Sess
 	return err
 }
 
+// urgentRaised gives staff an urgent ticket for a person who wrote that they may be in danger
+// (the safety page, in office hours): on the ticket the person has open, else a new one. No
+// ticket limit applies: the person got the help numbers already, and staff must know.
+func (s *Service) urgentRaised(ctx context.Context, ev bot.Event, sess bot.Session) error {
+	t, err := s.openTicket(ctx, ev.User)
+	if err != nil {
+		return err
+	}
+	if t != nil {
+		s.postFor(t, fmt.Sprintf("🚨 %s [%s]: %s", t.Code, t.Lang, s.st("urgent")))
+		return s.keepRoute(ctx, ev)
+	}
+	_, err = s.open(ctx, ev, sess, bot.HandoffUrgent)
+	return err
+}
+
 // visitPlanned acts on the visit card: the same visit again shows the same code; another day
 // (or interpreter choice) moves the user's open ticket; else a new ticket opens. The card gets
 // the code in front.

@@ -23,6 +23,7 @@ type Metrics struct {
 	tickets  *prometheus.CounterVec
 	statuses *prometheus.CounterVec
 	redisErr *prometheus.CounterVec
+	notUnder *prometheus.CounterVec
 	evicted  prometheus.Counter
 }
 
@@ -52,11 +53,14 @@ func New() *Metrics {
 		redisErr: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "returnbot_redis_errors_total", Help: "Redis commands that failed, by lower-case command name; pipeline for a failed pipeline, dial for a failed connection. Misses (nil) and cancelled requests are not errors.",
 		}, []string{"command"}),
+		notUnder: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "returnbot_not_understood_total", Help: "Typed messages the bot did not understand, by language and the node the user was at (never the text): where the content lacks examples.",
+		}, []string{"lang", "node"}),
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "returnbot_sessions_evicted_total", Help: "Sessions the in-process store dropped for room (RETURNBOT_MEMORY_SESSIONS reached), least recently used first; expired sessions are not counted.",
 		}),
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.evicted,
+	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -74,6 +78,10 @@ func (m *Metrics) Handled(channel, outcome string, took time.Duration) {
 
 // Topic implements bot.Observer.
 func (m *Metrics) Topic(flow, lang string) { m.topics.WithLabelValues(flow, lang).Inc() }
+
+// NotUnderstood counts a typed message that was not understood; it implements
+// bot.NotUnderstoodObserver.
+func (m *Metrics) NotUnderstood(lang, node string) { m.notUnder.WithLabelValues(lang, node).Inc() }
 
 // Update counts an update that did not reach the engine (duplicate, ignored, malformed).
 func (m *Metrics) Update(channel, outcome string) { m.updates.WithLabelValues(channel, outcome).Inc() }

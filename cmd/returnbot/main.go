@@ -16,6 +16,8 @@ Usage:
   returnbot chat [flags]         talk to the bot in the terminal, one message per line
   returnbot validate [flags]     check flows and locales; prints coverage per language
   returnbot graph [flags]        print the flows as a Mermaid flowchart
+  returnbot understand [--lang L] "text"   language guess and the top three intents with scores
+  returnbot eval FILE.tsv        accuracy of lang<TAB>intent-or-node<TAB>text lines per language and intent
   returnbot i18n missing --lang CODE   untranslated messages with their source text, as JSON
   returnbot loadgen [flags]      drive the bot with synthetic Telegram users and measure it
 
@@ -41,6 +43,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return validateCmd(args, stdout, stderr)
 	case "graph":
 		return graphCmd(args, stdout, stderr)
+	case "understand":
+		return understandCmd(args, stdout, stderr)
+	case "eval":
+		return evalCmd(args, stdout, stderr)
 	case "i18n":
 		return i18nCmd(args, stdout, stderr)
 	case "loadgen":

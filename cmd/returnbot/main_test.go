@@ -74,6 +74,9 @@ func copyDir(t *testing.T, fsys interface {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue // locales/examples: the tests that copy a directory do not need them
+		}
 		b, err := fsys.ReadFile(e.Name())
 		if err != nil {
 			t.Fatal(err)
@@ -155,9 +158,9 @@ func TestUnknownCommand(t *testing.T) {
 func TestChatFindsLanguageAndTopic(t *testing.T) {
 	for _, c := range []struct{ text, lang, flow, node, contains string }{
 		{"سلام، دفتر شما کجاست؟", "fa", "contact", "office", "Skippergata 33"},
-		{"сколько денег дают при возвращении?", "ru", "support", "overview", ""},
+		{"какую помощь дают при возвращении?", "ru", "support", "overview", ""},
 		{"where is your office?", "en", "contact", "office", "Skippergata 33"},
-		{"hvor mye penger får jeg?", "nb", "support", "overview", ""},
+		{"hvor mye penger får jeg?", "nb", "support", "cash", ""},
 	} {
 		code, out, errOut := runCmd(t, c.text+"\n", "chat", "--json")
 		if code != 0 {

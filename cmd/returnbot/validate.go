@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/returnbot/returnbot/bot/flow"
@@ -23,6 +25,10 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printCoverage(stdout, pack.Report)
+	printExamples(stdout, pack.Report)
+	for _, w := range pack.Report.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
 	for _, e := range pack.Report.Problems {
 		fmt.Fprintln(stderr, e)
 	}
@@ -42,6 +48,36 @@ func printCoverage(w io.Writer, r *flow.Report) {
 	fmt.Fprintln(tw, "language\ttexts\tcoverage\t")
 	for _, c := range r.Coverage {
 		fmt.Fprintf(tw, "%s\t%d/%d\t%.0f%%\t\n", c.Lang, c.Have, c.Want, c.Percent())
+	}
+	tw.Flush()
+}
+
+// printExamples prints the training examples per intent (rows) and language (columns).
+func printExamples(w io.Writer, r *flow.Report) {
+	if len(r.Examples) == 0 {
+		return
+	}
+	var langs []string
+	labels := map[string]bool{}
+	for _, c := range r.Coverage {
+		langs = append(langs, c.Lang)
+		for l := range r.Examples[c.Lang] {
+			labels[l] = true
+		}
+	}
+	rows := make([]string, 0, len(labels))
+	for l := range labels {
+		rows = append(rows, l)
+	}
+	sort.Strings(rows)
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "examples\t%s\t\n", strings.Join(langs, "\t"))
+	for _, l := range rows {
+		fmt.Fprintf(tw, "%s\t", l)
+		for _, code := range langs {
+			fmt.Fprintf(tw, "%d\t", r.Examples[code][l])
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }

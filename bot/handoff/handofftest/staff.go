@@ -98,6 +98,9 @@ func Engine(t testing.TB) (*bot.Engine, *handoff.Calendar) {
 	}
 	eng := bot.NewEngine(c, pack.Catalog)
 	eng.SetCalendar(cal)
+	if pack.Model != nil {
+		eng.SetUnderstander(pack.Model) // as flow.Load's engine reads free text
+	}
 	return eng, cal
 }
 

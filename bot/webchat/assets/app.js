@@ -99,12 +99,31 @@
     return m;
   }
 
+  // PHONE finds the numbers a person may need to call at once: emergency and help lines
+  // (110, 112, 113, 116 xxx) and numbers in international form (+47 23 10 53 20).
+  var PHONE = /\+\d{2}(?: ?\d){8,10}|\b11[0-3]\b|\b116 ?\d{3}\b/g;
+
+  // withCallLinks fills e with text, each phone number a one-tap tel: link.
+  function withCallLinks(e, text) {
+    var last = 0;
+    text.replace(PHONE, function (num, at) {
+      if (at > last) { e.appendChild(document.createTextNode(text.slice(last, at))); }
+      var a = el('a', 'call', num);
+      a.href = 'tel:' + num.replace(/ /g, '');
+      e.appendChild(a);
+      last = at + num.length;
+      return num;
+    });
+    if (last < text.length) { e.appendChild(document.createTextNode(text.slice(last))); }
+    return e;
+  }
+
   // renderBot shows one bot reply: text, map pin, buttons.
   function renderBot(r) {
     var m = el('div', 'msg bot');
     if (r.lang) { m.setAttribute('lang', r.lang); }
     m.setAttribute('dir', r.dir === 'rtl' ? 'rtl' : 'ltr');
-    if (r.text) { m.appendChild(el('div', 'bubble', r.text)); }
+    if (r.text) { m.appendChild(withCallLinks(el('div', 'bubble'), r.text)); }
     if (r.venue) {
       var v = el('div', 'bubble venue');
       var a = el('a', '', r.venue.name || r.venue.address);

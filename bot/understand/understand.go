@@ -1,0 +1,455 @@
+// Package understand reads what people type: which language, whether they are in danger, and
+// which topic they ask about. Its models are trained at load time from the examples an office
+// keeps in locales/examples/<lang>.yaml (character n-grams and words, naive Bayes), combined with
+// the topics' keyword lists. It implements bot.Understander.
+package understand
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// Config is what a Model is trained from.
+type Config struct {
+	// Languages are the shipped language codes.
+	Languages []string
+	// Intents map labels to answers; every example's label must be listed.
+	Intents Intents
+	// Examples to learn from.
+	Examples []Example
+	// Keywords, when set, finds topics by the keyword lists (bot/lang.Catalog.Match); its
+	// scores are mixed into the model's; in a language without examples they are all there is.
+	Keywords func(lang, text string) []bot.Match
+	// Detect, when set, is the rule-based language guess (bot/lang.Catalog.Detect): it names
+	// languages without examples, and makes an unsure guess of the model sure when they agree.
+	Detect func(text string) string
+}
+
+// Settings of the models, measured by cross-validation on the shipped examples (see
+// docs/flows.md, "How well it understands").
+const (
+	// topicScale and langScale sharpen the naive Bayes posteriors (see model.posterior).
+	topicScale = 24
+	langScale  = 30
+	// unknownWordsTrust is how far the model is trusted on a text none of whose words it knows.
+	unknownWordsTrust = 0.5
+	// nbShare is naive Bayes' part in the topic probabilities, next to logistic regression.
+	nbShare = 0.4
+	// keywordShare is the weight of the keyword lists against the model.
+	keywordShare = 0.5
+	// minKeyword is the keyword score from which a keyword find counts.
+	minKeyword = 0.5
+	// SureLanguage is the share of probability from which a language guess is sure.
+	SureLanguage = 0.7
+	// SwitchLanguage is the share from which a text in another language than the conversation's
+	// switches it, when the rule-based guess does not say so too.
+	SwitchLanguage = 0.9
+	// CrisisFrom is the summed probability of the crisis labels from which a text is treated as a
+	// person in danger. Low on purpose: a false alarm costs a page of help numbers, a miss more.
+	CrisisFrom = 0.15
+	// CrisisWithoutWords is the threshold for a text none of whose words the model knows.
+	CrisisWithoutWords = 0.6
+)
+
+// Model is trained understanding; safe for concurrent use.
+type Model struct {
+	langs    []string
+	langID   *model
+	topics   map[string]*topicModel
+	keywords func(lang, text string) []bot.Match
+	detect   func(text string) string
+	pool     sync.Pool
+}
+
+type topicModel struct {
+	m *model
+	// nb is naive Bayes on the same features; the two models' probabilities are averaged.
+	nb *model
+	// target and crisis per class.
+	target []string
+	crisis []bool
+}
+
+// New trains the models.
+func New(cfg Config) (*Model, error) {
+	m := &Model{langs: cfg.Languages, topics: map[string]*topicModel{}, keywords: cfg.Keywords, detect: cfg.Detect}
+	m.pool.New = func() any { return &scratch{} }
+	byLang := map[string][]Example{}
+	for _, ex := range cfg.Examples {
+		if _, ok := cfg.Intents[ex.Label]; !ok {
+			return nil, &Error{File: ex.File, Line: ex.Line, Reason: fmt.Sprintf("label %q is not in %s", ex.Label, IntentsFile)}
+		}
+		byLang[ex.Lang] = append(byLang[ex.Lang], ex)
+	}
+	type job struct {
+		tm      *topicModel
+		classes []string
+		docs    [][]uint64
+		ys      []int
+	}
+	var jobs []job
+	var langDocs [][]uint64
+	var langLabels []int
+	var langClasses []string
+	for _, code := range cfg.Languages {
+		exs := byLang[code]
+		if len(exs) == 0 {
+			continue
+		}
+		ci := len(langClasses)
+		langClasses = append(langClasses, code)
+		labels := map[string]int{}
+		tm := &topicModel{}
+		var docs [][]uint64
+		var ys []int
+		var classes []string
+		for _, ex := range exs {
+			c, ok := labels[ex.Label]
+			if !ok {
+				c = len(classes)
+				labels[ex.Label] = c
+				classes = append(classes, ex.Label)
+				tm.target = append(tm.target, cfg.Intents[ex.Label])
+				tm.crisis = append(tm.crisis, strings.HasPrefix(ex.Label, CrisisPrefix))
+			}
+			f := textFeatures(nil, ex.Text, true, true)
+			docs = append(docs, f)
+			ys = append(ys, c)
+			langDocs = append(langDocs, f)
+			langLabels = append(langLabels, ci)
+		}
+		m.topics[code] = tm
+		jobs = append(jobs, job{tm, classes, docs, ys})
+	}
+	// The languages' models are independent: train them side by side.
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() {
+			j.tm.m = trainLogistic(j.classes, j.docs, j.ys)
+			j.tm.nb = train(j.classes, j.docs, j.ys, topicScale)
+		})
+	}
+	if len(langClasses) > 0 {
+		m.langID = train(langClasses, langDocs, langLabels, langScale)
+	}
+	wg.Wait()
+	return m, nil
+}
+
+// scratch is per-call memory, pooled so that understanding a message allocates little.
+type scratch struct {
+	feats []uint64
+	words []uint64
+	p, q  []float64
+	lp    []float64
+}
+
+// Understand implements bot.Understander.
+func (m *Model) Understand(sessionLang, text string) bot.Understanding {
+	var u bot.Understanding
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	text = clip(text)
+	sc.feats = dedupe(textFeatures(sc.feats[:0], text, true, true))
+	sc.words = textFeatures(sc.words[:0], text, false, true)
+	ranked := m.identify(sc, text)
+	rule := ""
+	if m.detect != nil {
+		rule = m.detect(text)
+	}
+	if rule != "" && (m.topics[rule] == nil || len(ranked) > 1 && ranked[1].Target == rule && ranked[0].Score < SureLanguage) {
+		// A language the model has no examples for, or the rules settle an unsure guess.
+		ranked = append([]bot.Guess{{Target: rule, Score: 1}}, ranked...)
+	}
+	if len(ranked) == 0 {
+		return u
+	}
+	if rule == "" && ranked[0].Score >= SureLanguage && !m.knowsAWord(sc, text) {
+		// Letters the model has seen but no word it knows ("Body Text"): not sure.
+		ranked[0].Score = min(ranked[0].Score, SureLanguage-0.01)
+	}
+	code := ranked[0].Target
+	if sessionLang != "" && sessionLang != code && (len(strings.Fields(clip(text))) < 2 ||
+		rule != code && (ranked[0].Score < SwitchLanguage || m.langID == nil || len(m.langID.classes) < 2)) {
+		// One word ("ok", "salam", "telefonnummer") or a guess the rules do not share is no
+		// reason to leave the conversation's language.
+		code = sessionLang
+		u.Lang = code
+	} else if ranked[0].Score >= SureLanguage || ranked[0].Target == rule {
+		u.Lang = code
+	} else {
+		u.Langs = []string{ranked[0].Target}
+		if len(ranked) > 1 {
+			u.Langs = append(u.Langs, ranked[1].Target)
+		}
+		// Unsure: the conversation's language, when it is one of the likeliest, reads the text.
+		for _, g := range ranked[:min(2, len(ranked))] {
+			if g.Target == sessionLang {
+				code = sessionLang
+			}
+		}
+	}
+	m.read(sc, &u, code, text)
+	if u.Lang != "" && sessionLang != "" && u.Lang != sessionLang && m.topics[sessionLang] != nil && !u.Crisis &&
+		(len(u.Intents) == 0 || u.Intents[0].Target == NotUnderstood) {
+		// A switch of language for a text not understood in that language either
+		// ("blablabla qwerty"): stay in the conversation's language.
+		u = bot.Understanding{Lang: sessionLang}
+		m.read(sc, &u, sessionLang, text)
+	}
+	return u
+}
+
+// read finds danger and intents in a text read as language code.
+func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
+	tm := m.topics[code]
+	if tm == nil {
+		u.Intents = m.keywordsOnly(code, text)
+		return
+	}
+	sc.p = grow(sc.p, len(tm.target))
+	known := tm.posterior(sc, sc.p)
+	u.Crisis = known > 0 && tm.crisisMass(sc.p) >= m.crisisFrom(sc, tm)
+	if !u.Crisis && u.Lang == "" && len(u.Langs) > 1 {
+		// Not sure of the language: a person in danger must not be missed for it.
+		other := u.Langs[0]
+		if other == code {
+			other = u.Langs[1]
+		}
+		if om := m.topics[other]; om != nil {
+			op := make([]float64, len(om.target))
+			u.Crisis = om.posterior(sc, op) > 0 && om.crisisMass(op) >= m.crisisFrom(sc, om)
+		}
+	}
+	mass := tm.crisisMass(sc.p)
+	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
+	if u.Crisis && mass < CrisisWithoutWords && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 {
+		// A topic's own keywords, found clearly ("må jeg betale", "wife and children" for a
+		// topic the examples do not cover yet), outweigh a middling danger guess.
+		if !tm.covers(u.Intents[0].Target) {
+			u.Crisis = false
+		}
+	}
+}
+
+// posterior is the average of the two models' probabilities.
+func (tm *topicModel) posterior(sc *scratch, p []float64) int {
+	known := tm.m.posterior(sc.feats, p)
+	sc.q = grow(sc.q, len(p))
+	tm.nb.posterior(sc.feats, sc.q)
+	for c := range p {
+		p[c] = (1-nbShare)*p[c] + nbShare*sc.q[c]
+	}
+	return known
+}
+
+// crisisFrom is the crisis threshold for a text: much higher when the model knows none of its
+// words (letter runs alone, "body" in "nobody", are weak evidence of danger; a person in danger
+// nearly always uses a word the examples have).
+func (m *Model) crisisFrom(sc *scratch, tm *topicModel) float64 {
+	if m.knowsWordIn(sc, tm) {
+		return CrisisFrom
+	}
+	return CrisisWithoutWords
+}
+
+// covers reports whether an intent leads to the page.
+func (tm *topicModel) covers(ref string) bool {
+	return slices.Contains(tm.target, ref)
+}
+
+// crisisMass is the probability of the crisis labels together.
+func (tm *topicModel) crisisMass(p []float64) float64 {
+	sum := 0.0
+	for c, v := range p {
+		if tm.crisis[c] {
+			sum += v
+		}
+	}
+	return sum
+}
+
+// intents sums the model's probabilities per answer and mixes in the keyword lists.
+func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text string, word bool) []bot.Guess {
+	score := map[string]float64{}
+	if known > 0 {
+		// Letter runs alone, without one known word ("qwerty zxcv"), are weak evidence: half
+		// of the probability goes to "not understood".
+		trust := 1.0
+		if !word {
+			trust = unknownWordsTrust
+		}
+		for c, p := range probs {
+			score[tm.target[c]] += p * trust
+		}
+		score[NotUnderstood] += 1 - trust
+	}
+	if m.keywords != nil {
+		var kw []bot.Match
+		sum := 0.0
+		for _, k := range m.keywords(code, text) {
+			if k.Score >= minKeyword {
+				kw = append(kw, k)
+				sum += k.Score
+			}
+		}
+		if len(kw) > 0 {
+			share := keywordShare
+			if known == 0 {
+				share = 1
+			}
+			model := make(map[string]float64, len(score))
+			for t, p := range score {
+				model[t] = p
+				score[t] *= 1 - share
+			}
+			for _, k := range kw {
+				// Keyword lists name a topic's first page (kw.support: support.overview); when
+				// the model finds a page of that topic, it knows better which one ("how much
+				// money": support.cash).
+				to := k.Ref
+				flow, _, _ := strings.Cut(k.Ref, ".")
+				if !tm.covers(k.Ref) {
+					// A topic no intent leads to (content added without examples): its
+					// keywords are all there is, as in a language without examples.
+					score[to] = max(score[to], k.Score)
+					continue
+				}
+				best := 0.1
+				for t, p := range model {
+					if f, _, _ := strings.Cut(t, "."); f == flow && p > best {
+						to, best = t, p
+					}
+				}
+				score[to] += share * k.Score / sum
+			}
+		}
+	}
+	out := make([]bot.Guess, 0, len(score))
+	for t, s := range score {
+		out = append(out, bot.Guess{Target: t, Score: s})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Target < out[j].Target
+	})
+	if len(out) > 5 {
+		out = out[:5]
+	}
+	return out
+}
+
+// knowsAWord reports whether the language model saw one of the text's words in the examples.
+func (m *Model) knowsAWord(sc *scratch, text string) bool {
+	for _, f := range sc.words {
+		if _, ok := m.langID.index[f]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// knowsWordIn reports whether a topic model knows one of the text's words.
+func (m *Model) knowsWordIn(sc *scratch, tm *topicModel) bool {
+	if len(sc.words) == 0 {
+		return false
+	}
+	for _, f := range sc.words {
+		if _, ok := tm.nb.index[f]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// keywordsOnly is the understanding of a language without examples: the keyword lists.
+func (m *Model) keywordsOnly(code, text string) []bot.Guess {
+	if m.keywords == nil {
+		return nil
+	}
+	var out []bot.Guess
+	for _, k := range m.keywords(code, text) {
+		out = append(out, bot.Guess{Target: k.Ref, Score: k.Score})
+	}
+	return out
+}
+
+// identify ranks the languages a text may be in: its script decides which are possible (Ethiopic
+// is Tigrinya, Cyrillic Russian; Arabic script one of Arabic, Dari, Pashto and Sorani; Latin
+// letters any, since people type Dari, Arabic, Pashto, Sorani and Russian in Latin letters too),
+// the model trained on all examples decides among those.
+func (m *Model) identify(sc *scratch, text string) []bot.Guess {
+	if m.langID == nil {
+		return nil
+	}
+	var arabic, cyrillic, ethiopic, latin int
+	for i, r := range text {
+		if i > 8*MaxRunes {
+			break
+		}
+		switch {
+		case r < 0x80:
+			if 'a' <= r|0x20 && r|0x20 <= 'z' {
+				latin++
+			}
+		case unicode.Is(unicode.Arabic, r):
+			arabic++
+		case unicode.Is(unicode.Cyrillic, r):
+			cyrillic++
+		case unicode.Is(unicode.Ethiopic, r):
+			ethiopic++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		}
+	}
+	var allowed func(string) bool
+	switch max(arabic, cyrillic, ethiopic, latin) {
+	case 0:
+		return nil
+	case ethiopic:
+		allowed = func(c string) bool { return c == "ti" }
+	case cyrillic:
+		allowed = func(c string) bool { return c == "ru" }
+	case arabic:
+		allowed = func(c string) bool { return c == "ar" || c == "fa" || c == "ps" || c == "ckb" }
+	default:
+		allowed = func(c string) bool { return c != "ti" }
+	}
+	sc.lp = grow(sc.lp, len(m.langID.classes))
+	m.langID.posterior(sc.feats, sc.lp)
+	var out []bot.Guess
+	sum := 0.0
+	for c, code := range m.langID.classes {
+		if allowed(code) {
+			out = append(out, bot.Guess{Target: code, Score: sc.lp[c]})
+			sum += sc.lp[c]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	for i := range out {
+		if sum > 0 {
+			out[i].Score /= sum
+		} else {
+			out[i].Score = 1 / float64(len(out))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
+}
+
+func grow(p []float64, n int) []float64 {
+	if cap(p) < n {
+		return make([]float64, n)
+	}
+	return p[:n]
+}

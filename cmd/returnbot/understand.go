@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/returnbot/returnbot/bot/understand"
+)
+
+// understandCmd prints what the bot makes of one text: the language and the top three answers.
+func understandCmd(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("understand", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var cf contentFlags
+	cf.register(fl)
+	code := fl.String("lang", "", "the conversation's language, if known")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() == 0 {
+		fmt.Fprintln(stderr, `usage: returnbot understand [--lang L] "text"`)
+		return 2
+	}
+	pack, err := cf.load()
+	if err != nil || pack.Model == nil {
+		fmt.Fprintln(stderr, "returnbot understand: no model:", err)
+		return 1
+	}
+	u := pack.Model.Understand(*code, strings.Join(fl.Args(), " "))
+	if u.Lang != "" {
+		fmt.Fprintf(stdout, "language: %s\n", u.Lang)
+	} else {
+		fmt.Fprintf(stdout, "language: unsure, %s\n", strings.Join(u.Langs, " or "))
+	}
+	fmt.Fprintf(stdout, "crisis: %v\n", u.Crisis)
+	for i, g := range u.Intents {
+		if i == 3 {
+			break
+		}
+		fmt.Fprintf(stdout, "%d. %-24s %.2f\n", i+1, g.Target, g.Score)
+	}
+	return 0
+}
+
+// evalCmd measures the model on a file of lang<TAB>intent-or-node<TAB>text lines. The expected
+// answer is an intent label (return.travel, crisis.suicide) or a node (return.travel, @none).
+func evalCmd(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var cf contentFlags
+	cf.register(fl)
+	folds := fl.Int("cv", 0, "instead of a file: k-fold cross-validation on the examples (e.g. 5)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 1 && *folds < 2 {
+		fmt.Fprintln(stderr, "usage: returnbot eval FILE.tsv | returnbot eval --cv 5")
+		return 2
+	}
+	pack, err := cf.load()
+	if err != nil || pack.Model == nil {
+		fmt.Fprintln(stderr, "returnbot eval: no model:", err)
+		return 1
+	}
+	if *folds >= 2 {
+		fr, _ := cf.fs()
+		in, err := understand.ReadIntents(fr)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		r, err := understand.CrossValidate(understand.Config{Languages: pack.Catalog.Languages(), Intents: in,
+			Examples: pack.Examples, Keywords: pack.Catalog.Match, Detect: pack.Catalog.Detect}, *folds)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
+		printReport(stdout, r)
+		return 0
+	}
+	raw, err := os.ReadFile(fl.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	intents := map[string]string{}
+	for _, ex := range pack.Examples {
+		intents[ex.Label] = ""
+	}
+	fr, _ := cf.fs()
+	if b, err := readIntents(fr); err == nil {
+		intents = b
+	}
+	var cases []understand.Case
+	sc := bufio.NewScanner(strings.NewReader(string(raw)))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.SplitN(line, "\t", 3)
+		if len(parts) != 3 {
+			fmt.Fprintf(stderr, "%s:%d: want lang<TAB>intent-or-node<TAB>text\n", fl.Arg(0), n)
+			return 1
+		}
+		want := parts[1]
+		c := understand.Case{Lang: parts[0], Text: parts[2]}
+		if strings.HasPrefix(want, understand.CrisisPrefix) || want == "crisis" || want == "safety" || want == "safety.help" {
+			c.Crisis = true
+		}
+		if t, ok := intents[want]; ok && t != "" {
+			want = t
+		}
+		if want == "none" {
+			want = understand.NotUnderstood
+		}
+		c.Want = want
+		cases = append(cases, c)
+	}
+	printReport(stdout, understand.Evaluate(pack.Model, cases))
+	return 0
+}
+
+func printReport(w io.Writer, r *understand.Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "lang\tcases\ttopic\tlanguage\tcrisis recall\tfalse alarms\t")
+	for _, l := range understand.Keys(r.Topic) {
+		rec, fa := "-", "-"
+		if s := r.Recall[l]; s != nil {
+			rec = fmt.Sprintf("%.1f%% of %d", s.Pct(), s.All)
+		}
+		if s := r.FalseAlarm[l]; s != nil {
+			fa = fmt.Sprintf("%.1f%% of %d", 100-s.Pct(), s.All)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.1f%%\t%.1f%%\t%s\t%s\t\n", l, r.Topic[l].All, r.Topic[l].Pct(), r.Lang[l].Pct(), rec, fa)
+	}
+	all, lang, rec, fa := understand.Sum(r.Topic), understand.Sum(r.Lang), understand.Sum(r.Recall), understand.Sum(r.FalseAlarm)
+	fmt.Fprintf(tw, "all\t%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t\n", all.All, all.Pct(), lang.Pct(), rec.Pct(), 100-fa.Pct())
+	tw.Flush()
+	fmt.Fprintln(w, "\nper intent:")
+	for _, k := range understand.Keys(r.PerIntent) {
+		fmt.Fprintf(w, "  %-24s %5.1f%% of %d\n", k, r.PerIntent[k].Pct(), r.PerIntent[k].All)
+	}
+	type conf struct {
+		pair [2]string
+		n    int
+	}
+	var cs []conf
+	for p, n := range r.Confusions {
+		cs = append(cs, conf{p, n})
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].n != cs[j].n {
+			return cs[i].n > cs[j].n
+		}
+		return cs[i].pair[0]+cs[i].pair[1] < cs[j].pair[0]+cs[j].pair[1]
+	})
+	fmt.Fprintln(w, "\nconfusions (expected -> got):")
+	for i, c := range cs {
+		if i == 20 {
+			break
+		}
+		fmt.Fprintf(w, "  %3d  %s -> %s\n", c.n, c.pair[0], c.pair[1])
+	}
+}
+
+func readIntents(flows fs.FS) (map[string]string, error) {
+	in, err := understand.ReadIntents(flows)
+	return map[string]string(in), err
+}

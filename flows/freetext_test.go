@@ -1,0 +1,84 @@
+package flows_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+)
+
+// TestFreeTextOrder walks the engine's order on the shipped content and model: a person in danger
+// gets the safety page first, wherever they are; a typed choice is matched against the page's
+// options; small talk gets a short answer and the options again; then topics, in three bands.
+func TestFreeTextOrder(t *testing.T) {
+	p := loadPack(t)
+	cases := []struct {
+		name, lang, at, text string
+		wantAt, wantFirst    string // position after, message ID of the first reply ("" = any)
+	}{
+		{"crisis first, at a question", "en", "eligibility.start", "i want to kill myself", "safety.help", "safety.help"},
+		{"crisis first, new user", "", "", "i dont want to live anymore", "safety.help", "safety.help"},
+		{"look-alike is no crisis", "en", "main.menu", "my father died years ago", "", ""},
+		{"crisis in Norwegian", "nb", "main.menu", "jeg orker ikke mer jeg vil dø", "safety.help", "safety.help"},
+		{"option loosely, at a question", "en", "eligibility.othereu", "no i dont", "eligibility.before", ""},
+		{"greeting mid-conversation", "en", "contact.phone", "hello", "contact.phone", "smalltalk.greeting"},
+		{"thanks mid-conversation", "en", "contact.phone", "thanks a lot", "contact.phone", "smalltalk.thanks"},
+		{"sure topic", "en", "main.menu", "who pays for the flight ticket", "return.travel", ""},
+		{"question asked again", "en", "eligibility.start", "qwerty zxcv", "eligibility.start", "common.ask_again"},
+		{"not understood gets the menu", "en", "contact.phone", "qwerty zxcv", "contact.phone", "common.not_understood"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := &bot.Session{Lang: c.lang, Seen: 1}
+			if c.at != "" {
+				s.Flow, s.Node, _ = strings.Cut(c.at, ".")
+			}
+			res := p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: c.text, Time: time.Unix(2, 0)})
+			if c.wantAt != "" && s.Position() != c.wantAt {
+				t.Errorf("at %s, want %s", s.Position(), c.wantAt)
+			}
+			if c.name == "look-alike is no crisis" && s.Position() == "safety.help" {
+				t.Errorf("a harmless message got the safety page")
+			}
+			if c.wantFirst != "" {
+				lang := s.Lang
+				if lang == "" {
+					lang = "en"
+				}
+				want := p.Catalog.Text(lang, c.wantFirst, "")
+				if len(res.Replies) == 0 || res.Replies[0].Text != want {
+					t.Errorf("first reply %+v, want %s", res.Replies, c.wantFirst)
+				}
+			}
+			if s.Position() == "safety.help" {
+				r := res.Replies[len(res.Replies)-1]
+				if len(r.Buttons) < 2 {
+					t.Errorf("the safety page must keep the conversation open: %+v", r.Buttons)
+				}
+			}
+		})
+	}
+}
+
+// TestTypedLanguageBeatsBrowserHint: a browser or platform language is only the first hint; an
+// Arabic question from an English browser is answered in Arabic, as on every channel.
+func TestTypedLanguageBeatsBrowserHint(t *testing.T) {
+	p := loadPack(t)
+	s := &bot.Session{}
+	p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Lang: "en-US", Text: "بدي احكي مع شخص مش مع بوت", Time: time.Unix(2, 0)})
+	if s.Lang != "ar" {
+		t.Errorf("language %q, want ar", s.Lang)
+	}
+}
+
+// TestBadInputCostsNoMore: empty, emoji-only, invalid UTF-8, mixed scripts and the longest text
+// never crash and get an answer.
+func TestBadInputCostsNoMore(t *testing.T) {
+	p := loadPack(t)
+	for _, text := range []string{"", "😀😀😀", "\xff\xfe\xfd", "salam привет ሰላም hello", strings.Repeat("ab ", 1365), strings.Repeat("é", 4096)} {
+		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: 1}
+		p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: text, Time: time.Unix(2, 0)})
+		p.Model.Understand("", text)
+	}
+}
