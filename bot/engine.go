@@ -36,6 +36,8 @@ type Engine struct {
 	picker *Node
 	// cal is the office calendar for the handoff pages (visit.go); nil without one.
 	cal Calendar
+	// staffAvail says whether anyone can answer a chat (SetStaffAvailable); nil: staff are there.
+	staffAvail func() bool
 	// understand reads free text when set (understanding.go); topicLabels names suggested topics.
 	understand  Understander
 	topicLabels map[string]string

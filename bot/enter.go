@@ -134,9 +134,13 @@ func (t *turn) nodeButtons(n *Node) []Button {
 		}
 		return b
 	case len(n.Options) > 0:
-		b := make([]Button, len(n.Options))
-		for i, o := range n.Options {
-			b[i] = Button{Label: t.e.lang.Text(t.lang(), o.Label, ""), Data: OptionData(n.Ref(), o.ID)}
+		b := make([]Button, 0, len(n.Options))
+		noStaff := !t.staffThere()
+		for _, o := range n.Options {
+			if noStaff && t.chatOption(n, o) {
+				continue // nobody would answer
+			}
+			b = append(b, Button{Label: t.e.lang.Text(t.lang(), o.Label, ""), Data: OptionData(n.Ref(), o.ID)})
 		}
 		if n.Flow == SafetyFlow && len(t.s.Trail) > 0 {
 			// Help never blocks the conversation: the user can go straight back to where they were.

@@ -100,6 +100,12 @@ const (
 	// (bot/handoff).
 	MsgVisitPlanned = "handoff.visit_planned"
 	MsgVisitChange  = "handoff.visit_change"
+	// MsgNoStaff answers "chat now" when no staff can answer chats at all (no staff chat, no
+	// staff account): calling and visiting are offered instead.
+	MsgNoStaff = "handoff.no_staff"
+	// MsgUntaken tells a waiting user that nobody took their chat in time, with the phone and a
+	// visit (sent by bot/handoff).
+	MsgUntaken = "handoff.untaken"
 )
 
 // staffCommands are the staff chat's commands; typed anywhere else they are refused.
@@ -111,7 +117,7 @@ var DayNames = [7]string{"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", 
 // HandoffMessages are the message IDs the handoff pages and service use outside the flows.
 var HandoffMessages = append([]string{
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
-	MsgReminder, MsgBackWithBot, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
+	MsgReminder, MsgBackWithBot, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange, MsgNoStaff, MsgUntaken,
 }, DayNames[:]...)
 
 // HandoffHook acts on what the engine asked of people (tickets, codes, relay to staff,
@@ -126,6 +132,21 @@ type HandoffHook interface {
 // SetCalendar gives the engine the office calendar; without one, chat is always offered and
 // visits cannot be planned by day.
 func (e *Engine) SetCalendar(c Calendar) { e.cal = c }
+
+// SetStaffAvailable tells the engine whether anyone can answer a chat (a staff chat or a staff
+// account exists); it is asked on every page that offers or starts a chat. Without it (nil),
+// staff are assumed. When it reports false, "chat now" is not offered and a chat request is
+// answered with the phone and a visit: nothing would ever answer it.
+func (e *Engine) SetStaffAvailable(f func() bool) { e.staffAvail = f }
+
+// staffThere reports whether a chat with staff can be offered.
+func (t *turn) staffThere() bool { return t.e.staffAvail == nil || t.e.staffAvail() }
+
+// chatOption reports whether option o of node n starts a chat with staff.
+func (t *turn) chatOption(n *Node, o Option) bool {
+	target := t.e.content.Node(t.e.content.Resolve(n.Flow, o.Goto))
+	return target != nil && target.Handoff == HandoffChat
+}
 
 // DayLabel names a day in a language: "Tuesday 30.03".
 func DayLabel(l Language, lang string, day time.Time) string {
@@ -172,6 +193,11 @@ func (t *turn) handoffNode(n *Node) bool {
 	cal := t.e.cal
 	switch n.Handoff {
 	case HandoffChat:
+		if !t.staffThere() {
+			t.sayFor(MsgNoStaff, n.Venue, n.Flow, n.ID)
+			t.attach(t.nodeButtons(n))
+			return true
+		}
 		if cal == nil || cal.OpenNow(t.ev.Time) {
 			for _, id := range n.Say {
 				t.sayFor(id, n.Venue, n.Flow, n.ID)

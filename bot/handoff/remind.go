@@ -42,12 +42,14 @@ func (s *Service) SendDueReminders(ctx context.Context) int {
 	return sent
 }
 
-// RunReminders sends due reminders every interval until ctx ends.
+// RunReminders sends due reminders, and tells users whose chat nobody took in time
+// (NudgeUntaken), every interval until ctx ends.
 func (s *Service) RunReminders(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		s.SendDueReminders(ctx)
+		s.NudgeUntaken(ctx)
 		select {
 		case <-ctx.Done():
 			return

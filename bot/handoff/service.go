@@ -62,6 +62,9 @@ type Config struct {
 	Count func(event string)
 	Log   *slog.Logger
 	Now   func() time.Time
+	// UntakenAfter is how long a chat request waits in office hours before the user is offered
+	// the phone and a visit (NudgeUntaken); DefaultUntakenAfter when 0.
+	UntakenAfter time.Duration
 	// TicketTTL and AuditTTL default to DefaultTicketTTL and DefaultAuditTTL.
 	TicketTTL, AuditTTL time.Duration
 	// LookupRate, UserTicketRate and TicketRate default to DefaultLookupRate,
@@ -73,6 +76,8 @@ type Config struct {
 // staff commands. It implements bot.HandoffHook.
 type Service struct {
 	cfg Config
+	// desk is the staff workspace (SetDesk); nil without one.
+	desk Desk
 }
 
 // NewService checks cfg and returns a Service.
@@ -92,6 +97,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.TicketTTL <= 0 {
 		cfg.TicketTTL = DefaultTicketTTL
+	}
+	if cfg.UntakenAfter <= 0 {
+		cfg.UntakenAfter = DefaultUntakenAfter
 	}
 	if cfg.AuditTTL <= 0 {
 		cfg.AuditTTL = DefaultAuditTTL
@@ -158,6 +166,9 @@ func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Sessio
 		err := s.cfg.Store.EraseUser(ctx, ev.User)
 		if e, ok := s.cfg.Users[ev.Channel].(UserEraser); ok {
 			err = errors.Join(err, e.EraseUser(ctx, ev.User))
+		}
+		if s.desk != nil {
+			err = errors.Join(err, s.desk.EraseUser(ctx, ev.User))
 		}
 		return replies, err
 	}
@@ -248,6 +259,7 @@ func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, tex
 		}
 	}
 	s.postFor(t, fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text))
+	s.recordRelay(ctx, t, "", text)
 	return nil
 }
 

@@ -120,25 +120,32 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 		_ = s.sendUser(ctx, t, []bot.Reply{{Lang: t.Lang, Text: s.userText(t, bot.MsgStaffDone)}})
 		return code + ": " + s.st("handed_back")
 	case "close":
-		t.Status = StatusClosed
-		_ = s.cfg.Store.Unclaim(ctx, t.Code)
-		if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
-			return err.Error()
-		}
-		var mode string
-		_ = s.cfg.Sessions.Update(ctx, t.User, func(sess *bot.Session) error {
-			mode, sess.Mode = sess.Mode, ""
-			return nil
-		})
-		if mode != "" {
-			_ = s.sendUser(ctx, t, []bot.Reply{{Lang: t.Lang, Text: s.userText(t, bot.MsgStaffDone)}})
-		}
-		s.cfg.Count("closed")
-		return code + ": " + s.st("closed_by") + " " + display
+		return s.closeTicket(ctx, t, display)
 	case "visit":
 		return s.setVisit(ctx, t, rest)
 	}
 	return ""
+}
+
+// closeTicket closes a ticket; a user who was waiting for or talking with staff is told and
+// gets the bot back.
+func (s *Service) closeTicket(ctx context.Context, t *Ticket, display string) string {
+	code := t.Code
+	t.Status = StatusClosed
+	_ = s.cfg.Store.Unclaim(ctx, t.Code)
+	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		return err.Error()
+	}
+	var mode string
+	_ = s.cfg.Sessions.Update(ctx, t.User, func(sess *bot.Session) error {
+		mode, sess.Mode = sess.Mode, ""
+		return nil
+	})
+	if mode != "" {
+		_ = s.sendUser(ctx, t, []bot.Reply{{Lang: t.Lang, Text: s.userText(t, bot.MsgStaffDone)}})
+	}
+	s.cfg.Count("closed")
+	return code + ": " + s.st("closed_by") + " " + display
 }
 
 // errUnchanged leaves a session as it was (an Update whose fn fails writes nothing).
@@ -193,6 +200,7 @@ func (s *Service) reply(ctx context.Context, t *Ticket, display, text string) st
 		s.cfg.Log.Warn("handoff: staff reply not delivered", "user", t.User, "err", err)
 		return t.Code + ": " + s.st("send_failed")
 	}
+	s.recordRelay(ctx, t, display, text)
 	return t.Code + ": " + s.st("sent")
 }
 

@@ -22,7 +22,11 @@ type Ticket struct {
 	Topics  []string          `json:"topics,omitempty"`
 	Status  string            `json:"status"` // open, taken, closed
 	Staff   string            `json:"staff,omitempty"`
-	Created time.Time         `json:"created"`
+	// Visit is what reception recorded of a planned visit: VisitArrived, VisitNoShow or "".
+	Visit string `json:"visit_status,omitempty"`
+	// Nudged says the user was told that nobody took their chat in time (NudgeUntaken).
+	Nudged  bool      `json:"nudged,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // Ticket statuses.
