@@ -122,6 +122,13 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	if !staffChatConfigured(cfg) {
+		// No one could answer a chat: the handoff offers the phone and a visit instead of
+		// promising a counsellor who never comes (issue 19, item 6).
+		pack.Engine.SetStaffAvailable(func() bool { return false })
+		log.Warn("no staff chat is set up (TELEGRAM_TOKEN and TELEGRAM_STAFF_CHAT_ID): \"chat now\" is not offered; users are offered the phone and a visit")
+	}
+
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		fmt.Fprintln(stderr, "returnbot:", err)
@@ -207,4 +214,10 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// staffChatConfigured reports whether staff can answer chats: today only through the Telegram
+// staff group, which needs the bot token and the group's id.
+func staffChatConfigured(cfg config) bool {
+	return strings.TrimSpace(cfg.env("TELEGRAM_TOKEN")) != "" && strings.TrimSpace(cfg.env("TELEGRAM_STAFF_CHAT_ID")) != ""
 }
