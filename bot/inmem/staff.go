@@ -38,6 +38,13 @@ func NewStaff() *Staff {
 		counts: map[string]item[map[string]int64]{}, setup: map[string]item[struct{}]{}}
 }
 
+// SetClock replaces the clock that TTLs run on (tests).
+func (s *Staff) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
 // get returns m[k] unless it expired (then it is dropped).
 func get[T any](s *Staff, m map[string]item[T], k string) (T, bool) {
 	it, ok := m[k]
