@@ -81,7 +81,7 @@ func (h *Handler) SendTo(route, user string, replies []bot.Reply) error {
 	if route != user {
 		return errors.New("webchat: the route is not the user's outbox")
 	}
-	data, err := json.Marshal(Convert(replies))
+	data, err := json.Marshal(h.convert(replies))
 	if err != nil {
 		return err
 	}
