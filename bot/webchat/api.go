@@ -36,7 +36,8 @@ type Request struct {
 type Response struct {
 	// Replies are the bot's messages, in order.
 	Replies []Reply `json:"replies"`
-	// Duplicate is true when MsgID was handled before; Replies is then empty.
+	// Duplicate is true when MsgID was handled before; Replies is then the first answer's if
+	// this server still keeps it (10 minutes), else empty.
 	Duplicate bool `json:"duplicate,omitempty"`
 	// Inbox is what waits in the outbox (counsellor answers, reminders), older than Replies.
 	Inbox []InboxItem `json:"inbox,omitempty"`
@@ -283,7 +284,14 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	replies, turn, err := h.cfg.Bot.HandleTurn(ctx, ev)
 	if errors.Is(err, bot.ErrDuplicate) {
 		h.cfg.Metrics.Update(Channel, "duplicate")
-		h.write(w, Response{Replies: []Reply{}, Duplicate: true, Inbox: h.fetch(r, user, req.Ack)})
+		// The first answer was lost on the way: send it again if this replica still has it.
+		resp, ok := h.answers.get(user, req.MsgID)
+		if !ok {
+			resp = Response{Replies: []Reply{}}
+		}
+		resp.Duplicate = true
+		resp.Inbox = h.fetch(r, user, req.Ack)
+		h.write(w, resp)
 		return
 	}
 	if err != nil {
@@ -311,6 +319,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	resp.Forgotten = turn.N == 0
 	if resp.Forgotten {
 		resp.Inbox = nil // erased with the rest
+		h.answers.erase(user)
+	} else {
+		h.answers.put(user, req.MsgID, resp)
 	}
 	h.write(w, resp)
 	for range replies {

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,6 +91,9 @@ type recorder struct {
 	http.ResponseWriter
 	body bytes.Buffer
 }
+
+// Unwrap lets http.ResponseController reach the connection (to cut it, dropFirstAnswer).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	r.body.Write(b)
@@ -177,5 +182,63 @@ func TestBrowserOfflineMessageIsQueuedAndSentOnce(t *testing.T) {
 				t.Errorf("queue left on the device: %s", q)
 			}
 		})
+	}
+}
+
+// dropFirstAnswer lets the server act on the first message whose choice contains match, then
+// cuts the connection before the answer reaches the page (a phone losing its signal).
+type dropFirstAnswer struct {
+	h       http.Handler
+	match   string
+	dropped atomic.Bool
+}
+
+func (d *dropFirstAnswer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/webchat/api/message" || d.dropped.Load() {
+		d.h.ServeHTTP(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var req webchat.Request
+	_ = json.Unmarshal(body, &req)
+	if !strings.Contains(req.Choice, d.match) {
+		d.h.ServeHTTP(w, r)
+		return
+	}
+	d.dropped.Store(true)
+	d.h.ServeHTTP(httptest.NewRecorder(), r) // acted on; the answer goes nowhere
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+// TestBrowserLostAnswerArrivesOnce: the server acts on a pressed button but the answer is lost
+// on the way; the page sends the same msg_id again, the server does not act again and sends the
+// kept answer, which shows once.
+func TestBrowserLostAnswerArrivesOnce(t *testing.T) {
+	h, _ := newHandler(t, webchat.Config{})
+	ml := &messageLog{h: &dropFirstAnswer{h: h, match: "info"}}
+	url, newTab := browserFor(t, ml)
+	ctx := newTab()
+	do(t, ctx, "open, press a button whose answer is lost, and wait for it",
+		chromedp.Navigate(url+"/"),
+		chromedp.Click(liveButton("Information")),
+		chromedp.WaitVisible(botSaid("Return is voluntary.")),
+		chromedp.Sleep(300*time.Millisecond),
+	)
+	if n := countBubbles(t, ctx, "Return is voluntary."); n != 1 {
+		t.Errorf("the answer shows %d times, want once", n)
+	}
+	_, ids := ml.handled("info")
+	if len(ids) != 2 || ids[0] != ids[1] {
+		t.Fatalf("msg_ids of the first attempt and the resends %v, want two with the same id", ids)
+	}
+	ml.mu.Lock()
+	dup := ml.reqs[len(ml.reqs)-1].Duplicate
+	ml.mu.Unlock()
+	if !dup {
+		t.Error("the resend was acted on again, want a duplicate")
 	}
 }

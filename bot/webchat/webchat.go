@@ -120,6 +120,8 @@ type Handler struct {
 	// urls are the addresses in the content's texts (links.go), collected on first use.
 	urlsOnce sync.Once
 	urls     map[string]bool
+	// answers are the recent answers by msg_id, for resends whose answer was lost (answers.go).
+	answers *answerCache
 }
 
 // New returns a Handler for cfg.
@@ -163,7 +165,7 @@ func New(cfg Config) *Handler {
 	}
 	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
-	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux(), answers: newAnswerCache(cfg.Now)}
 	h.Routes(h.mux)
 	if cfg.Bot != nil {
 		// A message whose write was in doubt and turned out saved: the page's resend was a

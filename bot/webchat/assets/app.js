@@ -406,7 +406,8 @@
         });
       }
       return { fail: true };
-    }, function () {
+    }).catch(function () {
+      // No connection, or an answer cut off on the way (unreadable): the same msg_id again.
       return { retry: true, why: 'offline' };
     });
   }
