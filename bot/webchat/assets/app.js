@@ -153,10 +153,10 @@
 
   // clock shows a message's time in the page's language, with the digits the bot's own times
   // and phone numbers use (0-9), so a Dari or Arabic page does not mix two kinds of digits.
-  function clock(t) {
+  function clock(t, lang) {
     if (!t) { return ''; }
     try {
-      return new Intl.DateTimeFormat((document.documentElement.lang || 'en') + '-u-nu-latn', { hour: '2-digit', minute: '2-digit' }).format(new Date(t));
+      return new Intl.DateTimeFormat((lang || document.documentElement.lang || 'en') + '-u-nu-latn', { hour: '2-digit', minute: '2-digit' }).format(new Date(t));
     } catch (e) {
       var d = new Date(t);
       return ('0' + d.getHours()).slice(-2) + ':' + ('0' + d.getMinutes()).slice(-2);
@@ -165,7 +165,7 @@
 
   function meta(entry) {
     var m = el('span', 'meta');
-    var time = el('time', '', clock(entry.t));
+    var time = el('time', '', clock(entry.t, entry.reply && entry.reply.lang));
     if (entry.t) { time.dateTime = new Date(entry.t).toISOString(); }
     m.appendChild(time);
     if (entry.me) {
