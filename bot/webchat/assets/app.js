@@ -359,7 +359,7 @@
     } catch (e) { /* not allowed here */ }
   }
   function seen() {
-    if (unread && document.visibilityState === 'visible') { unread = 0; showUnread(); }
+    if (unread && document.visibilityState === 'visible' && document.hasFocus()) { unread = 0; showUnread(); }
   }
 
   // showInbox renders the inbox items not shown yet and returns the first element it added.
