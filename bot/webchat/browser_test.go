@@ -30,8 +30,9 @@ func browser(t *testing.T) (string, func() context.Context) {
 	return browserFor(t, h)
 }
 
-// browserFor is browser for a given handler.
-func browserFor(t *testing.T, h http.Handler) (string, func() context.Context) {
+// browserFor is browser for a given handler; extra options go to the browser's start (an
+// environment without some fonts, for example).
+func browserFor(t *testing.T, h http.Handler, extra ...chromedp.ExecAllocatorOption) (string, func() context.Context) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Chromium at %s (apt-get install chromium; scripts/test installs it): %v", chromiumPath, err)
@@ -54,6 +55,7 @@ func browserFor(t *testing.T, h http.Handler) (string, func() context.Context) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1024, 768),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })

@@ -163,7 +163,7 @@ func New(cfg Config) *Handler {
 			ancestors += " " + o
 		}
 	}
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
 	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux(), answers: newAnswerCache(cfg.Now)}
 	h.Routes(h.mux)

@@ -583,6 +583,7 @@
   function grow() {
     input.style.height = 'auto';
     if (input.value) { input.style.height = input.scrollHeight + 4 + 'px'; }
+    input.classList.toggle('long', input.scrollHeight > input.clientHeight + 4);
   }
   input.addEventListener('input', grow);
 
