@@ -1,8 +1,11 @@
 package webchat_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"html"
+	"io"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -66,5 +69,54 @@ func TestPageSpeaksEveryLanguage(t *testing.T) {
 				t.Errorf("%s: %s has no text", code, id)
 			}
 		}
+	}
+}
+
+// TestLogoAndGzip: an office's own logo replaces the built-in one (one too large does not);
+// the page and its script go gzipped to a browser that takes gzip, and decompress to the
+// embedded files; the font goes as it is (WOFF2 is compressed already).
+func TestLogoAndGzip(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 200)...)
+	get := func(h *webchat.Handler, path string, gz bool) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", path, nil)
+		if gz {
+			r.Header.Set("Accept-Encoding", "gzip, br")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	own, _ := newHandler(t, webchat.Config{Logo: png})
+	if w := get(own, "/webchat/logo", true); w.Header().Get("Content-Type") != "image/png" || !bytes.Equal(w.Body.Bytes(), png) {
+		t.Errorf("the office's logo: %s, %d bytes", w.Header().Get("Content-Type"), w.Body.Len())
+	}
+	big, _ := newHandler(t, webchat.Config{Logo: append(png, make([]byte, webchat.MaxLogo)...)})
+	builtin, _ := webchat.Asset("logo.svg")
+	if w := get(big, "/webchat/logo", false); w.Header().Get("Content-Type") != "image/svg+xml" || !bytes.Equal(w.Body.Bytes(), builtin) {
+		t.Errorf("a logo over MaxLogo: %s, want the built-in one", w.Header().Get("Content-Type"))
+	}
+	for _, name := range []string{"app.js", "app.css"} {
+		w := get(own, "/webchat/"+name, true)
+		want, _ := webchat.Asset(name)
+		if w.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(w.Header().Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("%s: Content-Encoding %q", name, w.Header().Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(zr)
+		if !bytes.Equal(got, want) || w.Body.Len() > len(want)/2 {
+			t.Errorf("%s: gzipped %d bytes of %d, decompressed equal %v", name, w.Body.Len(), len(want), bytes.Equal(got, want))
+		}
+		if plain := get(own, "/webchat/"+name, false); plain.Header().Get("Content-Encoding") != "" || !bytes.Equal(plain.Body.Bytes(), want) {
+			t.Errorf("%s without gzip: %q", name, plain.Header().Get("Content-Encoding"))
+		}
+	}
+	if w := get(own, "/webchat/", true); w.Header().Get("Content-Encoding") != "gzip" {
+		t.Error("the page is not gzipped")
+	}
+	if w := get(own, "/webchat/ethiopic.woff2", true); w.Header().Get("Content-Encoding") != "" || w.Header().Get("Content-Type") != "font/woff2" {
+		t.Errorf("the font: %q %q", w.Header().Get("Content-Encoding"), w.Header().Get("Content-Type"))
 	}
 }

@@ -316,7 +316,7 @@
   function scrollDown() { log.scrollTop = log.scrollHeight; }
   // scrollTo brings the start of e into view: the first line of a new answer, not its end.
   function scrollTo(e) {
-    if (e && e.scrollIntoView) { e.scrollIntoView({ block: 'start', behavior: 'auto' }); } else { scrollDown(); }
+    if (e && e.offsetParent === log) { log.scrollTop = Math.max(0, e.offsetTop - 8); } else { scrollDown(); }
   }
 
   var statusTimer = null;
@@ -357,6 +357,15 @@
         new Notification(baseTitle, { body: ui.new_message || '', tag: 'returnbot', lang: document.documentElement.lang });
       }
     } catch (e) { /* not allowed here */ }
+  }
+  // askToNotify asks the browser, once, whether the page may notify: the user waits for a
+  // counsellor and may switch to another app meanwhile. Asked right after the user's own tap.
+  function askToNotify() {
+    try {
+      if (window.Notification && Notification.permission === 'default' && Notification.requestPermission) {
+        Notification.requestPermission();
+      }
+    } catch (e) { /* not here */ }
   }
   function seen() {
     if (unread && document.visibilityState === 'visible' && document.hasFocus()) { unread = 0; showUnread(); }
@@ -486,6 +495,7 @@
       var m = render(e);
       if (!first) { first = m; }
       if (r.card) { card = true; }
+      if (r.chat) { askToNotify(); }
       setDirection(r.lang, r.dir);
     });
     applyUI(data.ui);
