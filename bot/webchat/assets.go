@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"strings"
@@ -82,7 +83,7 @@ var (
 func gzAsset(name string) []byte {
 	gzOnce.Do(func() {
 		gzAssets = map[string][]byte{}
-		for _, n := range []string{"app.css", "app.js", "embed.js", "logo.svg"} {
+		for _, n := range []string{"app.css", "app.js", "logo.svg"} {
 			if b, err := Asset(n); err == nil {
 				gzAssets[n] = gzipped(b)
 			}
@@ -126,6 +127,28 @@ func (h *Handler) pageUI(code string) *UI {
 		}
 	}
 	return ui
+}
+
+// embedLabel is where embed.js takes its button's default label.
+const embedLabel = `/*open*/"Chat"`
+
+// embed serves the embedding loader with its button's label ("Open the chat") in the
+// visitor's language; an office's data-label on the script tag still wins.
+func (h *Handler) embed(w http.ResponseWriter, r *http.Request) {
+	b, _ := Asset("embed.js")
+	if ui := h.pageUI(h.negotiate(r.Header.Get("Accept-Language"))); ui.Open != "" {
+		label, _ := json.Marshal(ui.Open) // a JSON string is a JavaScript string, U+2028 escaped too
+		b = bytes.Replace(b, []byte(embedLabel), append([]byte("/*open*/"), label...), 1)
+	}
+	h.secure(w, true)
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Vary", "Accept-Language, Accept-Encoding")
+	if acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		b = gzipped(b)
+	}
+	_, _ = w.Write(b)
 }
 
 // logo serves Config.Logo, or the built-in logo.

@@ -120,3 +120,18 @@ func TestLogoAndGzip(t *testing.T) {
 		t.Errorf("the font: %q %q", w.Header().Get("Content-Encoding"), w.Header().Get("Content-Type"))
 	}
 }
+
+// TestEmbedLabelInTheVisitorsLanguage: the embed's button says "Open the chat" in the
+// visitor's language, as a JavaScript string.
+func TestEmbedLabelInTheVisitorsLanguage(t *testing.T) {
+	h, _ := newHandler(t, webchat.Config{})
+	for lang, want := range map[string]string{"ar": `/*open*/"افتح المحادثة"`, "en-GB": `/*open*/"Open the chat"`} {
+		r := httptest.NewRequest("GET", "/webchat/embed.js", nil)
+		r.Header.Set("Accept-Language", lang)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if !strings.Contains(w.Body.String(), want) || w.Header().Get("Cross-Origin-Resource-Policy") != "cross-origin" {
+			t.Errorf("%s: embed.js lacks %s (CORP %q)", lang, want, w.Header().Get("Cross-Origin-Resource-Policy"))
+		}
+	}
+}

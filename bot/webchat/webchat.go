@@ -186,7 +186,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /webchat/{$}", h.page)
 	mux.HandleFunc("GET /webchat/app.css", h.asset("app.css", "text/css; charset=utf-8"))
 	mux.HandleFunc("GET /webchat/app.js", h.asset("app.js", "text/javascript; charset=utf-8"))
-	mux.HandleFunc("GET /webchat/embed.js", h.asset("embed.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /webchat/embed.js", h.embed)
 	mux.HandleFunc("GET /webchat/logo", h.logo)
 	mux.HandleFunc("GET /webchat/ethiopic.woff2", h.asset("ethiopic.woff2", "font/woff2"))
 	mux.HandleFunc("POST /webchat/api/message", h.message)
