@@ -56,7 +56,7 @@ func TestBrowserLinks(t *testing.T) {
 				t.Errorf("phone link %v, want tel:+4711223344 on one line (nowrap)", tel)
 			}
 			venue := eval[map[string]any](t, ctx, `(function(){var v=document.querySelector('.venue');return {name:v.querySelector('.name').textContent,
-				addr:v.querySelector('.addr').textContent, dir:v.querySelector('a.directions').getAttribute('href'), dirText:v.querySelector('a.directions').textContent,
+				addr:v.querySelector('a.addr').textContent, dir:v.querySelector('a.directions').getAttribute('href'), dirText:v.querySelector('a.directions').textContent,
 				rel:v.querySelector('a.directions').rel, map:v.querySelector('a.map').getAttribute('href')}})()`)
 			if venue["name"] != "Test Office" || !strings.HasPrefix(venue["addr"].(string), "Main Street 1") || venue["dir"] != "https://www.openstreetmap.org/directions?to=59.91273%2C10.74609" ||
 				!strings.Contains(venue["dirText"].(string), tc.directions) || !strings.Contains(venue["rel"].(string), "noopener") ||

@@ -169,7 +169,8 @@
     if (entry.t) { time.dateTime = new Date(entry.t).toISOString(); }
     m.appendChild(time);
     if (entry.me) {
-      var marks = { sent: '✓', pending: '🕓', failed: '⚠' };
+      // Plain symbols that every phone's fonts have (no emoji).
+      var marks = { sent: '✓', pending: '…', failed: '⚠' };
       var words = { sent: ui.sent, pending: ui.pending, failed: ui.failed };
       var st = entry.state || 'sent';
       m.appendChild(el('span', 'mark', marks[st])).setAttribute('aria-hidden', 'true');
@@ -246,20 +247,20 @@
     return e;
   }
 
+  // venueCard is a map pin: the office's name, its address linking to the map, and directions.
   function venueCard(v) {
     var card = el('div', 'bubble venue');
     card.appendChild(el('span', 'name', v.name || ''));
-    if (v.address) { card.appendChild(el('span', 'addr', v.address)); }
-    var links = el('span', 'links');
-    [[v.map, v.name || v.address, 'map'], [v.directions, ui.directions || 'Directions', 'directions']].forEach(function (l) {
-      if (!l[0] || !/^https:\/\//.test(l[0])) { return; }
-      var a = el('a', l[2], l[2] === 'map' ? '📍 ' + l[1] : '➜ ' + l[1]);
-      a.href = l[0];
+    var link = function (href, cls, text) {
+      if (!href || !/^https:\/\//.test(href)) { return el('span', cls, text); }
+      var a = el('a', cls, text);
+      a.href = href;
       a.target = '_blank';
       a.rel = 'noopener noreferrer';
-      links.appendChild(a);
-    });
-    card.appendChild(links);
+      return a;
+    };
+    card.appendChild(link(v.map, 'addr map', v.address || v.name || ''));
+    card.appendChild(link(v.directions, 'directions', ui.directions || 'Directions'));
     return card;
   }
 
@@ -453,7 +454,7 @@
       var wait;
       if (res.why === 'wait') {
         wait = 1000 * res.wait;
-        showStatus('⏳ ' + (ui.wait || '') + ' (' + res.wait + ' s)');
+        showStatus((ui.wait || '') + ' (' + res.wait + ' s)');
       } else if (res.why === 'down') {
         wait = 1000 * (res.wait || 2);
       } else {
