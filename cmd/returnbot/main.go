@@ -20,6 +20,7 @@ Usage:
   returnbot eval FILE.tsv        accuracy of lang<TAB>intent-or-node<TAB>text lines per language and intent
   returnbot i18n missing --lang CODE   untranslated messages with their source text, as JSON
   returnbot loadgen [flags]      drive the bot with synthetic Telegram users and measure it
+  returnbot staff add NAME --role ROLE | list | remove NAME   staff workspace accounts (Redis)
 
 Run 'returnbot COMMAND -h' for a command's flags.
 `
@@ -51,6 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return i18nCmd(args, stdout, stderr)
 	case "loadgen":
 		return loadgenCmd(args, stdout, stderr)
+	case "staff":
+		return staffCmd(args, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
