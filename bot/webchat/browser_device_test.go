@@ -186,10 +186,14 @@ func TestBrowserKeepOnDevice(t *testing.T) {
 				pickArabic(t, ctx)
 			}
 			user := userOf(t, ctx, "sessionStorage")
+			do(t, ctx, "the user is typing", chromedp.Focus(chromedp.ID("text")))
 			if err := h.SendTo(user, user, card(tc.lang)); err != nil {
 				t.Fatal(err)
 			}
 			do(t, ctx, "the card brings the question", chromedp.WaitVisible(botSaid("K7Q2")), chromedp.WaitVisible(chromedp.ID("ask")))
+			if f := eval[string](t, ctx, `document.activeElement.id`); f != "text" {
+				t.Errorf("the question took the focus (%q) from the text field: an Enter would answer it", f)
+			}
 			ask := eval[map[string]string](t, ctx, `({text: document.getElementById('ask-text').textContent, yes: document.getElementById('ask-yes').textContent, no: document.getElementById('ask-no').textContent})`)
 			if !strings.Contains(ask["text"], tc.info) || ask["yes"] != tc.yes || ask["no"] != tc.no {
 				t.Errorf("the question %v", ask)

@@ -546,14 +546,16 @@
   }
 
   // The ask bar: a yes/no question about this device (keep the conversation here? start over?).
+  // The focus moves to it only when the user's own tap asked (start over): a question that comes
+  // with an answer must not catch an Enter meant for the text field.
   var askYes = null;
-  function ask(text, yes, no, onYes) {
+  function ask(text, yes, no, onYes, focus) {
     $('ask-text').textContent = text;
     $('ask-yes').textContent = yes;
     $('ask-no').textContent = no;
     askYes = onYes;
     $('ask').hidden = false;
-    $('ask-yes').focus({ preventScroll: true });
+    if (focus) { $('ask-yes').focus({ preventScroll: true }); }
   }
   function hideAsk() { $('ask').hidden = true; askYes = null; }
   $('ask-yes').addEventListener('click', function () { var f = askYes; hideAsk(); if (f) { f(); } });
@@ -617,7 +619,7 @@
   }
   $('restart').addEventListener('click', function () {
     // Starting over wipes the screen: with a visit card on it, ask first.
-    if (lastCard()) { ask(ui.restart_confirm || '', ui.restart || 'OK', ui.cancel || '×', restart); } else { restart(); }
+    if (lastCard()) { ask(ui.restart_confirm || '', ui.restart || 'OK', ui.cancel || '×', restart, true); } else { restart(); }
   });
   if (embedded) {
     // In the embed (embed.js): the close button and Escape hide the frame.
