@@ -106,6 +106,9 @@ type Reply struct {
 	Dir  string `json:"dir"`
 	// Card marks the visit card (the day, the code): the page can show it again on request.
 	Card bool `json:"card,omitempty"`
+	// Chat marks the answer to a chat request (the user now waits for a counsellor): the page
+	// asks once whether it may notify the user when the counsellor writes.
+	Chat bool `json:"chat,omitempty"`
 	// Links are the http(s) addresses in Text that come from the content; the page links only
 	// these, so an address a user typed (echoed back, or in a counsellor's quote) never becomes
 	// a link.
@@ -164,7 +167,7 @@ func Dir(code string) string {
 func Convert(rs []bot.Reply) []Reply {
 	out := make([]Reply, 0, len(rs))
 	for _, r := range rs {
-		w := Reply{Text: r.Text, Buttons: r.Buttons, Lang: r.Lang, Dir: Dir(r.Lang), Card: r.Handoff == bot.HandoffVisit}
+		w := Reply{Text: r.Text, Buttons: r.Buttons, Lang: r.Lang, Dir: Dir(r.Lang), Card: r.Handoff == bot.HandoffVisit, Chat: r.Handoff == bot.HandoffChat}
 		if v := r.Venue; v != nil {
 			w.Venue = &Venue{Name: v.Name, Address: v.Address, Lat: v.Lat, Lon: v.Lon, Map: MapURL(v.Lat, v.Lon), Directions: DirectionsURL(v.Lat, v.Lon)}
 		}
