@@ -360,5 +360,9 @@
   });
   refreshButtons();
   scrollDown();
-  if (history.length === 0) { send({ text: '/start' }, '', ''); } else { poll(); }
+  // A deep link (?lang=fa&topic=return&src=poster) starts afresh in that language at that
+  // topic; the query is dropped from the address so a reload does not start over again.
+  var link = /[?&](lang|topic|src)=/.test(location.search) ? location.search : '';
+  if (link && window.history.replaceState) { window.history.replaceState(null, '', location.pathname + location.hash); }
+  if (history.length === 0 || link) { send({ text: '/start', start: link || undefined }, '', ''); } else { poll(); }
 })();
