@@ -177,4 +177,8 @@ func (e *Engine) indexPrefills() {
 
 // ReachMessages are the texts deep links, posters and the platforms' profiles use; every locale
 // needs them when the content has a reach.yaml.
-var ReachMessages = []string{MsgPrefill}
+var ReachMessages = []string{
+	MsgPrefill,
+	// posters (bot/poster)
+	"poster.title", "poster.invite", "poster.free", "poster.hours", "poster.scan", "poster.web",
+}
