@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
 )
 
@@ -38,7 +39,7 @@ func TestReachFile(t *testing.T) {
 
 	fl, lo = files(map[string]string{
 		"reach.yaml": "topics:\n  talk: handoff.start\nsources: [poster]\n",
-		"en.json":    locale(map[string]string{"reach.wa_prefill": "Hi"}),
+		"en.json":    locale(reachTexts()),
 	})
 	p, err := flow.Load(fl, lo)
 	if err != nil {
@@ -47,9 +48,18 @@ func TestReachFile(t *testing.T) {
 	if p.Content.Reach.Topics["talk"] != "handoff.start" || len(p.Content.Reach.Sources) != 1 || !p.Report.OK() {
 		t.Errorf("reach %+v, report %+v", p.Content.Reach, p.Report)
 	}
-	// Without the prefill text the pack still runs, but validate reports the missing text.
+	// Without the reach texts the pack still runs, but validate reports the missing text.
 	fl, lo = files(map[string]string{"reach.yaml": "topics:\n  talk: handoff.start\n"})
 	if p, err = flow.Load(fl, lo); err != nil || p.Report.OK() {
 		t.Errorf("missing reach.wa_prefill: err %v, report OK %v", err, p.Report.OK())
 	}
+}
+
+// reachTexts has every message a pack with a reach.yaml needs.
+func reachTexts() map[string]string {
+	m := map[string]string{}
+	for _, id := range bot.ReachMessages {
+		m[id] = id
+	}
+	return m
 }

@@ -34,6 +34,15 @@ type Report struct {
 	Recall, FalseAlarm, LookAlikeAlarm map[string]*Score
 	// Confusions counts expected -> got pairs that went wrong.
 	Confusions map[[2]string]int
+	// Misses are the cases answered wrongly, in order (for reading the training examples'
+	// cross-validation misses; never print an evaluation set's).
+	Misses []Miss
+}
+
+// Miss is one case answered wrongly.
+type Miss struct {
+	Case
+	Got, GotLang string
 }
 
 func newReport() *Report {
@@ -76,12 +85,15 @@ func Evaluate(m *Model, cases []Case) *Report {
 		}
 		tally(r.Topic, c.Lang, got == want)
 		tally(r.PerIntent, want, got == want)
-		if got != want {
-			r.Confusions[[2]string{want, got}]++
-		}
 		lg := u.Lang
 		if lg == "" && len(u.Langs) > 0 {
 			lg = u.Langs[0]
+		}
+		if got != want {
+			r.Confusions[[2]string{want, got}]++
+		}
+		if got != want || lg != c.Lang {
+			r.Misses = append(r.Misses, Miss{Case: c, Got: got, GotLang: lg})
 		}
 		tally(r.Lang, c.Lang, lg == c.Lang)
 		if c.Crisis {
@@ -137,6 +149,7 @@ func (r *Report) merge(o *Report) {
 	for k, n := range o.Confusions {
 		r.Confusions[k] += n
 	}
+	r.Misses = append(r.Misses, o.Misses...)
 }
 
 // Sum adds up a tally over its keys.

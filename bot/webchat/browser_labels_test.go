@@ -53,7 +53,7 @@ func TestBrowserPageWordsFollowTheLanguage(t *testing.T) {
 		chromedp.Navigate(url+"/"),
 		chromedp.WaitVisible(liveButton("Information")),
 	)
-	english := map[string]string{"placeholder": "Write your message…", "input": "Message", "send": "Send",
+	english := map[string]string{"placeholder": "Type a question, e.g. opening hours", "input": "Message", "send": "Send",
 		"language": "Change language", "restart": "Start again", "restartTitle": "Start again"}
 	check("English", english)
 	fail.Store(1)
@@ -72,7 +72,7 @@ func TestBrowserPageWordsFollowTheLanguage(t *testing.T) {
 		chromedp.Click(liveButton("العربية")),
 		chromedp.WaitVisible(botSaid("مرحبًا! ماذا تريد أن تعرف؟")),
 	)
-	arabic := map[string]string{"placeholder": "اكتب رسالتك…", "input": "رسالة", "send": "إرسال",
+	arabic := map[string]string{"placeholder": "اكتب سؤالك، مثلًا: ساعات العمل", "input": "رسالة", "send": "إرسال",
 		"language": "تغيير اللغة", "restart": "البدء من جديد", "restartTitle": "البدء من جديد"}
 	check("Arabic", arabic)
 	if dir := eval[string](t, ctx, `getComputedStyle(document.getElementById('text')).direction`); dir != "rtl" {
@@ -104,7 +104,7 @@ func TestBrowserPageWordsFollowTheLanguage(t *testing.T) {
 func TestAnswerCarriesPageWordsInItsLanguage(t *testing.T) {
 	h, _ := newHandler(t, webchat.Config{})
 	resp := decode(t, post(t, h, `{"id":"`+testID+`","text":"/start","lang":"ar"}`))
-	if resp.UI == nil || resp.UI.Lang != "ar" || resp.UI.Dir != "rtl" || resp.UI.Send != "إرسال" || resp.UI.Placeholder != "اكتب رسالتك…" || resp.UI.Offline != "مشكلة في الاتصال. حاول مرة أخرى." {
+	if resp.UI == nil || resp.UI.Lang != "ar" || resp.UI.Dir != "rtl" || resp.UI.Send != "إرسال" || resp.UI.Placeholder != "اكتب سؤالك، مثلًا: ساعات العمل" || resp.UI.Offline != "مشكلة في الاتصال. حاول مرة أخرى." {
 		t.Errorf("ui of an Arabic answer: %+v", resp.UI)
 	}
 	body := `{"id":"` + testID + `","text":"hello","lang":"en","msg_id":"m1"}`

@@ -21,6 +21,7 @@ Usage:
   returnbot i18n missing --lang CODE   untranslated messages with their source text, as JSON
   returnbot posters --out DIR [--source NAME]   printable A4 posters with QR codes, one per language
   returnbot loadgen [flags]      drive the bot with synthetic Telegram users and measure it
+  returnbot staff add NAME --role ROLE | list | remove NAME   staff workspace accounts (Redis)
 
 Run 'returnbot COMMAND -h' for a command's flags.
 `
@@ -54,6 +55,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return postersCmd(args, stdout, stderr)
 	case "loadgen":
 		return loadgenCmd(args, stdout, stderr)
+	case "staff":
+		return staffCmd(args, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

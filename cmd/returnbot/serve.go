@@ -122,11 +122,19 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	ws, err := mountStaff(d, mux) // staff.go: the workspace under /staff
+	if err != nil {
+		fmt.Fprintln(stderr, "returnbot:", err)
+		return 1
+	}
 	if !staffChatConfigured(cfg) {
-		// No one could answer a chat: the handoff offers the phone and a visit instead of
-		// promising a counsellor who never comes (issue 19, item 6).
-		pack.Engine.SetStaffAvailable(func() bool { return false })
-		log.Warn("no staff chat is set up (TELEGRAM_TOKEN and TELEGRAM_STAFF_CHAT_ID): \"chat now\" is not offered; users are offered the phone and a visit")
+		// Without a staff chat, only a staff account in the workspace could answer a chat; with
+		// neither, the handoff offers the phone and a visit instead of promising a counsellor
+		// who never comes (issue 19, item 6).
+		pack.Engine.SetStaffAvailable(ws.staff.Load)
+		if !ws.staff.Load() {
+			log.Warn("no staff chat is set up (TELEGRAM_TOKEN and TELEGRAM_STAFF_CHAT_ID) and no staff account exists: \"chat now\" is not offered; users are offered the phone and a visit")
+		}
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -136,6 +144,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	srv, capped := newHTTPServer(mux, ln, lim, log)
 	fmt.Fprintf(stdout, "returnbot listening on http://%s (%d flows, %d languages)\n", ln.Addr(), len(pack.Content.Flows), len(pack.Catalog.Languages()))
+	ws.setupLink(ctx, ln.Addr(), stdout)
 	if len(channels) == 0 {
 		fmt.Fprintln(stdout, "no channels configured: set TELEGRAM_TOKEN or WHATSAPP_TOKEN (see README)")
 	}
@@ -158,6 +167,11 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	go func() {
 		defer wg.Done()
 		ready.watch(ctx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ws.run(ctx, log)
 	}()
 	wg.Add(1)
 	go func() {

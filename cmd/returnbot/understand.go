@@ -57,6 +57,8 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 	var cf contentFlags
 	cf.register(fl)
 	folds := fl.Int("cv", 0, "instead of a file: k-fold cross-validation on the examples (e.g. 5)")
+	misses := fl.Bool("misses", false, "with --cv: list every example answered wrongly (expected, got, text)")
+	confusions := fl.Int("confusions", 20, "how many of the commonest confusions to list")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -83,7 +85,13 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
-		printReport(stdout, r)
+		printReport(stdout, r, *confusions)
+		if *misses {
+			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, language got, text):")
+			for _, m := range r.Misses {
+				fmt.Fprintf(stdout, "  %s\t%s -> %s\t%s\t%s\n", m.Lang, m.Want, m.Got, m.GotLang, m.Text)
+			}
+		}
 		return 0
 	}
 	raw, err := os.ReadFile(fl.Arg(0))
@@ -125,11 +133,11 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		c.Want = want
 		cases = append(cases, c)
 	}
-	printReport(stdout, understand.Evaluate(pack.Model, cases))
+	printReport(stdout, understand.Evaluate(pack.Model, cases), *confusions)
 	return 0
 }
 
-func printReport(w io.Writer, r *understand.Report) {
+func printReport(w io.Writer, r *understand.Report, top int) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "lang\tcases\ttopic\tlanguage\tcrisis recall\tfalse alarms\t")
 	for _, l := range understand.Keys(r.Topic) {
@@ -165,7 +173,7 @@ func printReport(w io.Writer, r *understand.Report) {
 	})
 	fmt.Fprintln(w, "\nconfusions (expected -> got):")
 	for i, c := range cs {
-		if i == 20 {
+		if i == top {
 			break
 		}
 		fmt.Fprintf(w, "  %3d  %s -> %s\n", c.n, c.pair[0], c.pair[1])
