@@ -181,4 +181,6 @@ var ReachMessages = []string{
 	MsgPrefill,
 	// posters (bot/poster)
 	"poster.title", "poster.invite", "poster.free", "poster.hours", "poster.scan", "poster.web",
+	// the Telegram profile (bot/telegram Profiles)
+	"telegram.description", "telegram.short_description",
 }
