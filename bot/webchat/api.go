@@ -30,7 +30,13 @@ type Request struct {
 	MsgID string `json:"msg_id,omitempty"`
 	// Ack is the Seq of the last inbox item the page has shown (0 for none); see InboxRequest.
 	Ack int64 `json:"ack,omitempty"`
+	// Start is the page address's query ("?lang=fa&topic=return&src=poster") when the page was
+	// opened from a deep link; it goes with the text "/start" and is read by bot.StartFromQuery.
+	Start string `json:"start,omitempty"`
 }
+
+// MaxStartQuery bounds Request.Start; a longer query is ignored, never an error.
+const MaxStartQuery = 512
 
 // Response is the answer to a message.
 type Response struct {
@@ -283,6 +289,11 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		ev.Kind, ev.Data = bot.KindChoice, req.Choice
 	} else {
 		ev.Kind, ev.Text = bot.KindText, req.Text
+		if req.Text == "/start" && req.Start != "" && len(req.Start) <= MaxStartQuery {
+			if p := bot.StartFromQuery(req.Start); p != "" {
+				ev.Text += " " + p
+			}
+		}
 	}
 	replies, turn, err := h.cfg.Bot.HandleTurn(ctx, ev)
 	if errors.Is(err, bot.ErrDuplicate) {

@@ -432,6 +432,7 @@
     showTyping(true);
     var body = { id: id, msg_id: item.mid, ack: lastSeq };
     if (item.choice) { body.choice = item.choice; } else { body.text = item.text; }
+    if (item.start) { body.start = item.start; }
     if (navigator.language) { body.lang = navigator.language; }
     attempt(body).then(function (res) {
       sending = false;
@@ -532,6 +533,7 @@
   function send(payload, shown, focusAfter) {
     var item = { mid: randomID(12), focus: focusAfter || '' };
     if (payload.choice) { item.choice = payload.choice; } else { item.text = payload.text; }
+    if (payload.start) { item.start = payload.start; }
     if (shown) {
       var entry = { me: true, text: shown, mid: item.mid, t: Date.now(), state: 'pending' };
       remember(entry);
@@ -676,5 +678,9 @@
   });
   refreshButtons();
   scrollDown();
-  if (history.length === 0 && queue.length === 0) { send({ text: '/start' }, '', ''); } else if (queue.length) { pump(); } else { poll(); }
+  // A deep link (?lang=fa&topic=return&src=poster) starts afresh in that language at that
+  // topic; the query is dropped from the address so a reload does not start over again.
+  var link = /[?&](lang|topic|src)=/.test(location.search) ? location.search : '';
+  if (link && window.history.replaceState) { window.history.replaceState(null, '', location.pathname + location.hash); }
+  if (link) { send({ text: '/start', start: link }, '', ''); } else if (history.length === 0 && queue.length === 0) { send({ text: '/start' }, '', ''); } else if (queue.length) { pump(); } else { poll(); }
 })();
