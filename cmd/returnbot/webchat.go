@@ -13,10 +13,6 @@ import (
 	"github.com/returnbot/returnbot/bot/webchat"
 )
 
-// The web chat is on unless RETURNBOT_WEBCHAT=off: with nothing configured, the bot is a chat
-// page at http://127.0.0.1:8080.
-func init() { channelFactories = append(channelFactories, newWebchat) }
-
 // outboxStorer is implemented by stores that keep the web chat outbox next to sessions
 // (bot/redis), shared by all replicas and erased with the user.
 type outboxStorer interface {
@@ -29,6 +25,8 @@ type webchatChannel struct {
 	origins []string
 }
 
+// newWebchat builds the web chat, on unless RETURNBOT_WEBCHAT=off: with nothing configured, the
+// bot is a chat page at http://127.0.0.1:8080.
 func newWebchat(d deps) (channel, error) {
 	if strings.EqualFold(strings.TrimSpace(d.cfg.env("RETURNBOT_WEBCHAT")), "off") {
 		return nil, nil

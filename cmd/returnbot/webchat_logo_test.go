@@ -32,7 +32,7 @@ func TestWebchatLogoFromEnv(t *testing.T) {
 	store := inmem.New(time.Hour)
 	newDeps := func(logo string) deps {
 		env := map[string]string{"RETURNBOT_WEBCHAT_LOGO": logo}
-		return deps{cfg: config{env: func(k string) string { return env[k] }}, bot: bot.New(handofftest.Content(t).Engine, store, nil),
+		return deps{cfg: Config{Getenv: func(k string) string { return env[k] }}, bot: bot.New(handofftest.Content(t).Engine, store, nil),
 			log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), store: store}
 	}
 	ch, err := newWebchat(newDeps(good))
