@@ -86,6 +86,7 @@ type UI struct {
 	Log         string `json:"conversation"`
 	Open        string `json:"open"`
 	Back        string `json:"back"`
+	NoScript    string `json:"noscript"`
 }
 
 // PageUI is the page's own words in a language.
@@ -99,6 +100,7 @@ func PageUI(l bot.Language, code string) *UI {
 		KeepNo: t(bot.MsgPageKeepNo), Kept: t(bot.MsgPageKept), Card: t(bot.MsgPageCard), RestartAsk: t(bot.MsgPageRestartAsk),
 		Cancel: t(bot.MsgPageCancel), Typing: t(bot.MsgPageTyping), NewMessage: t(bot.MsgPageNewMessage),
 		Close: t(bot.MsgPageClose), Log: t(bot.MsgPageLog), Open: t(bot.MsgPageOpen), Back: t(bot.MsgBack),
+		NoScript: t(bot.MsgPageNoScript),
 	}
 }
 

@@ -50,6 +50,7 @@ func TestPageSpeaksEveryLanguage(t *testing.T) {
 			`aria-label="` + text(bot.MsgPageLog) + `"`,
 			`aria-label="` + text(bot.MsgBack) + `"`,
 			`>` + text(bot.MsgPageInput) + `</label>`,
+			`<noscript><p class="status">` + text(bot.MsgPageNoScript) + `</p></noscript>`,
 		}
 		for _, s := range want {
 			if !strings.Contains(page, s) {
