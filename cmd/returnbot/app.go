@@ -69,6 +69,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	cfg := m.Config
 	log := newLogger(stderr, cfg.LogLevel)
 	m.log = log
+	// The store first: an unreachable Redis is reported at once, not after the seconds that
+	// loading the content (training the classifier) takes.
+	met := metrics.New()
+	store, closeStore, err := openStore(ctx, cfg, log, met)
+	if err != nil {
+		return err
+	}
+	m.store = store
+	m.closers = append(m.closers, closeStore)
 	pack, err := loadContent(cfg.Flows, cfg.Locales, cfg.SessionTTL)
 	if err != nil {
 		return fmt.Errorf("the content has errors:\n%w", err)
@@ -77,13 +86,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if n := len(pack.Report.Missing); n > 0 {
 		log.Warn("some texts are not translated; the default language fills in", "missing", n)
 	}
-	met := metrics.New()
-	store, closeStore, err := openStore(ctx, cfg, log, met)
-	if err != nil {
-		return err
-	}
-	m.store = store
-	m.closers = append(m.closers, closeStore)
 	if !cfg.usesRedis() {
 		log.Warn("REDIS_URL is not set: sessions live in this process only and are lost on restart; use Redis in production")
 	}

@@ -482,7 +482,7 @@ func (d *pvDriver) webchat(t *testing.T) {
 
 	whole := d.register(t, "webchat", map[string]any{"id": fr, "text": "نص مكسور بدون نهاية، لا تحفظه"})
 	d.webRaw(t, whole[:len(whole)-5], 400)
-	d.web(t, map[string]any{"id": "short", "text": "Un identifiant trop court"}, 400)
+	d.web(t, map[string]any{"id": "Zq7shrt", "text": "Un identifiant trop court"}, 400)
 	d.web(t, map[string]any{"id": fr, "text": "Les deux à la fois", "choice": "c|menu"}, 400)
 }
 
