@@ -177,7 +177,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "try again in a moment")
 		return
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if a != nil {
 		hash = a.Hash
 	}

@@ -86,13 +86,19 @@ func (ws *workspace) refresh(ctx context.Context, log *slog.Logger) {
 }
 
 // run keeps the statistics flowing to the store and the account check fresh until ctx ends.
+// It returns once the last statistics are saved.
 func (ws *workspace) run(ctx context.Context, log *slog.Logger) {
-	go ws.stats.Run(ctx, 10*time.Second)
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		ws.stats.Run(ctx, 10*time.Second)
+	}()
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			<-flushed
 			return
 		case <-t.C:
 			ws.refresh(ctx, log)

@@ -118,6 +118,8 @@ func TestServeSetupLinkCreatesFirstAdmin(t *testing.T) {
 		}
 	}
 	if link == "" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // stderr is written until the process ends
 		t.Fatalf("no setup link; stderr:\n%s", stderr.String())
 	}
 	go func() {
@@ -157,6 +159,7 @@ func TestServeSetupLinkCreatesFirstAdmin(t *testing.T) {
 		t.Fatalf("tickets as admin: %v %v", res.StatusCode, err)
 	}
 	res.Body.Close()
+	stopServe(t, cmd, &stderr)
 	if !strings.Contains(stderr.String(), "kept in this process only") {
 		t.Fatalf("serve did not warn that accounts are in memory:\n%s", stderr.String())
 	}
