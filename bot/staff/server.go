@@ -176,6 +176,12 @@ func (s *Server) pseudonym(name string) string { return "staff:" + s.digest("log
 // a pseudonym. Never message text.
 func (s *Server) audit(ctx context.Context, who, action, code string) {
 	s.svc.Audit(ctx, who, action, code)
+	s.logAction(who, action, code)
+}
+
+// logAction logs an action the handoff service put in the audit trail itself (take, reply,
+// canned answer, hand back, close, visit outcome).
+func (s *Server) logAction(who, action, code string) {
 	s.log.Info("staff action", "staff", s.pseudonym(who), "action", action, "code", code)
 }
 
