@@ -304,6 +304,9 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(ctx, req.Name, "setup_admin", "")
+	if s.cfg.AccountsChanged != nil {
+		s.cfg.AccountsChanged()
+	}
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 

@@ -56,6 +56,9 @@ type Config struct {
 	Location *time.Location
 	Log      *slog.Logger
 	Now      func() time.Time
+	// AccountsChanged, when set, is called after the workspace created an account (the setup
+	// link), so that whoever caches "some account exists" knows at once.
+	AccountsChanged func()
 }
 
 // Server is the staff workspace: the page and its API under /staff. It is also the handoff.Desk

@@ -56,6 +56,7 @@ func mountStaff(d deps, mux *http.ServeMux) (*workspace, error) {
 	srv, err := staff.New(staff.Config{
 		Store: st, Handoff: d.handoff, Language: d.pack.Catalog, Secret: d.cfg.secretOrLocal(),
 		TrustProxy: d.cfg.env("RETURNBOT_TRUST_PROXY") == "1", Location: loc, Log: d.log,
+		AccountsChanged: func() { ws.refresh(context.Background(), d.log) },
 	})
 	if err != nil {
 		return nil, err

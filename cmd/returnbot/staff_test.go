@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/staff"
@@ -142,11 +143,28 @@ func TestServeSetupLinkCreatesFirstAdmin(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
+	// No staff chat and no account: "chat now" answers with the phone and a visit; once the first
+	// account exists, it is a chat again.
+	chatAnswer := func(id string) string {
+		var a hoWebAnswer
+		hoWeb(t, base, "message", map[string]any{"id": id, "choice": bot.OptionData("handoff.start", "chat"), "lang": "en"}, &a)
+		var texts []string
+		for _, r := range a.Replies {
+			texts = append(texts, r.Text)
+		}
+		return strings.Join(texts, "\n")
+	}
+	if got := chatAnswer("SetupWebUserBefore_0000001"); !strings.Contains(got, "is not possible yet") {
+		t.Fatalf("chat request with no staff at all answered:\n%s", got)
+	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	body := map[string]string{"token": token, "name": "boss", "password": "the first admin's password"}
 	if got := post(c, "/staff/api/setup", body); got != 200 {
 		t.Fatalf("setup: %d", got)
+	}
+	if got := chatAnswer("SetupWebUserAfter_00000001"); strings.Contains(got, "is not possible yet") {
+		t.Fatalf("chat request with a staff account answered as if nobody could:\n%s", got)
 	}
 	if got := post(c, "/staff/api/setup", body); got != 403 {
 		t.Fatalf("second setup: %d", got)
