@@ -276,15 +276,18 @@ func TestRemovedAccountEndsSessions(t *testing.T) {
 // TestTOTP: an account with a second factor needs its current code; a code works once.
 func TestTOTP(t *testing.T) {
 	d := newDesk(t)
-	a, err := staff.AddAccount(context.Background(), d.store, "tove", staff.RoleCounsellor, password, true, d.clk.now())
-	if err != nil || a.TOTP == "" {
+	a, totp, err := staff.AddAccount(context.Background(), d.store, "tove", staff.RoleCounsellor, password, secret, d.clk.now())
+	if err != nil || a.TOTP == "" || totp == "" || strings.Contains(a.TOTP, totp) {
 		t.Fatal(a, err)
+	}
+	if stored, _ := d.store.Account(context.Background(), "tove"); stored.TOTP == totp {
+		t.Fatal("the TOTP secret is stored in the clear")
 	}
 	var e struct{ Error string }
 	if got := d.anon().do("POST", "/staff/api/login", map[string]string{"name": "tove", "password": password}, &e); got != 401 || e.Error != "totp_required" {
 		t.Fatalf("without a code: %d %+v", got, e)
 	}
-	code, _ := staff.TOTPCode(a.TOTP, d.clk.now())
+	code, _ := staff.TOTPCode(totp, d.clk.now())
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"

@@ -118,7 +118,7 @@ func newDesk(t *testing.T, tune ...func(*staff.Config)) *desk {
 	t.Cleanup(d.http.Close)
 	for name, role := range map[string]string{"kari": staff.RoleCounsellor, "nils": staff.RoleCounsellor,
 		"resa": staff.RoleReception, "ada": staff.RoleAdmin} {
-		if _, err := staff.AddAccount(context.Background(), d.store, name, role, password, false, clk.now()); err != nil {
+		if _, _, err := staff.AddAccount(context.Background(), d.store, name, role, password, nil, clk.now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -147,7 +147,8 @@ func staffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot staff: the store keeps no accounts")
 		return 1
 	}
-	return runStaff(ctx, ss.StaffStore(), args, stdin, stdout, stderr)
+	// The same key as serve's (RETURNBOT_SECRET, required with Redis) seals TOTP secrets.
+	return runStaff(ctx, ss.StaffStore(), cfg.secretOrLocal(), args, stdin, stdout, stderr)
 }
 
 const staffUsage = `usage:
@@ -156,8 +157,8 @@ const staffUsage = `usage:
   returnbot staff remove NAME
 `
 
-// runStaff runs a staff subcommand on st.
-func runStaff(ctx context.Context, st staff.Store, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// runStaff runs a staff subcommand on st; secret seals TOTP secrets.
+func runStaff(ctx context.Context, st staff.Store, secret []byte, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "add":
 		fl := flag.NewFlagSet("staff add", flag.ContinueOnError)
@@ -184,7 +185,11 @@ func runStaff(ctx context.Context, st staff.Store, args []string, stdin io.Reade
 			fmt.Fprintln(stderr, "returnbot staff:", err)
 			return 1
 		}
-		a, err := staff.AddAccount(ctx, st, name, *role, password, *totp, time.Now())
+		var key []byte
+		if *totp {
+			key = secret
+		}
+		a, totpSecret, err := staff.AddAccount(ctx, st, name, *role, password, key, time.Now())
 		if err != nil {
 			fmt.Fprintln(stderr, "returnbot staff:", err)
 			return 1
@@ -193,8 +198,8 @@ func runStaff(ctx context.Context, st staff.Store, args []string, stdin io.Reade
 		if generated {
 			fmt.Fprintf(stdout, "password (shown once): %s\n", password)
 		}
-		if a.TOTP != "" {
-			fmt.Fprintf(stdout, "TOTP (add to an authenticator app; shown once): %s\n", staff.TOTPURL("returnbot", a.Name, a.TOTP))
+		if totpSecret != "" {
+			fmt.Fprintf(stdout, "TOTP (add to an authenticator app; shown once): %s\n", staff.TOTPURL("returnbot", a.Name, totpSecret))
 		}
 		return 0
 	case "list":

@@ -39,6 +39,7 @@ func TestStaffCLI(t *testing.T) {
 		t.Fatalf("add resa: %d %q %s", code, out, e)
 	}
 	generated := strings.Fields(out[strings.Index(out, "password (shown once): "):])[3]
+	resaOut := out
 	if code, _, e := runCLI("short\n", "add", "nils", "--role", "counsellor"); code == 0 || !strings.Contains(e, "12") {
 		t.Fatalf("short password accepted: %d %s", code, e)
 	}
@@ -68,6 +69,15 @@ func TestStaffCLI(t *testing.T) {
 		if ok, _ := staff.CheckPassword(a.Hash, pw); !ok {
 			t.Fatalf("%s's password does not match", name)
 		}
+	}
+	// The TOTP secret printed once is kept only sealed.
+	totpURL := resaOut[strings.Index(resaOut, "otpauth://"):]
+	totpSecret := totpURL[strings.Index(totpURL, "secret=")+len("secret="):]
+	if i := strings.IndexAny(totpSecret, "&\n"); i >= 0 {
+		totpSecret = totpSecret[:i]
+	}
+	if raw := c.Get(ctx, "rb:sa:resa").Val(); len(totpSecret) < 16 || strings.Contains(raw, totpSecret) {
+		t.Fatalf("TOTP secret %q in the clear in %s", totpSecret, raw)
 	}
 	if ttl := c.PTTL(ctx, "rb:sa:kari").Val(); ttl < staff.AccountTTL-time.Hour || ttl > staff.AccountTTL {
 		t.Fatalf("account TTL %v", ttl)
