@@ -184,7 +184,15 @@ func TestLoginUnknownNameTakesAsLong(t *testing.T) {
 		_ = d.anon().do("POST", "/staff/api/login", map[string]string{"name": name, "password": "wrong password!"}, nil)
 		return time.Since(start)
 	}
-	known, unknown := time1("kari"), time1("nobody")
+	// The fastest of several tries each: a loaded machine slows single requests at random.
+	fastest := func(name string) time.Duration {
+		best := time.Hour
+		for range 4 {
+			best = min(best, time1(name))
+		}
+		return best
+	}
+	known, unknown := fastest("kari"), fastest("nobody")
 	if unknown < known/3 {
 		t.Fatalf("unknown name answered in %v, a known one in %v", unknown, known)
 	}
