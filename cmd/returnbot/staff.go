@@ -56,6 +56,7 @@ func mountStaff(d deps, mux *http.ServeMux) (*workspace, error) {
 	srv, err := staff.New(staff.Config{
 		Store: st, Handoff: d.handoff, Language: d.pack.Catalog, Secret: d.cfg.secretOrLocal(),
 		TrustProxy: d.cfg.env("RETURNBOT_TRUST_PROXY") == "1", Location: loc, Log: d.log,
+		AccountsChanged: func() { ws.refresh(context.Background(), d.log) },
 	})
 	if err != nil {
 		return nil, err
@@ -86,13 +87,19 @@ func (ws *workspace) refresh(ctx context.Context, log *slog.Logger) {
 }
 
 // run keeps the statistics flowing to the store and the account check fresh until ctx ends.
+// It returns once the last statistics are saved.
 func (ws *workspace) run(ctx context.Context, log *slog.Logger) {
-	go ws.stats.Run(ctx, 10*time.Second)
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		ws.stats.Run(ctx, 10*time.Second)
+	}()
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			<-flushed
 			return
 		case <-t.C:
 			ws.refresh(ctx, log)
@@ -140,7 +147,8 @@ func staffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot staff: the store keeps no accounts")
 		return 1
 	}
-	return runStaff(ctx, ss.StaffStore(), args, stdin, stdout, stderr)
+	// The same key as serve's (RETURNBOT_SECRET, required with Redis) seals TOTP secrets.
+	return runStaff(ctx, ss.StaffStore(), cfg.secretOrLocal(), args, stdin, stdout, stderr)
 }
 
 const staffUsage = `usage:
@@ -149,8 +157,8 @@ const staffUsage = `usage:
   returnbot staff remove NAME
 `
 
-// runStaff runs a staff subcommand on st.
-func runStaff(ctx context.Context, st staff.Store, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// runStaff runs a staff subcommand on st; secret seals TOTP secrets.
+func runStaff(ctx context.Context, st staff.Store, secret []byte, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "add":
 		fl := flag.NewFlagSet("staff add", flag.ContinueOnError)
@@ -177,7 +185,11 @@ func runStaff(ctx context.Context, st staff.Store, args []string, stdin io.Reade
 			fmt.Fprintln(stderr, "returnbot staff:", err)
 			return 1
 		}
-		a, err := staff.AddAccount(ctx, st, name, *role, password, *totp, time.Now())
+		var key []byte
+		if *totp {
+			key = secret
+		}
+		a, totpSecret, err := staff.AddAccount(ctx, st, name, *role, password, key, time.Now())
 		if err != nil {
 			fmt.Fprintln(stderr, "returnbot staff:", err)
 			return 1
@@ -186,8 +198,8 @@ func runStaff(ctx context.Context, st staff.Store, args []string, stdin io.Reade
 		if generated {
 			fmt.Fprintf(stdout, "password (shown once): %s\n", password)
 		}
-		if a.TOTP != "" {
-			fmt.Fprintf(stdout, "TOTP (add to an authenticator app; shown once): %s\n", staff.TOTPURL("returnbot", a.Name, a.TOTP))
+		if totpSecret != "" {
+			fmt.Fprintf(stdout, "TOTP (add to an authenticator app; shown once): %s\n", staff.TOTPURL("returnbot", a.Name, totpSecret))
 		}
 		return 0
 	case "list":

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/staff"
@@ -38,6 +39,7 @@ func TestStaffCLI(t *testing.T) {
 		t.Fatalf("add resa: %d %q %s", code, out, e)
 	}
 	generated := strings.Fields(out[strings.Index(out, "password (shown once): "):])[3]
+	resaOut := out
 	if code, _, e := runCLI("short\n", "add", "nils", "--role", "counsellor"); code == 0 || !strings.Contains(e, "12") {
 		t.Fatalf("short password accepted: %d %s", code, e)
 	}
@@ -67,6 +69,15 @@ func TestStaffCLI(t *testing.T) {
 		if ok, _ := staff.CheckPassword(a.Hash, pw); !ok {
 			t.Fatalf("%s's password does not match", name)
 		}
+	}
+	// The TOTP secret printed once is kept only sealed.
+	totpURL := resaOut[strings.Index(resaOut, "otpauth://"):]
+	totpSecret := totpURL[strings.Index(totpURL, "secret=")+len("secret="):]
+	if i := strings.IndexAny(totpSecret, "&\n"); i >= 0 {
+		totpSecret = totpSecret[:i]
+	}
+	if raw := c.Get(ctx, "rb:sa:resa").Val(); len(totpSecret) < 16 || strings.Contains(raw, totpSecret) {
+		t.Fatalf("TOTP secret %q in the clear in %s", totpSecret, raw)
 	}
 	if ttl := c.PTTL(ctx, "rb:sa:kari").Val(); ttl < staff.AccountTTL-time.Hour || ttl > staff.AccountTTL {
 		t.Fatalf("account TTL %v", ttl)
@@ -118,6 +129,8 @@ func TestServeSetupLinkCreatesFirstAdmin(t *testing.T) {
 		}
 	}
 	if link == "" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait() // stderr is written until the process ends
 		t.Fatalf("no setup link; stderr:\n%s", stderr.String())
 	}
 	go func() {
@@ -140,11 +153,28 @@ func TestServeSetupLinkCreatesFirstAdmin(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
+	// No staff chat and no account: "chat now" answers with the phone and a visit; once the first
+	// account exists, it is a chat again.
+	chatAnswer := func(id string) string {
+		var a hoWebAnswer
+		hoWeb(t, base, "message", map[string]any{"id": id, "choice": bot.OptionData("handoff.start", "chat"), "lang": "en"}, &a)
+		var texts []string
+		for _, r := range a.Replies {
+			texts = append(texts, r.Text)
+		}
+		return strings.Join(texts, "\n")
+	}
+	if got := chatAnswer("SetupWebUserBefore_0000001"); !strings.Contains(got, "is not possible yet") {
+		t.Fatalf("chat request with no staff at all answered:\n%s", got)
+	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	body := map[string]string{"token": token, "name": "boss", "password": "the first admin's password"}
 	if got := post(c, "/staff/api/setup", body); got != 200 {
 		t.Fatalf("setup: %d", got)
+	}
+	if got := chatAnswer("SetupWebUserAfter_00000001"); strings.Contains(got, "is not possible yet") {
+		t.Fatalf("chat request with a staff account answered as if nobody could:\n%s", got)
 	}
 	if got := post(c, "/staff/api/setup", body); got != 403 {
 		t.Fatalf("second setup: %d", got)
@@ -157,6 +187,7 @@ func TestServeSetupLinkCreatesFirstAdmin(t *testing.T) {
 		t.Fatalf("tickets as admin: %v %v", res.StatusCode, err)
 	}
 	res.Body.Close()
+	stopServe(t, cmd, &stderr)
 	if !strings.Contains(stderr.String(), "kept in this process only") {
 		t.Fatalf("serve did not warn that accounts are in memory:\n%s", stderr.String())
 	}
