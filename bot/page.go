@@ -29,6 +29,7 @@ const (
 	MsgPageClose       = "webchat.close"           // the close button of the embedded chat
 	MsgPageLog         = "webchat.conversation"    // the accessible name of the conversation
 	MsgPageOpen        = "webchat.open"            // the embed's open button
+	MsgPageNoScript    = "webchat.noscript"        // the notice of a browser without JavaScript
 )
 
 // PageMessages are the web chat page's own words, in the order of the page.
@@ -36,5 +37,5 @@ var PageMessages = []string{
 	MsgPageInput, MsgPagePlaceholder, MsgPageSend, MsgPageLanguage, MsgPageRestart, MsgPageOffline, MsgPageWait,
 	MsgPageQueued, MsgPageSent, MsgPagePending, MsgPageFailed, MsgPageDirections, MsgPageKeepInfo, MsgPageKeepYes,
 	MsgPageKeepNo, MsgPageKept, MsgPageCard, MsgPageRestartAsk, MsgPageCancel, MsgPageTyping, MsgPageNewMessage,
-	MsgPageClose, MsgPageLog, MsgPageOpen,
+	MsgPageClose, MsgPageLog, MsgPageOpen, MsgPageNoScript,
 }

@@ -172,6 +172,9 @@ func (s *Staff) ClearFailures(_ context.Context, key string) error {
 func (s *Staff) appendTo(m map[string]item[[]staff.Message], user string, msg staff.Message, ttl time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(m) > 10000 {
+		sweep(s, m) // users whose conversation expired go, so memory follows the TTLs
+	}
 	list, _ := get(s, m, user)
 	list = append(list, msg)
 	if len(list) > staff.MaxMessagesPerUser {

@@ -86,6 +86,7 @@ type UI struct {
 	Log         string `json:"conversation"`
 	Open        string `json:"open"`
 	Back        string `json:"back"`
+	NoScript    string `json:"noscript"`
 }
 
 // PageUI is the page's own words in a language.
@@ -99,6 +100,7 @@ func PageUI(l bot.Language, code string) *UI {
 		KeepNo: t(bot.MsgPageKeepNo), Kept: t(bot.MsgPageKept), Card: t(bot.MsgPageCard), RestartAsk: t(bot.MsgPageRestartAsk),
 		Cancel: t(bot.MsgPageCancel), Typing: t(bot.MsgPageTyping), NewMessage: t(bot.MsgPageNewMessage),
 		Close: t(bot.MsgPageClose), Log: t(bot.MsgPageLog), Open: t(bot.MsgPageOpen), Back: t(bot.MsgBack),
+		NoScript: t(bot.MsgPageNoScript),
 	}
 }
 
@@ -112,6 +114,9 @@ type Reply struct {
 	Dir  string `json:"dir"`
 	// Card marks the visit card (the day, the code): the page can show it again on request.
 	Card bool `json:"card,omitempty"`
+	// Chat marks the answer to a chat request (the user now waits for a counsellor): the page
+	// asks once whether it may notify the user when the counsellor writes.
+	Chat bool `json:"chat,omitempty"`
 	// Links are the http(s) addresses in Text that come from the content; the page links only
 	// these, so an address a user typed (echoed back, or in a counsellor's quote) never becomes
 	// a link.
@@ -170,7 +175,7 @@ func Dir(code string) string {
 func Convert(rs []bot.Reply) []Reply {
 	out := make([]Reply, 0, len(rs))
 	for _, r := range rs {
-		w := Reply{Text: r.Text, Buttons: r.Buttons, Lang: r.Lang, Dir: Dir(r.Lang), Card: r.Handoff == bot.HandoffVisit}
+		w := Reply{Text: r.Text, Buttons: r.Buttons, Lang: r.Lang, Dir: Dir(r.Lang), Card: r.Handoff == bot.HandoffVisit, Chat: r.Handoff == bot.HandoffChat}
 		if v := r.Venue; v != nil {
 			w.Venue = &Venue{Name: v.Name, Address: v.Address, Lat: v.Lat, Lon: v.Lon, Map: MapURL(v.Lat, v.Lon), Directions: DirectionsURL(v.Lat, v.Lon)}
 		}

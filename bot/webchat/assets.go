@@ -2,10 +2,13 @@ package webchat
 
 import (
 	"bytes"
+	"compress/gzip"
 	"embed"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // assets are the page, its stylesheet, its script, the embedding loader, the built-in logo and
@@ -42,8 +45,51 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	h.secure(w, false)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("Vary", "Accept-Language")
+	w.Header().Set("Vary", "Accept-Language, Accept-Encoding")
+	if acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write(gzipped(buf.Bytes()))
+		return
+	}
 	_, _ = w.Write(buf.Bytes())
+}
+
+// acceptsGzip reports whether the client takes gzip: a slow connection gets the page in about
+// a third of its bytes.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return out.Bytes()
+}
+
+// gzAssets are the embedded files gzipped once, on first use.
+var (
+	gzOnce   sync.Once
+	gzAssets map[string][]byte
+)
+
+func gzAsset(name string) []byte {
+	gzOnce.Do(func() {
+		gzAssets = map[string][]byte{}
+		for _, n := range []string{"app.css", "app.js", "logo.svg"} {
+			if b, err := Asset(n); err == nil {
+				gzAssets[n] = gzipped(b)
+			}
+		}
+	})
+	return gzAssets[name]
 }
 
 // negotiate picks the shipped language for an Accept-Language header: the first of its tags the
@@ -83,6 +129,28 @@ func (h *Handler) pageUI(code string) *UI {
 	return ui
 }
 
+// embedLabel is where embed.js takes its button's default label.
+const embedLabel = `/*open*/"Chat"`
+
+// embed serves the embedding loader with its button's label ("Open the chat") in the
+// visitor's language; an office's data-label on the script tag still wins.
+func (h *Handler) embed(w http.ResponseWriter, r *http.Request) {
+	b, _ := Asset("embed.js")
+	if ui := h.pageUI(h.negotiate(r.Header.Get("Accept-Language"))); ui.Open != "" {
+		label, _ := json.Marshal(ui.Open) // a JSON string is a JavaScript string, U+2028 escaped too
+		b = bytes.Replace(b, []byte(embedLabel), append([]byte("/*open*/"), label...), 1)
+	}
+	h.secure(w, true)
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Vary", "Accept-Language, Accept-Encoding")
+	if acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		b = gzipped(b)
+	}
+	_, _ = w.Write(b)
+}
+
 // logo serves Config.Logo, or the built-in logo.
 func (h *Handler) logo(w http.ResponseWriter, r *http.Request) {
 	b, ct := h.cfg.Logo, ""
@@ -96,17 +164,24 @@ func (h *Handler) logo(w http.ResponseWriter, r *http.Request) {
 	h.secure(w, false)
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "public, max-age=86400")
+	if len(h.cfg.Logo) == 0 {
+		w.Header().Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			w.Header().Set("Content-Encoding", "gzip")
+			b = gzAsset("logo.svg")
+		}
+	}
 	_, _ = w.Write(b)
 }
 
 // asset returns a handler for one embedded file.
 func (h *Handler) asset(name, contentType string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h.serveAsset(w, name, contentType, name == "embed.js")
+		h.serveAsset(w, r, name, contentType, name == "embed.js")
 	}
 }
 
-func (h *Handler) serveAsset(w http.ResponseWriter, name, contentType string, crossOrigin bool) {
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request, name, contentType string, crossOrigin bool) {
 	b, err := Asset(name)
 	if err != nil {
 		http.NotFound(w, nil)
@@ -119,6 +194,14 @@ func (h *Handler) serveAsset(w http.ResponseWriter, name, contentType string, cr
 		w.Header().Set("Cache-Control", "public, max-age=604800")
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
+	}
+	if gz := gzAsset(name); gz != nil {
+		// The font is compressed already (WOFF2); the rest shrinks to about a third.
+		w.Header().Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			w.Header().Set("Content-Encoding", "gzip")
+			b = gz
+		}
 	}
 	_, _ = w.Write(b)
 }

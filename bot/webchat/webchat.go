@@ -163,7 +163,7 @@ func New(cfg Config) *Handler {
 			ancestors += " " + o
 		}
 	}
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
 	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux(), answers: newAnswerCache(cfg.Now)}
 	h.Routes(h.mux)
@@ -186,7 +186,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /webchat/{$}", h.page)
 	mux.HandleFunc("GET /webchat/app.css", h.asset("app.css", "text/css; charset=utf-8"))
 	mux.HandleFunc("GET /webchat/app.js", h.asset("app.js", "text/javascript; charset=utf-8"))
-	mux.HandleFunc("GET /webchat/embed.js", h.asset("embed.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /webchat/embed.js", h.embed)
 	mux.HandleFunc("GET /webchat/logo", h.logo)
 	mux.HandleFunc("GET /webchat/ethiopic.woff2", h.asset("ethiopic.woff2", "font/woff2"))
 	mux.HandleFunc("POST /webchat/api/message", h.message)

@@ -84,7 +84,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 		csp := w.Header().Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'",
-			"img-src 'self' data:", "frame-ancestors 'self' https://office.example"} {
+			"img-src 'self' data:", "font-src 'self'", "frame-ancestors 'self' https://office.example"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 			}

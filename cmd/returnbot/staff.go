@@ -117,7 +117,11 @@ func staffCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, staffUsage)
 		return 2
 	}
-	cfg := configFromEnv()
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "returnbot staff:", err)
+		return 1
+	}
 	if !cfg.usesRedis() {
 		fmt.Fprintln(stderr, "returnbot staff: accounts are kept in Redis; set REDIS_URL (without Redis, serve prints a setup link for one admin, kept in memory)")
 		return 1
@@ -248,7 +252,7 @@ func readPassword(stdin io.Reader) (string, bool, error) {
 // printStaffAvailability says, for validate, whether staff will be able to answer chats, as far
 // as the environment tells: the Telegram staff group is set up or not; accounts are in Redis
 // (serve checks them) or would be in memory only.
-func printStaffAvailability(w io.Writer, cfg config) {
+func printStaffAvailability(w io.Writer, cfg Config) {
 	switch {
 	case staffChatConfigured(cfg):
 		fmt.Fprintln(w, "staff: the Telegram staff group is set up; \"chat now\" is offered")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/understand"
 )
 
@@ -153,6 +154,8 @@ func printReport(w io.Writer, r *understand.Report, top int) {
 	all, lang, rec, fa := understand.Sum(r.Topic), understand.Sum(r.Lang), understand.Sum(r.Recall), understand.Sum(r.FalseAlarm)
 	fmt.Fprintf(tw, "all\t%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t\n", all.All, all.Pct(), lang.Pct(), rec.Pct(), 100-fa.Pct())
 	tw.Flush()
+	fmt.Fprintf(w, "\nanswered at once (score >= %.2f): %.1f%% of topic answers, %.1f%% of them right; offered under \"did you mean\": %.1f%%, %.1f%% right\n",
+		bot.SureIntent, 100*float64(r.Sure.All)/float64(max(1, all.All)), r.Sure.Pct(), 100*float64(r.Maybe.All)/float64(max(1, all.All)), r.Maybe.Pct())
 	fmt.Fprintln(w, "\nper intent:")
 	for _, k := range understand.Keys(r.PerIntent) {
 		fmt.Fprintf(w, "  %-24s %5.1f%% of %d\n", k, r.PerIntent[k].Pct(), r.PerIntent[k].All)

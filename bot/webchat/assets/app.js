@@ -153,10 +153,10 @@
 
   // clock shows a message's time in the page's language, with the digits the bot's own times
   // and phone numbers use (0-9), so a Dari or Arabic page does not mix two kinds of digits.
-  function clock(t) {
+  function clock(t, lang) {
     if (!t) { return ''; }
     try {
-      return new Intl.DateTimeFormat((document.documentElement.lang || 'en') + '-u-nu-latn', { hour: '2-digit', minute: '2-digit' }).format(new Date(t));
+      return new Intl.DateTimeFormat((lang || document.documentElement.lang || 'en') + '-u-nu-latn', { hour: '2-digit', minute: '2-digit' }).format(new Date(t));
     } catch (e) {
       var d = new Date(t);
       return ('0' + d.getHours()).slice(-2) + ':' + ('0' + d.getMinutes()).slice(-2);
@@ -165,11 +165,12 @@
 
   function meta(entry) {
     var m = el('span', 'meta');
-    var time = el('time', '', clock(entry.t));
+    var time = el('time', '', clock(entry.t, entry.reply && entry.reply.lang));
     if (entry.t) { time.dateTime = new Date(entry.t).toISOString(); }
     m.appendChild(time);
     if (entry.me) {
-      var marks = { sent: '✓', pending: '🕓', failed: '⚠' };
+      // Plain symbols that every phone's fonts have (no emoji).
+      var marks = { sent: '✓', pending: '…', failed: '⚠' };
       var words = { sent: ui.sent, pending: ui.pending, failed: ui.failed };
       var st = entry.state || 'sent';
       m.appendChild(el('span', 'mark', marks[st])).setAttribute('aria-hidden', 'true');
@@ -246,20 +247,20 @@
     return e;
   }
 
+  // venueCard is a map pin: the office's name, its address linking to the map, and directions.
   function venueCard(v) {
     var card = el('div', 'bubble venue');
     card.appendChild(el('span', 'name', v.name || ''));
-    if (v.address) { card.appendChild(el('span', 'addr', v.address)); }
-    var links = el('span', 'links');
-    [[v.map, v.name || v.address, 'map'], [v.directions, ui.directions || 'Directions', 'directions']].forEach(function (l) {
-      if (!l[0] || !/^https:\/\//.test(l[0])) { return; }
-      var a = el('a', l[2], l[2] === 'map' ? '📍 ' + l[1] : '➜ ' + l[1]);
-      a.href = l[0];
+    var link = function (href, cls, text) {
+      if (!href || !/^https:\/\//.test(href)) { return el('span', cls, text); }
+      var a = el('a', cls, text);
+      a.href = href;
       a.target = '_blank';
       a.rel = 'noopener noreferrer';
-      links.appendChild(a);
-    });
-    card.appendChild(links);
+      return a;
+    };
+    card.appendChild(link(v.map, 'addr map', v.address || v.name || ''));
+    card.appendChild(link(v.directions, 'directions', ui.directions || 'Directions'));
     return card;
   }
 
@@ -316,7 +317,7 @@
   function scrollDown() { log.scrollTop = log.scrollHeight; }
   // scrollTo brings the start of e into view: the first line of a new answer, not its end.
   function scrollTo(e) {
-    if (e && e.scrollIntoView) { e.scrollIntoView({ block: 'start', behavior: 'auto' }); } else { scrollDown(); }
+    if (e && e.offsetParent === log) { log.scrollTop = Math.max(0, e.offsetTop - 8); } else { scrollDown(); }
   }
 
   var statusTimer = null;
@@ -358,8 +359,17 @@
       }
     } catch (e) { /* not allowed here */ }
   }
+  // askToNotify asks the browser, once, whether the page may notify: the user waits for a
+  // counsellor and may switch to another app meanwhile. Asked right after the user's own tap.
+  function askToNotify() {
+    try {
+      if (window.Notification && Notification.permission === 'default' && Notification.requestPermission) {
+        Notification.requestPermission();
+      }
+    } catch (e) { /* not here */ }
+  }
   function seen() {
-    if (unread && document.visibilityState === 'visible') { unread = 0; showUnread(); }
+    if (unread && document.visibilityState === 'visible' && document.hasFocus()) { unread = 0; showUnread(); }
   }
 
   // showInbox renders the inbox items not shown yet and returns the first element it added.
@@ -445,7 +455,7 @@
       var wait;
       if (res.why === 'wait') {
         wait = 1000 * res.wait;
-        showStatus('⏳ ' + (ui.wait || '') + ' (' + res.wait + ' s)');
+        showStatus((ui.wait || '') + ' (' + res.wait + ' s)');
       } else if (res.why === 'down') {
         wait = 1000 * (res.wait || 2);
       } else {
@@ -487,6 +497,7 @@
       var m = render(e);
       if (!first) { first = m; }
       if (r.card) { card = true; }
+      if (r.chat) { askToNotify(); }
       setDirection(r.lang, r.dir);
     });
     applyUI(data.ui);
@@ -537,14 +548,16 @@
   }
 
   // The ask bar: a yes/no question about this device (keep the conversation here? start over?).
+  // The focus moves to it only when the user's own tap asked (start over): a question that comes
+  // with an answer must not catch an Enter meant for the text field.
   var askYes = null;
-  function ask(text, yes, no, onYes) {
+  function ask(text, yes, no, onYes, focus) {
     $('ask-text').textContent = text;
     $('ask-yes').textContent = yes;
     $('ask-no').textContent = no;
     askYes = onYes;
     $('ask').hidden = false;
-    $('ask-yes').focus({ preventScroll: true });
+    if (focus) { $('ask-yes').focus({ preventScroll: true }); }
   }
   function hideAsk() { $('ask').hidden = true; askYes = null; }
   $('ask-yes').addEventListener('click', function () { var f = askYes; hideAsk(); if (f) { f(); } });
@@ -585,6 +598,7 @@
   function grow() {
     input.style.height = 'auto';
     if (input.value) { input.style.height = input.scrollHeight + 4 + 'px'; }
+    input.classList.toggle('long', input.scrollHeight > input.clientHeight + 4);
   }
   input.addEventListener('input', grow);
 
@@ -607,7 +621,7 @@
   }
   $('restart').addEventListener('click', function () {
     // Starting over wipes the screen: with a visit card on it, ask first.
-    if (lastCard()) { ask(ui.restart_confirm || '', ui.restart || 'OK', ui.cancel || '×', restart); } else { restart(); }
+    if (lastCard()) { ask(ui.restart_confirm || '', ui.restart || 'OK', ui.cancel || '×', restart, true); } else { restart(); }
   });
   if (embedded) {
     // In the embed (embed.js): the close button and Escape hide the frame.

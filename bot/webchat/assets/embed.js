@@ -6,7 +6,8 @@
   var me = document.currentScript;
   if (!me || !me.src) { return; }
   var origin = new URL(me.src).origin;
-  var label = me.getAttribute('data-label') || 'Chat';
+  // The server fills in its "Open the chat" in the visitor's language (Accept-Language).
+  var label = me.getAttribute('data-label') || /*open*/"Chat";
   var open = false;
   var frame = null;
 
