@@ -192,6 +192,9 @@ func (b *Bot) finish(ctx context.Context, start time.Time, ev Event, res Result,
 		}
 		o.Reached(res.reach.Source, res.reach.Topic, l)
 	}
+	if o, ok := b.obs.(HelpfulObserver); ok && res.helpful != nil {
+		o.Helpful(res.helpful.topic, lang, res.helpful.yes)
+	}
 	replies := res.Replies
 	if b.hook != nil {
 		var herr error

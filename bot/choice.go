@@ -39,6 +39,8 @@ func (t *turn) choice(data string) {
 		t.command(data[len(dataCommand):])
 	case strings.HasPrefix(data, dataDay):
 		t.visitDay(data[len(dataDay):])
+	case strings.HasPrefix(data, dataHelpful):
+		t.helpful(data[len(dataHelpful):])
 	default:
 		t.stale()
 	}

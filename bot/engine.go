@@ -60,6 +60,8 @@ type Result struct {
 	notUnderstood []string
 	// reach is the deep link that started the conversation in this turn, if any (reach.go).
 	reach *Start
+	// helpful is an answer to "Was this helpful?" given in this turn (helpful.go).
+	helpful *helpfulVote
 }
 
 // NewEngine prepares an engine for validated content.

@@ -46,6 +46,9 @@ func (t *turn) moveTo(ref string, remember bool) {
 		}
 		t.remember(remember, from, n)
 		t.attach(t.nodeButtons(n))
+		if remember && helpfulPage(n) {
+			t.askHelpful(n)
+		}
 		return
 	}
 	t.say(MsgNotUnderstood)

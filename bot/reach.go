@@ -12,6 +12,8 @@ type Reach struct {
 	Topics map[string]string
 	// Sources are the source names counted by name; any other source counts as SourceOther.
 	Sources []string
+	// Helpful makes topic pages end with "Was this helpful?" and two one-tap answers (helpful.go).
+	Helpful bool
 	// File and Line say where the names were read, for validation messages.
 	File string
 	Line int
@@ -183,4 +185,6 @@ var ReachMessages = []string{
 	"poster.title", "poster.invite", "poster.free", "poster.hours", "poster.scan", "poster.web",
 	// the Telegram profile (bot/telegram Profiles)
 	"telegram.description", "telegram.short_description",
+	// "Was this helpful?" under topic pages (helpful.go)
+	MsgHelpfulAsk, MsgHelpfulThanks,
 }

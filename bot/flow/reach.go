@@ -20,13 +20,14 @@ func parseReach(file string, raw []byte) (*bot.Reach, Errors) {
 	var doc struct {
 		Topics  yaml.Node `yaml:"topics"`
 		Sources []string  `yaml:"sources"`
+		Helpful bool      `yaml:"helpful"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
 		return nil, Errors{yamlError(file, err)}
 	}
-	r := &bot.Reach{Topics: map[string]string{}, File: file, Line: 1}
+	r := &bot.Reach{Topics: map[string]string{}, File: file, Line: 1, Helpful: doc.Helpful}
 	var errs Errors
 	t := &doc.Topics
 	if t.Kind != 0 && t.Kind != yaml.MappingNode {

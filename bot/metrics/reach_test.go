@@ -32,6 +32,10 @@ func TestDeepLinkMetric(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A 👍 under the return page, by the first user.
+	if _, err := b.Handle(context.Background(), bot.Event{Channel: "telegram", User: "user-key-a", Kind: bot.KindChoice, Data: "h|return.about|y", Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -39,6 +43,7 @@ func TestDeepLinkMetric(t *testing.T) {
 		`returnbot_deep_links_total{lang="fa",source="poster",topic="return"} 2`,
 		`returnbot_deep_links_total{lang="so",source="other",topic=""} 2`,
 		`returnbot_deep_links_total{lang="ti",source="none",topic=""} 1`,
+		`returnbot_helpful_total{answer="yes",lang="fa",topic="return"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
