@@ -155,6 +155,8 @@ func Validate(c *bot.Content, cat *lang.Catalog) *Report {
 			}
 		}
 	}
+	r.validateReach(c, cat)
+	uses = append(uses, reachUses(c)...)
 	r.unreachable(c)
 	r.messages(cat, uses, staffUses(c))
 	return r
@@ -179,6 +181,11 @@ func (r *Report) unreachable(c *bot.Content) {
 			if n.Keywords != "" {
 				push(n.Ref())
 			}
+		}
+	}
+	if c.Reach != nil {
+		for _, ref := range c.Reach.Topics {
+			push(ref) // a deep link opens it
 		}
 	}
 	for len(stack) > 0 {
@@ -266,6 +273,11 @@ func UsedMessages(c *bot.Content) []string {
 	set := map[string]bool{lang.MsgCommonWords: true}
 	for _, id := range bot.EngineMessages {
 		set[id] = true
+	}
+	if c.Reach != nil {
+		for _, id := range bot.ReachMessages {
+			set[id] = true
+		}
 	}
 	for _, f := range c.Flows {
 		for _, n := range f.Nodes {

@@ -114,6 +114,9 @@ type Config struct {
 	// errors, long 429s) until they can be delivered, in order per chat (bot/deliver); share it
 	// across replicas and restarts (bot/redis Store.DeliveryQueue). nil means an in-process one.
 	Queue deliver.Queue
+	// KeepProfile leaves the bot's command menu and descriptions alone at start-up; by default
+	// they are set from the locale files in every language, where they differ (SyncProfiles).
+	KeepProfile bool
 	// Redeliver is how often and how long queued messages are tried (defaults: backoff 1s
 	// doubling to 5min, retry_after capped at 5min, given up on after 24h).
 	Redeliver deliver.Policy
@@ -300,6 +303,20 @@ func (c *Adapter) Run(ctx context.Context) error {
 	c.api.Store(a)
 	c.send.Start()
 	c.posts.start(a)
+	if !c.cfg.KeepProfile {
+		// Updates first: the profile can wait. It stops when Run returns, however it returns.
+		pctx, pcancel := context.WithCancel(ctx)
+		profDone := make(chan struct{})
+		go func() {
+			defer close(profDone)
+			select {
+			case <-c.ready:
+				c.startupProfiles(pctx)
+			case <-pctx.Done():
+			}
+		}()
+		defer func() { pcancel(); <-profDone }()
+	}
 	// The delivery queue's runtime sends what earlier runs or other replicas left, and stops
 	// after the send queue is drained.
 	rtCtx, rtStop := context.WithCancel(context.Background())

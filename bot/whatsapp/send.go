@@ -155,6 +155,20 @@ func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bo
 	_ = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), t, ordered)
 }
 
+// sendMessages sends messages built here (a template) through the delivery runtime, as
+// sendReplies does rendered replies; it returns the Graph API's refusal, if any.
+func (a *Adapter) sendMessages(ctx context.Context, user string, msgs []OutMessage) error {
+	out := make([]deliver.Message, 0, len(msgs))
+	for _, m := range msgs {
+		body, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		out = append(out, deliver.Message{Body: body, Kind: typeOf(m)})
+	}
+	return a.send.Deliver(ctx, user, out, bot.Turn{}, true)
+}
+
 // SendProactive sends replies the bot starts itself (handoff answers, reminders) to the WhatsApp
 // number to (a wa_id). Inside the 24-hour window they go out as usual; outside it the configured
 // template is sent instead, or, without one, nothing is sent and ErrHeldBack is returned.
@@ -185,21 +199,7 @@ func (a *Adapter) SendProactive(ctx context.Context, to string, replies []bot.Re
 		a.cfg.Log.Warn("whatsapp: user is outside the 24-hour window and WHATSAPP_TEMPLATE_NAME is not set; message held back", "user", user)
 		return ErrHeldBack
 	}
-	lang := a.cfg.TemplateLang
-	if lang == "" {
-		lang = "en"
-	}
-	m := OutMessage{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
-		"template": map[string]any{"name": a.cfg.TemplateName, "language": map[string]any{"code": lang}}}
-	body, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	if err := a.send.Deliver(ctx, user, []deliver.Message{{Body: body}}, bot.Turn{}, true); err != nil {
-		return err
-	}
-	a.stats.templateSent.Add(1)
-	return nil
+	return a.sendTemplate(ctx, user, to, replies)
 }
 
 // graphError is the Graph API's error body.

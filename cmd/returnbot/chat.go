@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
@@ -40,7 +41,7 @@ func chatCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := configFromEnv()
+	cfg := readConfig(os.Getenv)
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1

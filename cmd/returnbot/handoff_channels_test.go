@@ -195,12 +195,13 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 	g := &hoGraph{}
 	gs := httptest.NewServer(g)
 	t.Cleanup(gs.Close)
-	base, cmd, stderr := startServe(t, "REDIS_URL="+redisURL, "RETURNBOT_SECRET="+hoSecret,
+	rb := startMain(t, "REDIS_URL="+redisURL, "RETURNBOT_SECRET="+hoSecret,
 		"TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint(), "TELEGRAM_WEBHOOK_URL=",
 		fmt.Sprintf("TELEGRAM_STAFF_CHAT_ID=%d", hoStaffChat), fmt.Sprintf("STAFF_USER_IDS=%d", hoStaffID), "STAFF_LANG=nb",
 		"WHATSAPP_TOKEN=graph-token", "WHATSAPP_PHONE_NUMBER_ID="+hoPhoneID, "WHATSAPP_APP_SECRET="+hoAppSecret,
 		"WHATSAPP_VERIFY_TOKEN="+hoVerify, "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "WHATSAPP_TEMPLATE_NAME=counsellor_reply",
 		"RETURNBOT_WEBCHAT=")
+	base, stderr := rb.base, rb.stderr
 
 	// WhatsApp: each choice is answered before the next is sent.
 	waCode := hoVisit(t, func(choice string) []string {
@@ -326,7 +327,7 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 			t.Errorf("after /forget key %q remains (or holds the staff text)", k)
 		}
 	}
-	stopServe(t, cmd, stderr)
+	rb.stop(t)
 	for _, secret := range []string{hoWaNumber, hoWebID, hoStaffReply} {
 		if strings.Contains(stderr.String(), secret) {
 			t.Errorf("the log holds %q:\n%s", secret, stderr)

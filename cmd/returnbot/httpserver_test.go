@@ -302,7 +302,8 @@ func TestMaxConnsFromEnv(t *testing.T) {
 // TestServeCapsConnections: serve itself holds at most RETURNBOT_MAX_CONNS connections under a
 // slowloris attack, and its health check still answers.
 func TestServeCapsConnections(t *testing.T) {
-	base, cmd, stderr := startServe(t, "RETURNBOT_MAX_CONNS=4")
+	rb := startMain(t, "RETURNBOT_MAX_CONNS=4")
+	base, stderr := rb.base, rb.stderr
 	addr := strings.TrimPrefix(base, "http://")
 	stop := make(chan struct{})
 	defer close(stop)
@@ -332,7 +333,7 @@ func TestServeCapsConnections(t *testing.T) {
 	for _, c := range conns {
 		c.Close() // or shutdown would wait 5 s for them
 	}
-	stopServe(t, cmd, stderr)
+	rb.stop(t)
 	if !strings.Contains(stderr.String(), "connection cap reached") {
 		t.Errorf("the log does not say the cap was reached:\n%s", stderr.String())
 	}

@@ -221,10 +221,10 @@ func mode(rate float64) string {
 // loopback port and the fake Bot API as its endpoint, and returns it as a load target once it has
 // set its webhook. The returned function stops whatever is still running.
 func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisURL string, api *loadgen.FakeAPI, globalRate, chatRate float64) (loadgen.Target, func(), error) {
-	cfg := configFromEnv()
-	cfg.redisURL, cfg.clusterAddrs = redisURL, ""
-	if checkSecret("RETURNBOT_SECRET", cfg.secret, minSecretLen) != nil {
-		cfg.secret = randomHex(32)
+	cfg := readConfig(os.Getenv)
+	cfg.RedisURL, cfg.RedisClusterAddrs = redisURL, ""
+	if checkSecret("RETURNBOT_SECRET", cfg.Secret, minSecretLen) != nil {
+		cfg.Secret = randomHex(32)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -240,7 +240,7 @@ func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisU
 		"TELEGRAM_RATE_GLOBAL":    strconv.FormatFloat(globalRate, 'f', -1, 64),
 		"TELEGRAM_RATE_CHAT":      strconv.FormatFloat(chatRate, 'f', -1, 64),
 	}
-	cfg.env = func(k string) string { return env[k] }
+	cfg.Getenv = func(k string) string { return env[k] }
 
 	store, closeStore, err := openStore(ctx, cfg, log, nil)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -30,7 +28,7 @@ import (
 	"github.com/returnbot/returnbot/bot/whatsapp"
 )
 
-// The log privacy test runs `returnbot serve` as a process on a private Redis with every channel
+// The log privacy test runs the bot (Main, as serve does) on a private Redis with every channel
 // on and the log at debug, drives whole conversations on Telegram (webhook), WhatsApp and the web
 // chat in several languages — texts, buttons, voice notes, stickers, a handoff to staff with
 // replies and visit codes, /forget, and malformed or unsigned webhooks — and then reads every log
@@ -84,7 +82,7 @@ func TestServeLogsCarryNoPersonalData(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	hook := "http://" + addr + "/telegram/webhook"
-	proc := pvStartLogged(t,
+	proc := startMain(t,
 		"RETURNBOT_ADDR="+addr, "REDIS_URL="+redisURL, "RETURNBOT_SECRET="+pvLogsSecret, "RETURNBOT_LOG_LEVEL=debug",
 		"TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+tg.Endpoint(),
 		"TELEGRAM_WEBHOOK_URL="+hook, "TELEGRAM_WEBHOOK_SECRET="+pvLogsHookSecret,
@@ -1165,87 +1163,6 @@ func pvCheckJSONLines(t *testing.T, stderr string) []pvLogLine {
 		out = append(out, ll)
 	}
 	return out
-}
-
-// pvSyncBuffer is a bytes.Buffer the process's output copier and the test may use at once.
-type pvSyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *pvSyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *pvSyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// pvLoggedProc is `returnbot serve` with its stdout and stderr kept whole.
-type pvLoggedProc struct {
-	cmd            *exec.Cmd
-	base           string
-	stdout, stderr *pvSyncBuffer
-	done           chan error
-}
-
-// pvStartLogged runs `returnbot serve` with env (channel variables not given are cleared) and waits
-// until it listens.
-func pvStartLogged(t *testing.T, env ...string) *pvLoggedProc {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "RETURNBOT_RUN_MAIN=1", "REDIS_CLUSTER_ADDRS=", "RETURNBOT_FLOWS=", "RETURNBOT_LOCALES=",
-		"RETURNBOT_SESSION_TTL=", "RETURNBOT_TRUST_PROXY=")
-	cmd.Env = append(cmd.Env, env...)
-	p := &pvLoggedProc{cmd: cmd, stdout: &pvSyncBuffer{}, stderr: &pvSyncBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		out := p.stdout.String()
-		if i := strings.Index(out, "listening on http://"); i >= 0 && strings.Contains(out[i:], "\n") {
-			p.base = strings.Fields(out[i+len("listening on "):])[0]
-			return p
-		}
-		select {
-		case err := <-p.done:
-			p.done <- err
-			t.Fatalf("serve exited before listening (%v); stderr:\n%s", err, p.stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start; stderr:\n%s", p.stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop sends SIGTERM and waits for a clean exit, so everything queued has been sent and logged.
-func (p *pvLoggedProc) stop(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.done:
-		p.done <- err
-		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM; stderr:\n%s", err, p.stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop within 15s of SIGTERM")
-	}
 }
 
 // pvPackTexts gives the test the bot's texts, to recognise answers.

@@ -12,7 +12,8 @@ import (
 // asked within the interval, and both recover when memory is free again.
 func TestServeReadyzRedisFull(t *testing.T) {
 	srv := redistest.Start(t, "--maxmemory-policy", "noeviction")
-	base, cmd, stderr := startServe(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+testSecret)
+	rb := startMain(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+testSecret)
+	base, stderr := rb.base, rb.stderr
 	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, "ready") {
 		t.Fatalf("/readyz = %d %q", code, body)
 	}
@@ -31,7 +32,7 @@ func TestServeReadyzRedisFull(t *testing.T) {
 	if code, body := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz after memory was freed = %d %q", code, body)
 	}
-	stopServe(t, cmd, stderr)
+	rb.stop(t)
 	logs := stderr.String()
 	if n := strings.Count(logs, "the store refuses writes"); n != 1 || !strings.Contains(logs, `"reason":"OOM"`) {
 		t.Errorf("%d log lines about refused writes for 5 probes within a minute, want 1 with reason OOM:\n%s", n, logs)

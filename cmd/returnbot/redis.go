@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,21 +22,22 @@ var redisStartupWait = 10 * time.Second
 
 // openRedis connects to REDIS_URL or REDIS_CLUSTER_ADDRS and returns the Redis store once Redis
 // answers, or an error that says what is wrong. redisError, when not nil, counts failed commands.
-func openRedis(ctx context.Context, c config, log *slog.Logger, redisError func(command string)) (bot.Store, func(), error) {
+func openRedis(ctx context.Context, c Config, log *slog.Logger, redisError func(command string)) (bot.Store, func(), error) {
+	redisLoggerOnce.Do(func() { goredis.SetLogger(redisLogger{}) })
 	redisLog.Store(log)
 	var client goredis.UniversalClient
 	var where string
 	switch {
-	case c.redisURL != "" && c.clusterAddrs != "":
+	case c.RedisURL != "" && c.RedisClusterAddrs != "":
 		return nil, nil, errors.New("both REDIS_URL and REDIS_CLUSTER_ADDRS are set; set one of them")
-	case c.clusterAddrs != "":
-		cc, err := rstore.NewClusterClient(strings.Split(c.clusterAddrs, ","))
+	case c.RedisClusterAddrs != "":
+		cc, err := rstore.NewClusterClient(strings.Split(c.RedisClusterAddrs, ","))
 		if err != nil {
 			return nil, nil, err
 		}
 		client, where = cc, "the Redis Cluster at "+strings.Join(cc.Options().Addrs, ",")
 	default:
-		cl, err := rstore.NewClient(c.redisURL)
+		cl, err := rstore.NewClient(c.RedisURL)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -46,7 +48,7 @@ func openRedis(ctx context.Context, c config, log *slog.Logger, redisError func(
 		// Before the first command: on a cluster only the node clients made after this see dials.
 		rstore.CountErrors(client, redisError)
 	}
-	store, err := rstore.New(client, rstore.Options{TTL: c.sessionTTL})
+	store, err := rstore.New(client, rstore.Options{TTL: c.SessionTTL})
 	if err != nil {
 		client.Close()
 		return nil, nil, err
@@ -55,7 +57,7 @@ func openRedis(ctx context.Context, c config, log *slog.Logger, redisError func(
 		store.Close()
 		return nil, nil, err
 	}
-	log.Info("sessions are kept in Redis", "redis", where, "session_ttl", c.sessionTTL.String())
+	log.Info("sessions are kept in Redis", "redis", where, "session_ttl", c.SessionTTL.String())
 	return store, func() { _ = store.Close() }, nil
 }
 
@@ -89,7 +91,9 @@ func waitForRedis(ctx context.Context, s *rstore.Store, log *slog.Logger, where 
 // otherwise print to stderr past the structured log.
 var redisLog atomic.Pointer[slog.Logger]
 
-func init() { goredis.SetLogger(redisLogger{}) }
+// redisLoggerOnce installs redisLogger as go-redis's logger when the first Redis store is built:
+// go-redis has one logger per process, and a process without Redis has nothing to route.
+var redisLoggerOnce sync.Once
 
 // redisLogger passes go-redis's messages to redisLog, at most one per redisLogEvery: during an
 // outage go-redis reports every failed dial, and the bot already logs the outage itself.

@@ -125,7 +125,8 @@ func TestRedisStartupErrors(t *testing.T) {
 // coming back, and serve stops cleanly.
 func TestServeWithRedis(t *testing.T) {
 	srv := redistest.Start(t)
-	base, cmd, stderr := startServe(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+testSecret)
+	rb := startMain(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+testSecret)
+	base, stderr := rb.base, rb.stderr
 	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, "ready") {
 		t.Fatalf("/readyz = %d %q", code, body)
 	}
@@ -145,7 +146,7 @@ func TestServeWithRedis(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	stopServe(t, cmd, stderr)
+	rb.stop(t)
 	if !strings.Contains(stderr.String(), "sessions are kept in Redis") {
 		t.Errorf("start-up does not say where sessions are kept:\n%s", stderr.String())
 	}

@@ -68,6 +68,24 @@ func startServe(t testing.TB, env ...string) (string, *exec.Cmd, *bytes.Buffer) 
 	}
 }
 
+// stopServe sends SIGTERM and waits for a clean exit.
+func stopServe(t *testing.T, cmd *exec.Cmd, stderr interface{ String() string }) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop within 15s of SIGTERM")
+	}
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -109,13 +127,11 @@ func TestServeProbesAndGracefulStop(t *testing.T) {
 func TestServeRefusesBrokenContent(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(dir+"/main.yaml", []byte("id: main\nstart: menu\nnodes:\n  menu:\n    say: [x]\n    bogus: 1\n"), 0o644)
-	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "RETURNBOT_RUN_MAIN=1", "RETURNBOT_ADDR=127.0.0.1:0", "RETURNBOT_FLOWS="+dir, "REDIS_URL=")
-	out, err := cmd.CombinedOutput()
+	rb, err := launchMain(t, "RETURNBOT_FLOWS="+dir)
 	if err == nil {
 		t.Fatal("serve started with a broken flow file")
 	}
-	if !strings.Contains(string(out), "main.yaml:6: unknown field \"bogus\"") {
-		t.Fatalf("output does not name file:line and reason:\n%s", out)
+	if !strings.Contains(err.Error(), "main.yaml:6: unknown field \"bogus\"") {
+		t.Fatalf("the error does not name file:line and reason: %v\n%s", err, rb.stderr.String())
 	}
 }

@@ -19,7 +19,7 @@ var processSecret = func() []byte {
 
 // openStore returns the configured store and a function that releases it. m, when not nil,
 // counts every Redis command that fails and every session the in-process store evicts.
-func openStore(ctx context.Context, c config, log *slog.Logger, m *metrics.Metrics) (bot.Store, func(), error) {
+func openStore(ctx context.Context, c Config, log *slog.Logger, m *metrics.Metrics) (bot.Store, func(), error) {
 	var redisError func(command string)
 	var evicted func()
 	if m != nil {
@@ -28,5 +28,5 @@ func openStore(ctx context.Context, c config, log *slog.Logger, m *metrics.Metri
 	if c.usesRedis() {
 		return openRedis(ctx, c, log, redisError)
 	}
-	return inmem.NewWithLimits(c.sessionTTL, inmem.Limits{Sessions: c.memorySessions, Evicted: evicted}), func() {}, nil
+	return inmem.NewWithLimits(c.SessionTTL, inmem.Limits{Sessions: c.MemorySessions, Evicted: evicted}), func() {}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestMemorySessionsCap(t *testing.T) {
 	t.Setenv("REDIS_CLUSTER_ADDRS", "")
 	t.Setenv("RETURNBOT_MEMORY_SESSIONS", "2")
 	m := metrics.New()
-	store, closeStore, err := openStore(context.Background(), configFromEnv(), slog.New(slog.DiscardHandler), m)
+	store, closeStore, err := openStore(context.Background(), readConfig(os.Getenv), slog.New(slog.DiscardHandler), m)
 	if err != nil {
 		t.Fatal(err)
 	}

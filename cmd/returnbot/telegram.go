@@ -10,10 +10,8 @@ import (
 	"github.com/returnbot/returnbot/bot/telegram"
 )
 
-// Telegram runs when TELEGRAM_TOKEN is set: by webhook when TELEGRAM_WEBHOOK_URL is set too, by
-// long polling otherwise (see docs/telegram.md).
-func init() { channelFactories = append(channelFactories, newTelegram) }
-
+// newTelegram builds the Telegram channel. It runs when TELEGRAM_TOKEN is set: by webhook when
+// TELEGRAM_WEBHOOK_URL is set too, by long polling otherwise (see docs/telegram.md).
 func newTelegram(d deps) (channel, error) {
 	token := strings.TrimSpace(d.cfg.env("TELEGRAM_TOKEN"))
 	if token == "" {

@@ -3,11 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,33 +23,16 @@ func startUpdate(id, chat int64) []byte {
 	return b
 }
 
-// stopServe sends SIGTERM and waits for a clean exit.
-func stopServe(t *testing.T, cmd *exec.Cmd, stderr interface{ String() string }) {
-	t.Helper()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM; stderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop within 15s of SIGTERM")
-	}
-}
-
 // TestServeTelegramPolling: `returnbot serve` with TELEGRAM_TOKEN polls the endpoint of
 // TELEGRAM_API_ENDPOINT, answers, and confirms what it handled when stopped by SIGTERM.
 func TestServeTelegramPolling(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	_, cmd, stderr := startServe(t, "TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+srv.Endpoint(),
+	rb := startMain(t, "TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+srv.Endpoint(),
 		"TELEGRAM_WEBHOOK_URL=")
+	stderr := rb.stderr
 	srv.Push(startUpdate(0, 424242421))
 	srv.WaitFor(10*time.Second, "the answer to /start", func([]telegramtest.Call) bool { return len(srv.Sent(424242421)) > 0 })
-	stopServe(t, cmd, stderr)
+	rb.stop(t)
 	if n := srv.Pending(); n != 0 {
 		t.Errorf("%d updates left unconfirmed after SIGTERM", n)
 	}
@@ -71,7 +51,7 @@ func TestServeTelegramWebhook(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	srv := telegramtest.NewServer(t)
-	_, cmd, stderr := startServe(t, "RETURNBOT_ADDR="+addr, "TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+srv.Endpoint(),
+	rb := startMain(t, "RETURNBOT_ADDR="+addr, "TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+srv.Endpoint(),
 		"TELEGRAM_WEBHOOK_URL=http://"+addr+"/tg/hook", "TELEGRAM_WEBHOOK_SECRET=d81f4c0a7e3b5296")
 	srv.WaitFor(10*time.Second, "setWebhook", func([]telegramtest.Call) bool { return srv.Webhook() != nil })
 	if wh := srv.Webhook(); wh["secret_token"] != "d81f4c0a7e3b5296" || wh["url"] != "http://"+addr+"/tg/hook" {
@@ -84,26 +64,26 @@ func TestServeTelegramWebhook(t *testing.T) {
 	if code := telegramtest.Post(t, "http://"+addr+"/tg/hook", "wrong", startUpdate(2, 4343)); code != 401 {
 		t.Errorf("wrong secret answered %d", code)
 	}
-	stopServe(t, cmd, stderr)
+	rb.stop(t)
 }
 
 // TestServeTelegramWebhookNeedsSecret: webhook mode refuses to start without a secret.
 func TestServeTelegramWebhookNeedsSecret(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "RETURNBOT_RUN_MAIN=1", "RETURNBOT_ADDR=127.0.0.1:0", "REDIS_URL=",
-		"TELEGRAM_TOKEN=1:x", "TELEGRAM_WEBHOOK_URL=https://bot.example.org/tg/hook", "TELEGRAM_WEBHOOK_SECRET=")
-	out, err := cmd.CombinedOutput()
+	rb, err := launchMain(t, "TELEGRAM_TOKEN=1:x", "TELEGRAM_WEBHOOK_URL=https://bot.example.org/tg/hook", "TELEGRAM_WEBHOOK_SECRET=")
 	if err == nil {
 		t.Fatal("serve started in webhook mode without TELEGRAM_WEBHOOK_SECRET")
 	}
-	if !strings.Contains(string(out), "TELEGRAM_WEBHOOK_SECRET") {
-		t.Errorf("the error does not name TELEGRAM_WEBHOOK_SECRET:\n%s", out)
+	if !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
+		t.Errorf("the error does not name TELEGRAM_WEBHOOK_SECRET: %v\n%s", err, rb.stderr.String())
+	}
+	if rb.Addr() != "" {
+		t.Error("the bot listens although it refused to start")
 	}
 }
 
 func TestTelegramFactoryOff(t *testing.T) {
 	env := map[string]string{"TELEGRAM_STAFF_CHAT_ID": "-100" + strconv.Itoa(1)}
-	ch, err := newTelegram(deps{cfg: config{env: func(k string) string { return env[k] }}})
+	ch, err := newTelegram(deps{cfg: Config{Getenv: func(k string) string { return env[k] }}})
 	if ch != nil || err != nil {
 		t.Fatalf("without TELEGRAM_TOKEN: %v, %v", ch, err)
 	}

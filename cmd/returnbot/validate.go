@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -39,6 +40,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d problems, %d missing texts\n", len(pack.Report.Problems), len(pack.Report.Missing))
 		return 1
 	}
+	printStaffAvailability(stdout, readConfig(os.Getenv)) // staff.go
 	fmt.Fprintf(stdout, "ok: %d flows, %d languages\n", len(pack.Content.Flows), len(pack.Catalog.Languages()))
 	return 0
 }

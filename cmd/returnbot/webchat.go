@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/returnbot/returnbot/bot"
@@ -10,10 +12,6 @@ import (
 	"github.com/returnbot/returnbot/bot/outbox"
 	"github.com/returnbot/returnbot/bot/webchat"
 )
-
-// The web chat is on unless RETURNBOT_WEBCHAT=off: with nothing configured, the bot is a chat
-// page at http://127.0.0.1:8080.
-func init() { channelFactories = append(channelFactories, newWebchat) }
 
 // outboxStorer is implemented by stores that keep the web chat outbox next to sessions
 // (bot/redis), shared by all replicas and erased with the user.
@@ -27,6 +25,8 @@ type webchatChannel struct {
 	origins []string
 }
 
+// newWebchat builds the web chat, on unless RETURNBOT_WEBCHAT=off: with nothing configured, the
+// bot is a chat page at http://127.0.0.1:8080.
 func newWebchat(d deps) (channel, error) {
 	if strings.EqualFold(strings.TrimSpace(d.cfg.env("RETURNBOT_WEBCHAT")), "off") {
 		return nil, nil
@@ -60,6 +60,14 @@ func newWebchat(d deps) (channel, error) {
 	}
 	if d.metrics != nil {
 		cfg.Metrics = d.metrics
+	}
+	if path := strings.TrimSpace(d.cfg.env("RETURNBOT_WEBCHAT_LOGO")); path != "" {
+		// The office's own logo (SVG, PNG or JPEG) in the page's header and as its favicon.
+		logo, err := os.ReadFile(path)
+		if err != nil || len(logo) > webchat.MaxLogo {
+			return nil, fmt.Errorf("RETURNBOT_WEBCHAT_LOGO: %d bytes (at most %d), %v", len(logo), webchat.MaxLogo, err)
+		}
+		cfg.Logo = logo
 	}
 	h := webchat.New(cfg)
 	addUserSender(d, webchat.Channel, h) // handoff.go

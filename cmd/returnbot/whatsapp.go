@@ -11,9 +11,6 @@ import (
 	"github.com/returnbot/returnbot/bot/whatsapp"
 )
 
-// WhatsApp is on when WHATSAPP_TOKEN is set; see docs/whatsapp.md.
-func init() { channelFactories = append(channelFactories, newWhatsApp) }
-
 // windowTTL is how long the Redis record of a user's last message is kept: the service window
 // and an hour, so that the gap between a message's time and its write, and clocks that differ
 // between replicas and Redis, never end a record while its window is open.
@@ -25,6 +22,7 @@ type whatsappChannel struct {
 	template string
 }
 
+// newWhatsApp builds the WhatsApp channel, on when WHATSAPP_TOKEN is set; see docs/whatsapp.md.
 func newWhatsApp(d deps) (channel, error) {
 	env := d.cfg.env
 	token := env("WHATSAPP_TOKEN")

@@ -38,7 +38,7 @@ func waReplica(t *testing.T, store bot.Store, graph string) (*whatsappChannel, *
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	m := metrics.New()
 	d := deps{
-		cfg: config{secret: hoSecret, sessionTTL: bot.DefaultSessionTTL, env: func(k string) string { return env[k] }},
+		cfg: Config{Secret: hoSecret, SessionTTL: bot.DefaultSessionTTL, Getenv: func(k string) string { return env[k] }},
 		bot: bot.New(pack.Engine, store, log), pack: pack, log: log, store: store, metrics: m,
 	}
 	ch, err := newWhatsApp(d)
@@ -131,9 +131,10 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 	g := &hoGraph{}
 	gs := httptest.NewServer(g)
 	t.Cleanup(gs.Close)
-	base, cmd, stderr := startServe(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+hoSecret,
+	rb := startMain(t, "REDIS_URL="+srv.URL(), "RETURNBOT_SECRET="+hoSecret,
 		"WHATSAPP_TOKEN=graph-token", "WHATSAPP_PHONE_NUMBER_ID="+hoPhoneID, "WHATSAPP_APP_SECRET="+hoAppSecret,
 		"WHATSAPP_VERIFY_TOKEN="+hoVerify, "WHATSAPP_API_ENDPOINT="+gs.URL+"/v21.0", "RETURNBOT_WEBCHAT=")
+	base := rb.base
 	post := func(body []byte) { t.Helper(); postWhatsApp(t, base, body) }
 	sentCount := func() int { g.mu.Lock(); defer g.mu.Unlock(); return len(g.sent) }
 	waitSent := func(n int) {
@@ -212,7 +213,7 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 		}
 	}
 	srv.Restart()
-	stopServe(t, cmd, stderr)
+	rb.stop(t)
 }
 
 // waText is a webhook delivery of one text message from number.
