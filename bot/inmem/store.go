@@ -34,7 +34,7 @@ type entry struct {
 	// The fields below are guarded by Store.mu, not entry.mu, so reading them never waits for
 	// a running update.
 	//
-	// delivered is the TurnLog record.
+	// delivered is the turn record (deliver.Turns).
 	delivered uint64
 	// user is the entry's key in Store.sessions.
 	user string
@@ -247,7 +247,7 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 	return ctx.Err()
 }
 
-// DeliveredTurn implements bot.TurnLog.
+// DeliveredTurn implements deliver.Turns.
 func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -257,7 +257,7 @@ func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) 
 	return 0, ctx.Err()
 }
 
-// MarkDelivered implements bot.TurnLog. The record lives with the session: a user without one
+// MarkDelivered implements deliver.Turns. The record lives with the session: a user without one
 // (erased, expired) has nothing to order.
 func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) error {
 	s.mu.Lock()

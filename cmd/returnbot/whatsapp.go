@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/returnbot/returnbot/bot"
 	rstore "github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/whatsapp"
 )
@@ -48,6 +49,16 @@ func newWhatsApp(d deps) (channel, error) {
 		return nil, err
 	}
 	cfg.Queue, cfg.Redeliver = deliveryQueue(d, whatsapp.Channel), policy
+	// Pacing: Meta's throughput per number and pair rate per user, shared by replicas with Redis.
+	if cfg.GlobalRate, err = rateFromEnv(env, "WHATSAPP_RATE_GLOBAL", whatsapp.DefaultGlobalRate); err != nil {
+		return nil, err
+	}
+	if cfg.ChatRate, err = rateFromEnv(env, "WHATSAPP_RATE_CHAT", whatsapp.DefaultChatRate); err != nil {
+		return nil, err
+	}
+	if lim, ok := d.store.(bot.Limiter); ok {
+		cfg.Limiter = lim
+	}
 	// With Redis every replica sees when a user last wrote, whichever replica got the message,
 	// and "forget me" deletes the record with the user's other keys. Without it the window is
 	// in this process's memory, as is everything else.
