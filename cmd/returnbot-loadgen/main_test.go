@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/returnbot/returnbot/bot/redis/redistest"
-	"github.com/returnbot/returnbot/bot/telegram"
 )
 
 // A short run of the real bot (built-in content, Redis store, Telegram webhook) and the floor, in
@@ -17,8 +16,8 @@ func TestLoadgenBaselineJSON(t *testing.T) {
 	url := redistest.Server(t)
 	t.Setenv("RETURNBOT_LOG_LEVEL", "error")
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"loadgen", "--users", "20", "--duration", "1s", "--warmup", "300ms", "--baseline", "--rounds", "2", "--json", "--redis", url},
-		strings.NewReader(""), &stdout, &stderr)
+	code := run([]string{"--users", "20", "--duration", "1s", "--warmup", "300ms", "--baseline", "--rounds", "2", "--json", "--redis", url},
+		&stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
@@ -103,30 +102,8 @@ func TestLoadgenBaselineJSON(t *testing.T) {
 func TestLoadgenRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"--users", "0"}, {"--rate", "-1"}, {"--duration", "0s"}, {"--chat-rate", "0"}, {"--rounds", "0"}, {"extra"}} {
 		var stdout, stderr bytes.Buffer
-		if code := run(append([]string{"loadgen"}, args...), strings.NewReader(""), &stdout, &stderr); code != 2 {
+		if code := run(args, &stdout, &stderr); code != 2 {
 			t.Errorf("loadgen %v: exit %d, want 2 (stderr %q)", args, code, stderr.String())
-		}
-	}
-}
-
-func TestRateFromEnv(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	r, err := rateFromEnv(env(nil), "TELEGRAM_RATE_GLOBAL", telegram.DefaultGlobalRate)
-	if err != nil || r != (telegram.Rate{}) {
-		t.Errorf("unset: %+v, %v; want the zero Rate (the channel's default)", r, err)
-	}
-	r, err = rateFromEnv(env(map[string]string{"TELEGRAM_RATE_GLOBAL": " 1000 "}), "TELEGRAM_RATE_GLOBAL", telegram.DefaultGlobalRate)
-	if err != nil || r.PerSecond != 1000 || r.Burst != 1000 {
-		t.Errorf("1000: %+v, %v", r, err)
-	}
-	r, err = rateFromEnv(env(map[string]string{"TELEGRAM_RATE_CHAT": "0.5"}), "TELEGRAM_RATE_CHAT", telegram.DefaultChatRate)
-	if err != nil || r.PerSecond != 0.5 || r.Burst != telegram.DefaultChatRate.Burst {
-		t.Errorf("0.5: %+v, %v; the burst should stay the default's", r, err)
-	}
-	for _, bad := range []string{"fast", "0", "-3", "NaN", "Inf"} {
-		if _, err := rateFromEnv(env(map[string]string{"TELEGRAM_RATE_CHAT": bad}), "TELEGRAM_RATE_CHAT", telegram.DefaultChatRate); err == nil ||
-			!strings.Contains(err.Error(), "TELEGRAM_RATE_CHAT") {
-			t.Errorf("%q: %v, want an error naming the variable", bad, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -16,6 +16,12 @@ var processSecret = func() []byte {
 	_, _ = rand.Read(b)
 	return b
 }()
+
+// OpenStore returns the store c names (Redis, or this process's memory) and a function that
+// releases it, as Main opens it but without metrics (`returnbot chat`).
+func OpenStore(ctx context.Context, c Config, log *slog.Logger) (bot.Store, func(), error) {
+	return openStore(ctx, c, log, nil)
+}
 
 // openStore returns the configured store and a function that releases it. m, when not nil,
 // counts every Redis command that fails and every session the in-process store evicts.

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -156,7 +156,7 @@ type replicaRun struct {
 // replica is one `returnbot serve` process.
 type replica struct {
 	stop   func() // SIGTERM, then wait for exit 0
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 }
 
 // simUser is one synthetic user: a chat, a language and a script of steps; a step is one update
@@ -188,8 +188,7 @@ func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
 	}
 	t.Logf("replicas: %d users × %d updates, seed %d (again: -replicas.seed=%[3]d)", size.users, size.updatesPerUser, seed)
 	rng := rand.New(rand.NewPCG(seed, 42))
-	var cf contentFlags
-	pack, err := cf.load()
+	pack, err := LoadContent("", "", bot.DefaultSessionTTL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +320,7 @@ func scripts(t *testing.T, rng *rand.Rand, pack *flow.Pack, size replicaSize) []
 // evalQuestions are the typed messages of the evaluation sets by language, without those meant
 // for the handoff or erasure.
 func evalQuestions(t *testing.T) map[string][]string {
-	files, err := filepath.Glob("../../flows/testdata/eval/*.tsv")
+	files, err := filepath.Glob("../../../flows/testdata/eval/*.tsv")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no evaluation sets: %v", err)
 	}

@@ -1,3 +1,9 @@
+// Command returnbot-loadgen drives the real bot (content, Redis store, handoff, Telegram channel
+// in webhook mode, built by the same Main as `returnbot serve`) with synthetic users against a
+// fake Bot API, all in this process on loopback, and prints what it measured. It is kept out of
+// the production binary.
+//
+//	go run ./cmd/returnbot-loadgen --baseline --rounds 4
 package main
 
 import (
@@ -8,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,20 +28,22 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
-	"github.com/returnbot/returnbot/bot/metrics"
 	rstore "github.com/returnbot/returnbot/bot/redis"
-	"github.com/returnbot/returnbot/bot/telegram"
+	"github.com/returnbot/returnbot/cmd/internal/app"
 	"github.com/returnbot/returnbot/loadgen"
 )
 
-// loadgenCmd drives the real bot (content, Redis store, handoff, Telegram channel in webhook
-// mode, wired as serve wires them) with synthetic users against a fake Bot API, all in this
-// process on loopback, and prints what it measured; --baseline measures the floor handler too.
-func loadgenCmd(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run parses the flags, runs the rounds and prints the report; --baseline measures the floor
+// handler too. It returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("returnbot-loadgen", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	var cf contentFlags
-	cf.register(fl)
+	flowsDir := fl.String("flows", os.Getenv("RETURNBOT_FLOWS"), "directory of flow files replacing the built-in ones (RETURNBOT_FLOWS)")
+	localesDir := fl.String("locales", os.Getenv("RETURNBOT_LOCALES"), "directory of locale files replacing the built-in ones (RETURNBOT_LOCALES)")
 	var lc loadgen.Config
 	fl.IntVar(&lc.Users, "users", 500, "synthetic users, each in its own chat")
 	fl.Float64Var(&lc.Rate, "rate", 0, "updates per second (open loop); 0 sends as fast as the bot answers (closed loop)")
@@ -58,7 +65,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fl.NArg() > 0 || lc.Users < 1 || lc.Rate < 0 || lc.Duration <= 0 || lc.Warmup < 0 || lc.Conns < 1 || *globalRate <= 0 || *chatRate <= 0 || *rounds < 1 {
-		fmt.Fprintln(stderr, "returnbot loadgen: --users, --conns and --rounds must be at least 1, --duration, --global-rate and --chat-rate positive, --rate and --warmup not negative")
+		fmt.Fprintln(stderr, "returnbot-loadgen: --users, --conns and --rounds must be at least 1, --duration, --global-rate and --chat-rate positive, --rate and --warmup not negative")
 		return 2
 	}
 	lc.Seed = uint64(seed)
@@ -66,17 +73,16 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	if level == "" {
 		level = "warn" // the figures are the output; info would add start-up lines
 	}
-	log := newLogger(stderr, level)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fail := func(err error) int {
-		fmt.Fprintln(stderr, "returnbot loadgen:", err)
+		fmt.Fprintln(stderr, "returnbot-loadgen:", err)
 		return 1
 	}
 
-	pack, err := cf.load()
+	pack, err := app.LoadContent(*flowsDir, *localesDir, bot.DefaultSessionTTL)
 	if err != nil {
-		fmt.Fprintln(stderr, "returnbot loadgen: the content has errors:")
+		fmt.Fprintln(stderr, "returnbot-loadgen: the content has errors:")
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
@@ -84,7 +90,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	if *rounds > 1 {
 		measured = fmt.Sprintf("%d rounds of %v measured after %v warm-up each", *rounds, lc.Duration, lc.Warmup)
 	}
-	setup := []string{fmt.Sprintf("returnbot loadgen: %d users, %s, %s, at most %d webhook connections; %d CPUs (GOMAXPROCS %d)",
+	setup := []string{fmt.Sprintf("returnbot-loadgen: %d users, %s, %s, at most %d webhook connections; %d CPUs (GOMAXPROCS %d)",
 		lc.Users, mode(lc.Rate), measured, lc.Conns, runtime.NumCPU(), runtime.GOMAXPROCS(0))}
 	if *redisURL == "" {
 		rs, err := loadgen.StartRedis(ctx)
@@ -119,7 +125,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	// runBot measures the bot once, on a bot started for this round: a drained channel does not
 	// start again. The profiles cover the first round.
 	runBot := func(profile bool) (*loadgen.Result, error) {
-		target, closeBot, err := startLoadBot(ctx, pack, log, *redisURL, api, *globalRate, *chatRate)
+		target, closeBot, err := startLoadBot(ctx, pack, level, stderr, *redisURL, api, *globalRate, *chatRate)
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +209,7 @@ func loadgenCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, r := range rep.Results {
 		if !r.OK() {
-			fmt.Fprintf(stderr, "returnbot loadgen: %s: not every update was handled or not every reply delivered (see above)\n", r.Name)
+			fmt.Fprintf(stderr, "returnbot-loadgen: %s: not every update was handled or not every reply delivered (see above)\n", r.Name)
 			return 1
 		}
 	}
@@ -217,22 +223,21 @@ func mode(rate float64) string {
 	return "open loop at " + strconv.FormatFloat(rate, 'f', -1, 64) + " updates/s"
 }
 
-// startLoadBot builds the bot as serve does, with the Telegram channel in webhook mode on a
-// loopback port and the fake Bot API as its endpoint, and returns it as a load target once it has
-// set its webhook. The returned function stops whatever is still running.
-func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisURL string, api *loadgen.FakeAPI, globalRate, chatRate float64) (loadgen.Target, func(), error) {
-	cfg := readConfig(os.Getenv)
-	cfg.RedisURL, cfg.RedisClusterAddrs = redisURL, ""
-	if checkSecret("RETURNBOT_SECRET", cfg.Secret, minSecretLen) != nil {
-		cfg.Secret = randomHex(32)
-	}
+// startLoadBot builds the bot with app.Main, as serve does, with the Telegram channel in webhook
+// mode on a loopback port and the fake Bot API as its endpoint, and returns it as a load target
+// once it has set its webhook. The returned function stops whatever is still running.
+func startLoadBot(ctx context.Context, pack *flow.Pack, logLevel string, stderr io.Writer, redisURL string, api *loadgen.FakeAPI, globalRate, chatRate float64) (loadgen.Target, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return loadgen.Target{}, nil, err
 	}
-	// The channel reads only these: nothing from the environment (a staff chat, a real token)
-	// leaks into a load run.
+	// The bot reads only these: nothing from the environment (a staff chat, a real token, the
+	// web chat) leaks into a load run. The secret is random: a run's data is thrown away.
 	env := map[string]string{
+		"REDIS_URL":               redisURL,
+		"RETURNBOT_SECRET":        randomHex(32),
+		"RETURNBOT_LOG_LEVEL":     logLevel,
+		"RETURNBOT_WEBCHAT":       "off",
 		"TELEGRAM_TOKEN":          loadgen.Token,
 		"TELEGRAM_API_ENDPOINT":   api.Endpoint(),
 		"TELEGRAM_WEBHOOK_URL":    "http://" + ln.Addr().String() + "/telegram/webhook",
@@ -240,47 +245,26 @@ func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisU
 		"TELEGRAM_RATE_GLOBAL":    strconv.FormatFloat(globalRate, 'f', -1, 64),
 		"TELEGRAM_RATE_CHAT":      strconv.FormatFloat(chatRate, 'f', -1, 64),
 	}
-	cfg.Getenv = func(k string) string { return env[k] }
-
-	store, closeStore, err := openStore(ctx, cfg, log, nil)
+	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		ln.Close()
 		return loadgen.Target{}, nil, err
 	}
+	m := &app.Main{Config: cfg, Listener: ln, Pack: pack, Stderr: stderr}
+	if err := m.Run(ctx); err != nil {
+		ln.Close()
+		return loadgen.Target{}, nil, err
+	}
+	// There is no staff chat, so, as in serve, "chat now" is not offered: users who press the
+	// handoff's button are offered the phone and a visit (issue 19).
 	var calls func() int64
-	if c, ok := store.(interface {
+	if c, ok := m.Store().(interface {
 		Client() goredis.UniversalClient
 	}); ok {
 		calls = loadgen.CountCalls(c.Client()).Load
 	}
-	b := bot.New(pack.Engine, store, log)
-	m := metrics.New()
-	b.Observe(m)
-	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store, metrics: m}
-	if d.handoff, err = newHandoff(d); err != nil {
-		ln.Close()
-		closeStore()
-		return loadgen.Target{}, nil, err
-	}
-	ch, err := newTelegram(d)
-	if err != nil {
-		ln.Close()
-		closeStore()
-		return loadgen.Target{}, nil, err
-	}
-	ad := ch.(*telegram.Adapter)
-	mux := http.NewServeMux()
-	ch.Routes(mux)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	runDone := make(chan error, 1)
-	go func() { runDone <- ch.Run(runCtx) }()
-	closeAll := func() {
-		stopRun()
-		_ = srv.Close()
-		closeStore()
-	}
+	ad := m.Telegram()
+	closeAll := func() { _ = m.Close() }
 
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -290,22 +274,23 @@ func startLoadBot(ctx context.Context, pack *flow.Pack, log *slog.Logger, redisU
 		closeAll()
 		return loadgen.Target{}, nil, err
 	}
-	var runErr error
-	drained := false
 	drain := func(ctx context.Context) (int64, int64, error) {
-		// Stopping the channel stops its intake and sends what is queued (within its drain
-		// bound); its counters are final once Run returns.
-		stopRun()
-		if !drained {
-			select {
-			case runErr = <-runDone:
-				drained = true
-			case <-ctx.Done():
-				return 0, 0, errors.New("the Telegram channel did not stop in time")
-			}
+		// Closing the bot stops the HTTP server, then the channel's intake, and sends what is
+		// queued (within its drain bound); the channel's counters are final once Close returns.
+		done := make(chan struct{})
+		go func() { closeAll(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return 0, 0, errors.New("the Telegram channel did not stop in time")
 		}
 		st := ad.Stats()
-		return st.Sent, st.Undeliverable, runErr
+		select {
+		case err := <-m.Err(): // the HTTP server or the channel failed
+			return st.Sent, st.Undeliverable, err
+		default:
+			return st.Sent, st.Undeliverable, nil
+		}
 	}
 	return loadgen.Target{Name: "returnbot", URL: url, Secret: secret, Drain: drain, Calls: calls}, closeAll, nil
 }

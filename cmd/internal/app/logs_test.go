@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -495,7 +495,7 @@ func init() { pvUpdateSeq.Store(810000000) }
 func pvSetUpdateID(u map[string]any) { u["update_id"] = pvUpdateSeq.Add(1) }
 
 func pvFixturesRoot(t *testing.T) string {
-	dir := filepath.Join("..", "..", "testdata", "fixtures")
+	dir := filepath.Join("..", "..", "..", "testdata", "fixtures")
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("the real payload fixtures are missing at %s: %v", dir, err)
 	}
@@ -1172,8 +1172,7 @@ func (p pvPackTexts) text(lang, id string) string { return p.lang.Text(lang, id,
 
 func pvLoadPackForTest(t *testing.T) pvPackTexts {
 	t.Helper()
-	var cf contentFlags
-	pack, err := cf.load()
+	pack, err := LoadContent("", "", bot.DefaultSessionTTL)
 	if err != nil && (pack == nil || pack.Catalog == nil) {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/returnbot/returnbot/bot/telegram"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 )
 
@@ -86,5 +87,27 @@ func TestTelegramFactoryOff(t *testing.T) {
 	ch, err := newTelegram(deps{cfg: Config{Getenv: func(k string) string { return env[k] }}})
 	if ch != nil || err != nil {
 		t.Fatalf("without TELEGRAM_TOKEN: %v, %v", ch, err)
+	}
+}
+
+func TestRateFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	r, err := rateFromEnv(env(nil), "TELEGRAM_RATE_GLOBAL", telegram.DefaultGlobalRate)
+	if err != nil || r != (telegram.Rate{}) {
+		t.Errorf("unset: %+v, %v; want the zero Rate (the channel's default)", r, err)
+	}
+	r, err = rateFromEnv(env(map[string]string{"TELEGRAM_RATE_GLOBAL": " 1000 "}), "TELEGRAM_RATE_GLOBAL", telegram.DefaultGlobalRate)
+	if err != nil || r.PerSecond != 1000 || r.Burst != 1000 {
+		t.Errorf("1000: %+v, %v", r, err)
+	}
+	r, err = rateFromEnv(env(map[string]string{"TELEGRAM_RATE_CHAT": "0.5"}), "TELEGRAM_RATE_CHAT", telegram.DefaultChatRate)
+	if err != nil || r.PerSecond != 0.5 || r.Burst != telegram.DefaultChatRate.Burst {
+		t.Errorf("0.5: %+v, %v; the burst should stay the default's", r, err)
+	}
+	for _, bad := range []string{"fast", "0", "-3", "NaN", "Inf"} {
+		if _, err := rateFromEnv(env(map[string]string{"TELEGRAM_RATE_CHAT": bad}), "TELEGRAM_RATE_CHAT", telegram.DefaultChatRate); err == nil ||
+			!strings.Contains(err.Error(), "TELEGRAM_RATE_CHAT") {
+			t.Errorf("%q: %v, want an error naming the variable", bad, err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -36,8 +36,8 @@ type Config struct {
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in production, a map in tests)
 // and refuses one that would leak or lose data, or that names an impossible limit.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := readConfig(getenv)
-	if err := c.check(); err != nil {
+	c := ReadConfig(getenv)
+	if err := c.Check(); err != nil {
 		return c, err
 	}
 	var err error
@@ -47,8 +47,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// readConfig reads the configuration without judging it (chat checks only the secret).
-func readConfig(getenv func(string) string) Config {
+// ReadConfig reads the configuration without judging it (chat checks only the secret).
+func ReadConfig(getenv func(string) string) Config {
 	c := Config{
 		Addr:              getenv("RETURNBOT_ADDR"),
 		RedisURL:          getenv("REDIS_URL"),
@@ -86,8 +86,8 @@ func (c Config) env(name string) string {
 // usesRedis reports whether a shared store is configured.
 func (c Config) usesRedis() bool { return c.RedisURL != "" || c.RedisClusterAddrs != "" }
 
-// check refuses configurations that would leak or lose data.
-func (c Config) check() error {
+// Check refuses configurations that would leak or lose data.
+func (c Config) Check() error {
 	if !c.usesRedis() {
 		return nil
 	}
@@ -97,6 +97,12 @@ func (c Config) check() error {
 		return fmt.Errorf("%w (with Redis it keys the pseudonyms under which users are stored)", err)
 	}
 	return nil
+}
+
+// UserKey is the pseudonym under which the bot stores channel's user id (bot.UserKey with the
+// configured secret).
+func (c Config) UserKey(channel, id string) string {
+	return bot.UserKey(c.secretOrLocal(), channel, id)
 }
 
 // secretOrLocal is the pseudonym key; a process with the in-memory store and no secret uses a

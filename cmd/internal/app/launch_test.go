@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/returnbot/returnbot/bot/flow"
 )
 
 // testBot is a Main running in the test process, with its output kept whole.
@@ -23,7 +25,7 @@ type testBot struct {
 // RETURNBOT_ADDR it listens on a free loopback port. The bot is closed at the end of the test.
 func startMain(t testing.TB, env ...string) *testBot {
 	t.Helper()
-	b, err := launchMain(t, env...)
+	b, err := launch(t, nil, env...)
 	if err != nil {
 		t.Fatalf("the bot did not start: %v; stderr:\n%s", err, b.stderr.String())
 	}
@@ -33,6 +35,13 @@ func startMain(t testing.TB, env ...string) *testBot {
 // launchMain is startMain for tests of start-up errors: it returns what Run (or ConfigFromEnv)
 // refused, with the output so far.
 func launchMain(t testing.TB, env ...string) (*testBot, error) {
+	t.Helper()
+	return launch(t, nil, env...)
+}
+
+// launch is launchMain with the content already loaded (pack; nil: loaded as serve loads it),
+// for tests that time what comes after.
+func launch(t testing.TB, pack *flow.Pack, env ...string) (*testBot, error) {
 	t.Helper()
 	vars := map[string]string{"RETURNBOT_ADDR": "127.0.0.1:0"}
 	for _, kv := range env {
@@ -49,7 +58,7 @@ func launchMain(t testing.TB, env ...string) (*testBot, error) {
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(b.stderr, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	b.Main = &Main{Config: cfg, Stdout: b.stdout, Stderr: b.stderr}
+	b.Main = &Main{Config: cfg, Stdout: b.stdout, Stderr: b.stderr, Pack: pack}
 	// No deadline of its own: Run bounds the wait for Redis (redisStartupWait), and loading the
 	// content takes seconds more on a busy machine.
 	if err := b.Run(context.Background()); err != nil {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func TestMemorySessionsCap(t *testing.T) {
 	t.Setenv("REDIS_CLUSTER_ADDRS", "")
 	t.Setenv("RETURNBOT_MEMORY_SESSIONS", "2")
 	m := metrics.New()
-	store, closeStore, err := openStore(context.Background(), readConfig(os.Getenv), slog.New(slog.DiscardHandler), m)
+	store, closeStore, err := openStore(context.Background(), ReadConfig(os.Getenv), slog.New(slog.DiscardHandler), m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/metrics"
+	"github.com/returnbot/returnbot/bot/telegram"
 )
 
 // Main is the running bot: Run builds the store, the content, the channels and the HTTP server
@@ -28,6 +29,9 @@ type Main struct {
 	// Listener, when set, is served instead of listening on Config.Addr (a caller that must know
 	// the address before Run, such as a webhook URL naming the port).
 	Listener net.Listener
+	// Pack, when set, is the content already loaded (LoadContent), used instead of loading
+	// Config.Flows and Config.Locales; Run sets its engine's calendar and staff availability.
+	Pack *flow.Pack
 
 	log      *slog.Logger
 	pack     *flow.Pack
@@ -67,11 +71,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 	cfg := m.Config
-	log := newLogger(stderr, cfg.LogLevel)
+	log := NewLogger(stderr, cfg.LogLevel)
 	m.log = log
-	pack, err := loadContent(cfg.Flows, cfg.Locales, cfg.SessionTTL)
-	if err != nil {
-		return fmt.Errorf("the content has errors:\n%w", err)
+	pack := m.Pack
+	if pack == nil {
+		if pack, err = LoadContent(cfg.Flows, cfg.Locales, cfg.SessionTTL); err != nil {
+			return fmt.Errorf("the content has errors:\n%w", err)
+		}
 	}
 	m.pack = pack
 	if n := len(pack.Report.Missing); n > 0 {
@@ -197,6 +203,20 @@ func (m *Main) Err() <-chan error { return m.errs }
 
 // Log is the bot's logger, for the caller's own lines about stopping.
 func (m *Main) Log() *slog.Logger { return m.log }
+
+// Store is the store Run opened (nil before).
+func (m *Main) Store() bot.Store { return m.store }
+
+// Telegram is the Telegram channel, or nil when TELEGRAM_TOKEN is not set (the load generator
+// reads its Stats).
+func (m *Main) Telegram() *telegram.Adapter {
+	for _, ch := range m.channels {
+		if a, ok := ch.(*telegram.Adapter); ok {
+			return a
+		}
+	}
+	return nil
+}
 
 // Close stops the bot: the background work, then the HTTP server (half of shutdownGrace for the
 // requests in flight), then the channels, which drain within the rest; then the store. It logs

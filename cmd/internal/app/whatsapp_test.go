@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ import (
 // waReplica builds the WhatsApp channel as serve does, on store, with the Graph API at graph.
 func waReplica(t *testing.T, store bot.Store, graph string) (*whatsappChannel, *metrics.Metrics, http.Handler) {
 	t.Helper()
-	pack, err := (&contentFlags{}).load()
+	pack, err := LoadContent("", "", bot.DefaultSessionTTL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestServeMetricsWhatsAppAndRedisErrors(t *testing.T) {
 	post(msg)
 	waitSent(1)
 	post(msg) // Meta delivers again
-	status, err := os.ReadFile(filepath.Join("..", "..", "testdata", "fixtures", "whatsapp", "status_delivered.json"))
+	status, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "fixtures", "whatsapp", "status_delivered.json"))
 	if err != nil {
 		t.Fatalf("the real status fixture: %v", err)
 	}
