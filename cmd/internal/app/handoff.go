@@ -11,6 +11,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/telegram"
 )
 
@@ -39,7 +40,7 @@ func newHandoff(d deps) (*handoff.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	var store handoff.Store = handoff.NewMemStore()
+	var store handoff.Store = inmem.NewHandoff()
 	if hs, ok := d.store.(handoffStorer); ok {
 		store = hs.HandoffStore() // Redis: shared by all replicas
 	}

@@ -1,4 +1,4 @@
-package handoff
+package inmem
 
 import (
 	"context"
@@ -6,11 +6,13 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/returnbot/returnbot/bot/handoff"
 )
 
-// MemStore is the in-process Store (used with bot/inmem): the same TTLs and atomicity, in one
+// Handoff is the in-process handoff.Store: the same TTLs and atomicity as bot/redis's, in one
 // process only.
-type MemStore struct {
+type Handoff struct {
 	now func() time.Time
 
 	mu        sync.Mutex
@@ -38,21 +40,21 @@ type memPost struct {
 }
 
 type memAudit struct {
-	a   Audit
+	a   handoff.Audit
 	exp time.Time
 }
 
-// NewMemStore returns an empty in-process store.
-func NewMemStore() *MemStore {
-	return &MemStore{now: time.Now, tickets: map[string]memItem{}, holders: map[string]memItem{},
+// NewHandoff returns an empty in-process handoff store.
+func NewHandoff() *Handoff {
+	return &Handoff{now: time.Now, tickets: map[string]memItem{}, holders: map[string]memItem{},
 		byUser: map[string]memItem{}, routes: map[string]memItem{}, reminders: map[string]time.Time{},
 		posts: map[string]memPost{}, buckets: map[string]time.Time{}, sweepAt: minBuckets}
 }
 
 // SetClock replaces the store's clock, for tests of expiry.
-func (m *MemStore) SetClock(now func() time.Time) { m.now = now }
+func (m *Handoff) SetClock(now func() time.Time) { m.now = now }
 
-func (m *MemStore) get(mp map[string]memItem, k string) ([]byte, bool) {
+func (m *Handoff) get(mp map[string]memItem, k string) ([]byte, bool) {
 	it, ok := mp[k]
 	if !ok {
 		return nil, false
@@ -64,16 +66,16 @@ func (m *MemStore) get(mp map[string]memItem, k string) ([]byte, bool) {
 	return it.v, true
 }
 
-// NextCounter implements Store.
-func (m *MemStore) NextCounter(ctx context.Context) (uint64, error) {
+// NextCounter implements handoff.Store.
+func (m *Handoff) NextCounter(ctx context.Context) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counter++
 	return m.counter, ctx.Err()
 }
 
-// SaveTicket implements Store.
-func (m *MemStore) SaveTicket(ctx context.Context, t *Ticket, ttl time.Duration) error {
+// SaveTicket implements handoff.Store.
+func (m *Handoff) SaveTicket(ctx context.Context, t *handoff.Ticket, ttl time.Duration) error {
 	b, err := json.Marshal(t)
 	if err != nil {
 		return err
@@ -84,13 +86,13 @@ func (m *MemStore) SaveTicket(ctx context.Context, t *Ticket, ttl time.Duration)
 	m.tickets[t.Code] = memItem{b, exp}
 	m.byUser[t.User] = memItem{[]byte(t.Code), exp}
 	m.dequeueLocked(t.Code)
-	if t.Status != StatusClosed {
+	if t.Status != handoff.StatusClosed {
 		m.queue = append(m.queue, t.Code)
 	}
 	return ctx.Err()
 }
 
-func (m *MemStore) dequeueLocked(code string) {
+func (m *Handoff) dequeueLocked(code string) {
 	for i, c := range m.queue {
 		if c == code {
 			m.queue = append(m.queue[:i], m.queue[i+1:]...)
@@ -99,31 +101,31 @@ func (m *MemStore) dequeueLocked(code string) {
 	}
 }
 
-// Ticket implements Store.
-func (m *MemStore) Ticket(ctx context.Context, code string) (*Ticket, error) {
+// Ticket implements handoff.Store.
+func (m *Handoff) Ticket(ctx context.Context, code string) (*handoff.Ticket, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.get(m.tickets, code)
 	if !ok {
 		return nil, ctx.Err()
 	}
-	var t Ticket
+	var t handoff.Ticket
 	if err := json.Unmarshal(b, &t); err != nil {
 		return nil, err
 	}
 	return &t, ctx.Err()
 }
 
-// UserTicket implements Store.
-func (m *MemStore) UserTicket(ctx context.Context, user string) (string, error) {
+// UserTicket implements handoff.Store.
+func (m *Handoff) UserTicket(ctx context.Context, user string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, _ := m.get(m.byUser, user)
 	return string(b), ctx.Err()
 }
 
-// Claim implements Store.
-func (m *MemStore) Claim(ctx context.Context, code, staff string, ttl time.Duration) (string, bool, error) {
+// Claim implements handoff.Store.
+func (m *Handoff) Claim(ctx context.Context, code, staff string, ttl time.Duration) (string, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if b, ok := m.get(m.holders, code); ok {
@@ -133,8 +135,8 @@ func (m *MemStore) Claim(ctx context.Context, code, staff string, ttl time.Durat
 	return staff, true, ctx.Err()
 }
 
-// Unclaim implements Store.
-func (m *MemStore) Unclaim(ctx context.Context, code string) error {
+// Unclaim implements handoff.Store.
+func (m *Handoff) Unclaim(ctx context.Context, code string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.holders, code)
@@ -142,14 +144,14 @@ func (m *MemStore) Unclaim(ctx context.Context, code string) error {
 }
 
 // Queue implements Store: by creation time, like the Redis store.
-func (m *MemStore) Queue(ctx context.Context) ([]string, error) {
+func (m *Handoff) Queue(ctx context.Context) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []string
 	created := map[string]time.Time{}
 	for _, c := range m.queue {
 		if b, ok := m.get(m.tickets, c); ok {
-			var t Ticket
+			var t handoff.Ticket
 			_ = json.Unmarshal(b, &t)
 			created[c] = t.Created
 			out = append(out, c)
@@ -159,32 +161,32 @@ func (m *MemStore) Queue(ctx context.Context) ([]string, error) {
 	return out, ctx.Err()
 }
 
-// SetRoute implements Store.
-func (m *MemStore) SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error {
+// SetRoute implements handoff.Store.
+func (m *Handoff) SetRoute(ctx context.Context, user string, sealed []byte, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.routes[user] = memItem{append([]byte(nil), sealed...), m.now().Add(ttl)}
 	return ctx.Err()
 }
 
-// Route implements Store.
-func (m *MemStore) Route(ctx context.Context, user string) ([]byte, error) {
+// Route implements handoff.Store.
+func (m *Handoff) Route(ctx context.Context, user string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, _ := m.get(m.routes, user)
 	return b, ctx.Err()
 }
 
-// LinkPost implements Store.
-func (m *MemStore) LinkPost(ctx context.Context, user, code, ref string, ttl time.Duration) error {
+// LinkPost implements handoff.Store.
+func (m *Handoff) LinkPost(ctx context.Context, user, code, ref string, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.posts[ref] = memPost{user: user, code: code, exp: m.now().Add(ttl)}
 	return ctx.Err()
 }
 
-// PostTicket implements Store.
-func (m *MemStore) PostTicket(ctx context.Context, ref string) (string, error) {
+// PostTicket implements handoff.Store.
+func (m *Handoff) PostTicket(ctx context.Context, ref string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p, ok := m.posts[ref]
@@ -198,32 +200,32 @@ func (m *MemStore) PostTicket(ctx context.Context, ref string) (string, error) {
 	return p.code, ctx.Err()
 }
 
-// DeleteRoute implements Store.
-func (m *MemStore) DeleteRoute(ctx context.Context, user string) error {
+// DeleteRoute implements handoff.Store.
+func (m *Handoff) DeleteRoute(ctx context.Context, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.routes, user)
 	return ctx.Err()
 }
 
-// Remind implements Store.
-func (m *MemStore) Remind(ctx context.Context, user string, at time.Time) error {
+// Remind implements handoff.Store.
+func (m *Handoff) Remind(ctx context.Context, user string, at time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.reminders[user] = at
 	return ctx.Err()
 }
 
-// CancelReminder implements Store.
-func (m *MemStore) CancelReminder(ctx context.Context, user string) error {
+// CancelReminder implements handoff.Store.
+func (m *Handoff) CancelReminder(ctx context.Context, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.reminders, user)
 	return ctx.Err()
 }
 
-// DueReminders implements Store.
-func (m *MemStore) DueReminders(ctx context.Context, now time.Time, limit int) ([]string, error) {
+// DueReminders implements handoff.Store.
+func (m *Handoff) DueReminders(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []string
@@ -239,8 +241,8 @@ func (m *MemStore) DueReminders(ctx context.Context, now time.Time, limit int) (
 	return out, ctx.Err()
 }
 
-// ClaimReminder implements Store.
-func (m *MemStore) ClaimReminder(ctx context.Context, user string) (bool, error) {
+// ClaimReminder implements handoff.Store.
+func (m *Handoff) ClaimReminder(ctx context.Context, user string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	_, ok := m.reminders[user]
@@ -248,25 +250,25 @@ func (m *MemStore) ClaimReminder(ctx context.Context, user string) (bool, error)
 	return ok, ctx.Err()
 }
 
-// AddAudit implements Store.
-func (m *MemStore) AddAudit(ctx context.Context, a Audit, ttl time.Duration) error {
+// AddAudit implements handoff.Store.
+func (m *Handoff) AddAudit(ctx context.Context, a handoff.Audit, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.audit = append(m.audit, memAudit{a, m.now().Add(ttl)})
-	if len(m.audit) >= 2*AuditCap { // trimmed now and then; AuditTrail reads at most AuditCap
-		m.audit = append(m.audit[:0:0], m.audit[len(m.audit)-AuditCap:]...)
+	if len(m.audit) >= 2*handoff.AuditCap { // trimmed now and then; AuditTrail reads at most handoff.AuditCap
+		m.audit = append(m.audit[:0:0], m.audit[len(m.audit)-handoff.AuditCap:]...)
 	}
 	return ctx.Err()
 }
 
-// AuditTrail implements Store.
-func (m *MemStore) AuditTrail(ctx context.Context, n int) ([]Audit, error) {
+// AuditTrail implements handoff.Store.
+func (m *Handoff) AuditTrail(ctx context.Context, n int) ([]handoff.Audit, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	n = min(n, AuditCap)
-	var out []Audit
-	for i, left := len(m.audit)-1, AuditCap; i >= 0 && left > 0 && len(out) < n; i, left = i-1, left-1 {
+	n = min(n, handoff.AuditCap)
+	var out []handoff.Audit
+	for i, left := len(m.audit)-1, handoff.AuditCap; i >= 0 && left > 0 && len(out) < n; i, left = i-1, left-1 {
 		if now.Before(m.audit[i].exp) {
 			out = append(out, m.audit[i].a)
 		}
@@ -274,8 +276,8 @@ func (m *MemStore) AuditTrail(ctx context.Context, n int) ([]Audit, error) {
 	return out, ctx.Err()
 }
 
-// EraseUser implements Store.
-func (m *MemStore) EraseUser(ctx context.Context, user string) error {
+// EraseUser implements handoff.Store.
+func (m *Handoff) EraseUser(ctx context.Context, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if it, ok := m.byUser[user]; ok {
@@ -286,7 +288,7 @@ func (m *MemStore) EraseUser(ctx context.Context, user string) error {
 	}
 	// Tickets saved earlier under the same user.
 	for code, it := range m.tickets {
-		var t Ticket
+		var t handoff.Ticket
 		if json.Unmarshal(it.v, &t) == nil && t.User == user {
 			delete(m.tickets, code)
 			delete(m.holders, code)
@@ -306,7 +308,7 @@ func (m *MemStore) EraseUser(ctx context.Context, user string) error {
 
 // Len counts the records kept about users (tickets, routes, reminders, staff chat links), for
 // tests.
-func (m *MemStore) Len() int {
+func (m *Handoff) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.tickets) + len(m.byUser) + len(m.routes) + len(m.reminders) + len(m.holders) + len(m.posts)

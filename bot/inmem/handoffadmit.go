@@ -1,4 +1,4 @@
-package handoff
+package inmem
 
 import (
 	"context"
@@ -11,16 +11,16 @@ import (
 // bot/redis does it in a script). A token is free while that time lies less than Burst
 // intervals ahead.
 
-// interval is the time one token takes to come back.
-func interval(b bot.Bucket) time.Duration {
+// handoffInterval is the time one of b's tokens takes to come back.
+func handoffInterval(b bot.Bucket) time.Duration {
 	if b.PerSecond <= 0 {
 		return 0
 	}
 	return max(time.Duration(float64(time.Second)/b.PerSecond), time.Nanosecond)
 }
 
-// Admit implements Store.
-func (m *MemStore) Admit(ctx context.Context, buckets ...bot.Bucket) (bool, error) {
+// Admit implements handoff.Store.
+func (m *Handoff) Admit(ctx context.Context, buckets ...bot.Bucket) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -29,7 +29,7 @@ func (m *MemStore) Admit(ctx context.Context, buckets ...bot.Bucket) (bool, erro
 	now := m.now()
 	next := make([]time.Time, len(buckets))
 	for i, b := range buckets {
-		iv := interval(b)
+		iv := handoffInterval(b)
 		if iv == 0 {
 			continue // no limit
 		}
@@ -61,12 +61,12 @@ func (m *MemStore) Admit(ctx context.Context, buckets ...bot.Bucket) (bool, erro
 // minBuckets is the number of buckets below which full ones are not swept out.
 const minBuckets = 1024
 
-// Refund implements Store.
-func (m *MemStore) Refund(ctx context.Context, b bot.Bucket) error {
+// Refund implements handoff.Store.
+func (m *Handoff) Refund(ctx context.Context, b bot.Bucket) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	tat, ok := m.buckets[b.Key]
-	if iv := interval(b); ok && iv > 0 {
+	if iv := handoffInterval(b); ok && iv > 0 {
 		if tat = tat.Add(-iv); tat.After(m.now()) {
 			m.buckets[b.Key] = tat
 		} else {
