@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/handoff"
@@ -26,6 +25,7 @@ import (
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/bot/whatsapp"
+	"github.com/returnbot/returnbot/internal/logleak"
 )
 
 // The log privacy test runs the bot (Main, as serve does) on a private Redis with every channel
@@ -70,7 +70,7 @@ var (
 // TestServeLogsCarryNoPersonalData is the cross-channel log privacy check.
 func TestServeLogsCarryNoPersonalData(t *testing.T) {
 	started := time.Now()
-	bad := &pvForbidden{texts: map[string]string{}, ids: map[string]string{}}
+	bad := logleak.NewForbidden()
 
 	redisURL := redistest.Server(t)
 	tg := telegramtest.NewServer(t)
@@ -120,21 +120,19 @@ func TestServeLogsCarryNoPersonalData(t *testing.T) {
 	if len(lines) < 10 {
 		t.Fatalf("only %d log lines at debug level: the check would be close to vacuous", len(lines))
 	}
-	bad.mu.Lock()
-	nTexts, nIDs := len(bad.texts), len(bad.ids)
-	bad.mu.Unlock()
+	nTexts, nIDs := bad.Len()
 	if nTexts < 40 || nIDs < 10 {
 		t.Fatalf("only %d texts and %d ids collected from the payloads: the check would be close to vacuous", nTexts, nIDs)
 	}
 	var leaks []string
 	for i, l := range lines {
-		for _, s := range l.strings {
-			leaks = append(leaks, bad.find(s, fmt.Sprintf("stderr line %d", i+1))...)
+		for _, s := range l.Strings {
+			leaks = append(leaks, bad.Find(s, fmt.Sprintf("stderr line %d", i+1))...)
 		}
-		leaks = append(leaks, bad.find(l.raw, fmt.Sprintf("stderr line %d (raw)", i+1))...)
+		leaks = append(leaks, bad.Find(l.Raw, fmt.Sprintf("stderr line %d (raw)", i+1))...)
 	}
 	for i, l := range strings.Split(stdout, "\n") {
-		leaks = append(leaks, bad.find(l, fmt.Sprintf("stdout line %d", i+1))...)
+		leaks = append(leaks, bad.Find(l, fmt.Sprintf("stdout line %d", i+1))...)
 	}
 	if len(leaks) > 0 {
 		slices.Sort(leaks)
@@ -162,12 +160,12 @@ func TestServeLogsCarryNoPersonalData(t *testing.T) {
 	} {
 		found := false
 		for _, l := range lines {
-			if l.fields["msg"] != want.msg {
+			if l.Fields["msg"] != want.msg {
 				continue
 			}
 			if want.attr == "" {
 				found = true
-			} else if v, ok := l.fields[want.attr]; ok && (want.val == "" || fmt.Sprint(v) == want.val) {
+			} else if v, ok := l.Fields[want.attr]; ok && (want.val == "" || fmt.Sprint(v) == want.val) {
 				found = true
 			}
 		}
@@ -178,7 +176,7 @@ func TestServeLogsCarryNoPersonalData(t *testing.T) {
 	// Where a log line names a user, it is by pseudonym (bot.UserKey: 22 characters of base64url).
 	pseudonym := regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 	for i, l := range lines {
-		if u, ok := l.fields["user"]; ok {
+		if u, ok := l.Fields["user"]; ok {
 			if s, _ := u.(string); !pseudonym.MatchString(s) {
 				t.Errorf("stderr line %d names a user by %q, not by a pseudonym", i+1, u)
 			}
@@ -194,7 +192,7 @@ func TestServeLogsCarryNoPersonalData(t *testing.T) {
 
 // pvDriver sends the conversations and registers everything it sends with bad.
 type pvDriver struct {
-	bad   *pvForbidden
+	bad   *logleak.Forbidden
 	tg    *telegramtest.Server
 	hook  string
 	graph *pvFakeGraph
@@ -919,22 +917,6 @@ func (d *pvDriver) webRaw(t *testing.T, body []byte, want int) []pvWebReply {
 
 // ---- what must not be logged ----
 
-// pvForbidden holds the values taken from the payloads sent: texts (message texts, names,
-// usernames, opaque ids) matched as substrings, case-insensitively; and numeric ids (user and
-// chat ids, phone numbers) matched as digit runs in any formatting ("+47 912 34 567", "-100…").
-type pvForbidden struct {
-	mu    sync.Mutex
-	texts map[string]string // value -> where it came from
-	ids   map[string]string // digits -> where it came from
-}
-
-// pvMinText is the shortest text checked: shorter ones ("ok", "1") would match by chance.
-// pvWindow is the length of the stretches of longer texts that are checked on their own.
-const (
-	pvMinText = 4
-	pvWindow  = 16
-)
-
 // register collects the personal data of a payload of channel and returns the payload as JSON.
 func (d *pvDriver) register(t *testing.T, channel string, payload map[string]any) []byte {
 	t.Helper()
@@ -942,225 +924,24 @@ func (d *pvDriver) register(t *testing.T, channel string, payload map[string]any
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Parse what is sent, not the map it was built from: what the bot gets is what counts.
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.bad.collect(channel, v, ""); err != nil {
+	if err := d.bad.CollectJSON(channel, raw); err != nil {
 		t.Fatal(err)
 	}
 	return raw
 }
 
-// collect walks a payload. parent is the key of the enclosing object (or array).
-func (f *pvForbidden) collect(channel string, v any, parent string) error {
-	switch v := v.(type) {
-	case []any:
-		for _, e := range v {
-			if err := f.collect(channel, e, parent); err != nil {
-				return err
-			}
-		}
-	case map[string]any:
-		if v["is_bot"] == true {
-			return nil // the bot's own account (a message it sent, replied to): not a person
-		}
-		for k, e := range v {
-			if err := f.field(channel, parent, k, e); err != nil {
-				return err
-			}
-			if err := f.collect(channel, e, k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// field decides whether one key's value is personal data.
-func (f *pvForbidden) field(channel, parent, key string, v any) error {
-	s := ""
-	switch v := v.(type) {
-	case string:
-		s = v
-	case json.Number:
-		s = v.String()
-	default:
-		return nil
-	}
-	where := channel + " " + parent + "." + key
-	switch channel {
-	case "telegram":
-		switch {
-		case key == "id" && (parent == "from" || parent == "chat" || parent == "user"):
-			return f.id(s, where)
-		case key == "phone_number":
-			return f.id(s, where)
-		case key == "text" || key == "caption":
-			f.text(s, where)
-		case key == "first_name" || key == "last_name" || key == "username" || key == "vcard":
-			f.text(s, where)
-		}
-	case "whatsapp":
-		switch {
-		case key == "from" && parent == "messages", key == "wa_id", key == "recipient_id":
-			return f.id(s, where)
-		case key == "user_id" || key == "parent_user_id":
-			f.text(s, where)
-		case key == "name" && parent == "profile":
-			f.text(s, where)
-		case key == "body":
-			f.text(s, where)
-		}
-		// display_phone_number and phone_number_id are the office's own number, not a person's.
-	case "webchat":
-		if parent == "" && (key == "id" || key == "text") {
-			f.text(s, where)
-		}
-	}
-	return nil
-}
-
-func (f *pvForbidden) text(s, where string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	add := func(s string) {
-		if s = strings.TrimSpace(s); utf8.RuneCountInString(s) >= pvMinText {
-			f.texts[strings.ToLower(s)] = where
-		}
-	}
-	add(s)
-	// A log that cuts a text short ("text_start") leaks it too: every stretch of pvWindow runes.
-	if r := []rune(strings.TrimSpace(s)); len(r) > pvWindow {
-		for i := 0; i+pvWindow <= len(r); i++ {
-			add(string(r[i : i+pvWindow]))
-		}
-	}
-	// A staff command carries text after its code ("/reply ABC-DEF words"): that part alone too.
-	if strings.HasPrefix(s, "/") {
-		if fs := strings.Fields(s); len(fs) > 2 {
-			add(strings.Join(fs[2:], " "))
-		}
-	}
-}
-
-func (f *pvForbidden) id(s, where string) error {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-	if digits == "" {
-		return nil
-	}
-	if len(digits) < 6 {
-		return fmt.Errorf("%s: id %q is too short to look for in the logs without false alarms; use a longer one", where, s)
-	}
-	f.mu.Lock()
-	f.ids[digits] = where
-	f.mu.Unlock()
-	return nil
-}
-
-// find returns a line for each forbidden value in s.
-func (f *pvForbidden) find(s, where string) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	low := strings.ToLower(s)
-	for t, from := range f.texts {
-		if strings.Contains(low, t) {
-			out = append(out, fmt.Sprintf("%s: %q (from %s) in %.300q", where, t, from, s))
-		}
-	}
-	for _, run := range pvDigitRuns(s) {
-		for id, from := range f.ids {
-			if run == id || (len(id) >= 7 && strings.Contains(run, id)) {
-				out = append(out, fmt.Sprintf("%s: id %s (from %s) in %.300q", where, id, from, s))
-			}
-		}
-	}
-	return out
-}
-
-// pvDigitRuns returns the runs of digits in s, where digits separated by one space, dash, dot,
-// slash or parenthesis count as one run ("+47 (912) 34-567" gives 4791234567).
-func pvDigitRuns(s string) []string {
-	var runs []string
-	var cur strings.Builder
-	sep := false
-	flush := func() {
-		if cur.Len() > 0 {
-			runs = append(runs, cur.String())
-		}
-		cur.Reset()
-		sep = false
-	}
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			cur.WriteRune(r)
-			sep = false
-		case strings.ContainsRune(" -./()", r) && cur.Len() > 0 && !sep:
-			sep = true
-		case r == '(' && cur.Len() == 0:
-		default:
-			flush()
-		}
-	}
-	flush()
-	return runs
-}
-
 // ---- the process and its log ----
 
-// pvLogLine is one decoded log line.
-type pvLogLine struct {
-	raw     string
-	fields  map[string]any
-	strings []string // every key, string value and number in it
-}
-
 // pvCheckJSONLines fails for any stderr line that is not a JSON object, and decodes the rest.
-func pvCheckJSONLines(t *testing.T, stderr string) []pvLogLine {
+func pvCheckJSONLines(t *testing.T, stderr string) []logleak.Line {
 	t.Helper()
-	var out []pvLogLine
-	for i, l := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
-		if strings.TrimSpace(l) == "" {
+	var out []logleak.Line
+	for _, l := range logleak.JSONLines(stderr) {
+		if l.Fields == nil {
+			t.Errorf("stderr line %d is not a JSON object: %q", l.N, l.Raw)
 			continue
 		}
-		dec := json.NewDecoder(strings.NewReader(l))
-		dec.UseNumber()
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil || dec.More() {
-			t.Errorf("stderr line %d is not a JSON object: %q", i+1, l)
-			continue
-		}
-		ll := pvLogLine{raw: l, fields: m}
-		var walk func(v any)
-		walk = func(v any) {
-			switch v := v.(type) {
-			case string:
-				ll.strings = append(ll.strings, v)
-			case json.Number:
-				ll.strings = append(ll.strings, v.String())
-			case []any:
-				for _, e := range v {
-					walk(e)
-				}
-			case map[string]any:
-				for k, e := range v {
-					ll.strings = append(ll.strings, k)
-					walk(e)
-				}
-			}
-		}
-		walk(m)
-		out = append(out, ll)
+		out = append(out, l)
 	}
 	return out
 }
@@ -1177,42 +958,4 @@ func pvLoadPackForTest(t *testing.T) pvPackTexts {
 		t.Fatal(err)
 	}
 	return pvPackTexts{lang: pack.Catalog}
-}
-
-// TestLogPrivacyMatcher checks the matcher of the log privacy test itself: it must find a value
-// however a log line formats it, and not raise alarms over timestamps and pseudonyms.
-func TestLogPrivacyMatcher(t *testing.T) {
-	f := &pvForbidden{texts: map[string]string{}, ids: map[string]string{}}
-	if err := f.collect("telegram", map[string]any{"message": map[string]any{
-		"from": map[string]any{"id": json.Number("7310000001"), "first_name": "Farid", "username": "farid_kabul"},
-		"chat": map[string]any{"id": json.Number("-1001987654321")},
-		"text": "/reply ABC-DEF Hei Farid, velkommen", "contact": map[string]any{"phone_number": "+47 912 34 567"},
-	}}, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.collect("whatsapp", map[string]any{"messages": []any{map[string]any{"from": "93701234567",
-		"context": map[string]any{"from": "1122334455667"}, "text": map[string]any{"body": "دفتر شما کجاست؟"}}}}, ""); err != nil {
-		t.Fatal(err)
-	}
-	for _, leak := range []string{
-		`{"msg":"x","chat":7310000001}`, `{"msg":"x","chat":"-1001987654321"}`, `{"msg":"x","to":"+93 70 123 4567"}`,
-		`{"msg":"x","phone":"4791234567"}`, `{"msg":"x","phone":"0047 912-34-567"}`, `{"msg":"x","who":"FARID_KABUL"}`,
-		`{"msg":"x","text":"دفتر شما کجاست؟"}`, `{"msg":"x","start":"Hei Farid, velkomm…"}`, `{"msg":"x","end":"…Farid, velkommen"}`, `{"msg":"x","t":"Hei Farid, velkommen"}`,
-	} {
-		if len(f.find(leak, "test")) == 0 {
-			t.Errorf("not found in %s", leak)
-		}
-	}
-	for _, clean := range []string{
-		`{"time":"2026-11-23T14:26:07.493374328Z","msg":"telegram: webhook set","path":"/telegram/webhook"}`,
-		`{"msg":"whatsapp: send failed","user":"2P2FF3MlIliAEG19MXsR6w","phone_number_id":"1122334455667"}`,
-		`{"msg":"telegram: stopped","sent":44,"undeliverable":1}`,
-	} {
-		if found := f.find(clean, "test"); len(found) > 0 {
-			t.Errorf("false alarm: %v", found)
-		}
-	}
-	if err := f.collect("telegram", map[string]any{"from": map[string]any{"id": json.Number("456")}}, ""); err == nil {
-		t.Error("a 3-digit id was accepted; it would match timestamps and counts by chance")
-	}
 }
