@@ -23,7 +23,7 @@ func (t *turn) moveTo(ref string, remember bool) {
 		}
 		s.Flow, s.Node = n.Flow, n.ID
 		t.visit(n.Flow)
-		if n.Handoff != "" && t.handoffNode(n) { // pages that depend on the clock (visit.go)
+		if n.Handoff != "" && t.handoffNode(n) { // pages that depend on the clock (handoffpages.go)
 			t.remember(remember, from, n)
 			return
 		}
