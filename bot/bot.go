@@ -185,6 +185,13 @@ func (b *Bot) finish(ctx context.Context, start time.Time, ev Event, res Result,
 			o.NotUnderstood(lang, node)
 		}
 	}
+	if o, ok := b.obs.(ReachObserver); ok && res.reach != nil {
+		l := lang
+		if l == "" {
+			l = "unknown"
+		}
+		o.Reached(res.reach.Source, res.reach.Topic, l)
+	}
 	replies := res.Replies
 	if b.hook != nil {
 		var herr error

@@ -41,6 +41,8 @@ type Engine struct {
 	// understand reads free text when set (understanding.go); topicLabels names suggested topics.
 	understand  Understander
 	topicLabels map[string]string
+	// prefills maps the normalised wa.me prefill text of each language to it (reach.go).
+	prefills map[string]string
 }
 
 // Result is what one event produced.
@@ -56,6 +58,8 @@ type Result struct {
 	newTopics []string
 	// notUnderstood lists the nodes at which a text was not understood (for the metric).
 	notUnderstood []string
+	// reach is the deep link that started the conversation in this turn, if any (reach.go).
+	reach *Start
 }
 
 // NewEngine prepares an engine for validated content.
@@ -78,6 +82,7 @@ func NewEngine(c *Content, l Language) *Engine {
 			}
 		}
 	}
+	e.indexPrefills()
 	return e
 }
 
@@ -150,7 +155,15 @@ func (t *turn) text(raw string) {
 		return
 	}
 	if cmd, ok := parseCommand(text); ok {
+		if _, param, _ := strings.Cut(text, " "); cmd == "start" && strings.TrimSpace(param) != "" {
+			t.startLink(strings.TrimSpace(param))
+			return
+		}
 		t.command(cmd)
+		return
+	}
+	if param, ok := t.prefilled(text); ok {
+		t.startLink(param)
 		return
 	}
 	if t.e.understand != nil {

@@ -83,6 +83,9 @@ var EngineMessages = []string{
 	MsgGreeting, MsgThanks, MsgWho, MsgBotOrHuman, MsgBye, MsgWhichLang, MsgAskedAgain,
 	// and the web chat page's own words (page.go)
 	MsgPageInput, MsgPagePlaceholder, MsgPageSend, MsgPageLanguage, MsgPageRestart, MsgPageOffline, MsgPageWait,
+	MsgPageQueued, MsgPageSent, MsgPagePending, MsgPageFailed, MsgPageDirections, MsgPageKeepInfo, MsgPageKeepYes,
+	MsgPageKeepNo, MsgPageKept, MsgPageCard, MsgPageRestartAsk, MsgPageCancel, MsgPageTyping, MsgPageNewMessage,
+	MsgPageClose, MsgPageLog, MsgPageOpen, MsgPageNoScript,
 }
 
 // Message IDs used by the engine.

@@ -72,6 +72,8 @@ func Validate(c *bot.Content, cat *lang.Catalog) *Report {
 			v.node(f, n)
 		}
 	}
+	v.r.validateReach(c, cat)
+	v.uses = append(v.uses, reachUses(c)...)
 	v.r.unreachable(c)
 	v.r.messages(cat, v.uses, staffUses(c))
 	return v.r
@@ -232,6 +234,11 @@ func (r *Report) unreachable(c *bot.Content) {
 			}
 		}
 	}
+	if c.Reach != nil {
+		for _, ref := range c.Reach.Topics {
+			push(ref) // a deep link opens it
+		}
+	}
 	for len(stack) > 0 {
 		n := c.Node(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
@@ -317,6 +324,11 @@ func UsedMessages(c *bot.Content) []string {
 	set := map[string]bool{lang.MsgCommonWords: true}
 	for _, id := range bot.EngineMessages {
 		set[id] = true
+	}
+	if c.Reach != nil {
+		for _, id := range bot.ReachMessages {
+			set[id] = true
+		}
 	}
 	for _, f := range c.Flows {
 		for _, n := range f.Nodes {

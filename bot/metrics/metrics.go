@@ -25,6 +25,7 @@ type Metrics struct {
 	redisErr *prometheus.CounterVec
 	notUnder *prometheus.CounterVec
 	evicted  prometheus.Counter
+	reached  *prometheus.CounterVec
 }
 
 // New registers the collectors (and the Go runtime and process collectors).
@@ -59,8 +60,11 @@ func New() *Metrics {
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "returnbot_sessions_evicted_total", Help: "Sessions the in-process store dropped for room (RETURNBOT_MEMORY_SESSIONS reached), least recently used first; expired sessions are not counted.",
 		}),
+		reached: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "returnbot_deep_links_total", Help: "Conversations started by a deep link (Telegram /start, web chat address, wa.me text) by source (listed in reach.yaml, else other; none without one), topic name (\"\" without one) and language. Never per user.",
+		}, []string{"source", "topic", "lang"}),
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
+	m.reg.MustRegister(m.reached, m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -102,3 +106,9 @@ func (m *Metrics) RedisError(command string) { m.redisErr.WithLabelValues(comman
 // SessionEvicted counts a live session the in-process store dropped for room (bot/inmem's
 // Limits.Evicted).
 func (m *Metrics) SessionEvicted() { m.evicted.Inc() }
+
+// Reached counts a conversation started by a deep link; it implements bot.ReachObserver. The
+// engine passes only listed sources (others are "other"), so strangers cannot add series.
+func (m *Metrics) Reached(source, topic, lang string) {
+	m.reached.WithLabelValues(source, topic, lang).Inc()
+}

@@ -2,6 +2,8 @@ package understand
 
 import (
 	"sort"
+
+	"github.com/returnbot/returnbot/bot"
 )
 
 // Score is a tally of right answers.
@@ -34,6 +36,19 @@ type Report struct {
 	Recall, FalseAlarm, LookAlikeAlarm map[string]*Score
 	// Confusions counts expected -> got pairs that went wrong.
 	Confusions map[[2]string]int
+	// Sure and Maybe count, of the non-crisis answers, those given at once (best score at least
+	// bot.SureIntent) and those offered under "Did you mean" (at least bot.MaybeIntent), and how
+	// many of them were right: the calibration of the scores.
+	Sure, Maybe Score
+	// Misses are the cases answered wrongly, in order (for reading the training examples'
+	// cross-validation misses; never print an evaluation set's).
+	Misses []Miss
+}
+
+// Miss is one case answered wrongly.
+type Miss struct {
+	Case
+	Got, GotLang string
 }
 
 func newReport() *Report {
@@ -74,14 +89,28 @@ func Evaluate(m *Model, cases []Case) *Report {
 		if c.Crisis {
 			want = "crisis"
 		}
+		if got == "" {
+			got = NotUnderstood // no intent at all is not understood, as the engine reads it
+		}
+		if !u.Crisis && len(u.Intents) > 0 {
+			switch s := u.Intents[0].Score; {
+			case s >= bot.SureIntent:
+				r.Sure.add(got == want)
+			case s >= bot.MaybeIntent:
+				r.Maybe.add(got == want)
+			}
+		}
 		tally(r.Topic, c.Lang, got == want)
 		tally(r.PerIntent, want, got == want)
-		if got != want {
-			r.Confusions[[2]string{want, got}]++
-		}
 		lg := u.Lang
 		if lg == "" && len(u.Langs) > 0 {
 			lg = u.Langs[0]
+		}
+		if got != want {
+			r.Confusions[[2]string{want, got}]++
+		}
+		if got != want || lg != c.Lang {
+			r.Misses = append(r.Misses, Miss{Case: c, Got: got, GotLang: lg})
 		}
 		tally(r.Lang, c.Lang, lg == c.Lang)
 		if c.Crisis {
@@ -137,6 +166,11 @@ func (r *Report) merge(o *Report) {
 	for k, n := range o.Confusions {
 		r.Confusions[k] += n
 	}
+	r.Misses = append(r.Misses, o.Misses...)
+	r.Sure.Right += o.Sure.Right
+	r.Sure.All += o.Sure.All
+	r.Maybe.Right += o.Maybe.Right
+	r.Maybe.All += o.Maybe.All
 }
 
 // Sum adds up a tally over its keys.

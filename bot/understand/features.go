@@ -96,12 +96,13 @@ func hashRunes(kind uint64, rs []rune) uint64 {
 		h ^= uint64(r)
 		h *= fnvPrime
 	}
-	return h | 1 // never 0: 0 means "no previous word"
+	// The kind goes in the top two bits (kindOf); never 0: 0 means "no previous word".
+	return h&^(3<<62) | kind<<62 | 1
 }
 
 func mix(kind, a, b uint64) uint64 {
 	h := uint64(fnvOffset) ^ kind
 	h = (h ^ a) * fnvPrime
 	h = (h ^ (b >> 7) ^ (b << 3)) * fnvPrime
-	return h | 1
+	return h&^(3<<62) | kind<<62 | 1
 }

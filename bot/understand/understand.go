@@ -33,16 +33,18 @@ type Config struct {
 
 // Settings of the models, measured by cross-validation on the shipped examples (see
 // docs/flows.md, "How well it understands").
-const (
-	// topicScale and langScale sharpen the naive Bayes posteriors (see model.posterior).
-	topicScale = 24
-	langScale  = 30
+var (
+	// langScale sharpens the language model's naive Bayes posteriors (see model.posterior).
+	langScale = 30.0
 	// unknownWordsTrust is how far the model is trusted on a text none of whose words it knows.
 	unknownWordsTrust = 0.5
-	// nbShare is naive Bayes' part in the topic probabilities, next to logistic regression.
-	nbShare = 0.4
 	// keywordShare is the weight of the keyword lists against the model.
-	keywordShare = 0.5
+	keywordShare = 0.25
+	// uncoveredShare is how far the model gives way to a keyword find of a topic no example
+	// teaches (a found keyword scoring 1 halves the model's scores).
+	uncoveredShare = 0.5
+	// uncoveredFrom is the keyword score from which a topic no example teaches counts so.
+	uncoveredFrom = 0.95
 	// minKeyword is the keyword score from which a keyword find counts.
 	minKeyword = 0.5
 	// SureLanguage is the share of probability from which a language guess is sure.
@@ -52,7 +54,10 @@ const (
 	SwitchLanguage = 0.9
 	// CrisisFrom is the summed probability of the crisis labels from which a text is treated as a
 	// person in danger. Low on purpose: a false alarm costs a page of help numbers, a miss more.
-	CrisisFrom = 0.15
+	CrisisFrom = 0.08
+	// dangerMix is the crisis detector's share in the crisis score, next to the topic model's
+	// crisis labels.
+	dangerMix = 0.5
 	// CrisisWithoutWords is the threshold for a text none of whose words the model knows.
 	CrisisWithoutWords = 0.6
 )
@@ -68,9 +73,10 @@ type Model struct {
 }
 
 type topicModel struct {
-	m *model
-	// nb is naive Bayes on the same features; the two models' probabilities are averaged.
-	nb *model
+	lin *linear
+	// danger is the crisis detector: crisis examples against all others, look-alikes included.
+	danger *linear
+	nb     *model
 	// target and crisis per class.
 	target []string
 	crisis []bool
@@ -131,10 +137,34 @@ func New(cfg Config) (*Model, error) {
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Go(func() {
-			j.tm.m = trainLogistic(j.classes, j.docs, j.ys)
-			j.tm.nb = train(j.classes, j.docs, j.ys, topicScale)
+			dd := make([][]uint64, len(j.docs))
+			for i, d := range j.docs {
+				dd[i] = dedupe(slices.Clone(d))
+			}
+			j.tm.lin = trainLinear(len(j.classes), dd, j.ys)
+
 		})
 	}
+	// One crisis detector for all languages: people in danger use the same words across
+	// languages typed in Latin letters, and a language with few crisis examples learns from the others.
+	var allDocs [][]uint64
+	var bin []int
+	for _, j := range jobs {
+		for i, d := range j.docs {
+			allDocs = append(allDocs, dedupe(slices.Clone(d)))
+			y := 0
+			if j.tm.crisis[j.ys[i]] {
+				y = 1
+			}
+			bin = append(bin, y)
+		}
+	}
+	wg.Go(func() {
+		d := trainLinear(2, allDocs, bin)
+		for _, j := range jobs {
+			j.tm.danger = d
+		}
+	})
 	if len(langClasses) > 0 {
 		m.langID = train(langClasses, langDocs, langLabels, langScale)
 	}
@@ -215,7 +245,7 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 	}
 	sc.p = grow(sc.p, len(tm.target))
 	known := tm.posterior(sc, sc.p)
-	u.Crisis = known > 0 && tm.crisisMass(sc.p) >= m.crisisFrom(sc, tm)
+	u.Crisis = known > 0 && tm.dangerOf(sc, sc.p) >= m.crisisFrom(sc, tm)
 	if !u.Crisis && u.Lang == "" && len(u.Langs) > 1 {
 		// Not sure of the language: a person in danger must not be missed for it.
 		other := u.Langs[0]
@@ -224,10 +254,10 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 		}
 		if om := m.topics[other]; om != nil {
 			op := make([]float64, len(om.target))
-			u.Crisis = om.posterior(sc, op) > 0 && om.crisisMass(op) >= m.crisisFrom(sc, om)
+			u.Crisis = om.posterior(sc, op) > 0 && om.dangerOf(sc, op) >= m.crisisFrom(sc, om)
 		}
 	}
-	mass := tm.crisisMass(sc.p)
+	mass := tm.dangerOf(sc, sc.p)
 	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
 	if u.Crisis && mass < CrisisWithoutWords && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 {
 		// A topic's own keywords, found clearly ("må jeg betale", "wife and children" for a
@@ -238,15 +268,16 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 	}
 }
 
-// posterior is the average of the two models' probabilities.
+// posterior is the topic model's probability of each class.
 func (tm *topicModel) posterior(sc *scratch, p []float64) int {
-	known := tm.m.posterior(sc.feats, p)
-	sc.q = grow(sc.q, len(p))
-	tm.nb.posterior(sc.feats, sc.q)
-	for c := range p {
-		p[c] = (1-nbShare)*p[c] + nbShare*sc.q[c]
-	}
-	return known
+	return tm.lin.posterior(sc.feats, p)
+}
+
+// dangerOf is the crisis detector's probability that the text is from a person in danger.
+func (tm *topicModel) dangerOf(sc *scratch, probs []float64) float64 {
+	var p [2]float64
+	tm.danger.posterior(sc.feats, p[:])
+	return dangerMix*p[1] + (1-dangerMix)*tm.crisisMass(probs)
 }
 
 // crisisFrom is the crisis threshold for a text: much higher when the model knows none of its
@@ -304,6 +335,7 @@ func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text s
 			if known == 0 {
 				share = 1
 			}
+			uncovered := 0.0
 			model := make(map[string]float64, len(score))
 			for t, p := range score {
 				model[t] = p
@@ -317,8 +349,12 @@ func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text s
 				flow, _, _ := strings.Cut(k.Ref, ".")
 				if !tm.covers(k.Ref) {
 					// A topic no intent leads to (content added without examples): its
-					// keywords are all there is, as in a language without examples.
+					// keywords are all there is, as in a language without examples, and the
+					// model, which cannot know the topic, gives way to them in part.
 					score[to] = max(score[to], k.Score)
+					if k.Score >= uncoveredFrom {
+						uncovered = max(uncovered, k.Score)
+					}
 					continue
 				}
 				best := 0.1
@@ -328,6 +364,13 @@ func (m *Model) intents(probs []float64, known int, tm *topicModel, code, text s
 					}
 				}
 				score[to] += share * k.Score / sum
+			}
+			if uncovered > 0 {
+				for t, p := range model {
+					if tm.covers(t) {
+						score[t] -= p * (1 - share) * uncovered * uncoveredShare
+					}
+				}
 			}
 		}
 	}
@@ -363,7 +406,7 @@ func (m *Model) knowsWordIn(sc *scratch, tm *topicModel) bool {
 		return false
 	}
 	for _, f := range sc.words {
-		if _, ok := tm.nb.index[f]; ok {
+		if _, ok := tm.lin.index[f]; ok {
 			return true
 		}
 	}

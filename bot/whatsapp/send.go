@@ -217,17 +217,7 @@ func (a *Adapter) SendProactive(ctx context.Context, to string, replies []bot.Re
 		a.cfg.Log.Warn("whatsapp: user is outside the 24-hour window and WHATSAPP_TEMPLATE_NAME is not set; message held back", "user", user)
 		return ErrHeldBack
 	}
-	lang := a.cfg.TemplateLang
-	if lang == "" {
-		lang = "en"
-	}
-	m := OutMessage{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
-		"template": map[string]any{"name": a.cfg.TemplateName, "language": map[string]any{"code": lang}}}
-	if err := a.sendMessages(ctx, user, []OutMessage{m}); err != nil {
-		return err
-	}
-	a.stats.templateSent.Add(1)
-	return nil
+	return a.sendTemplate(ctx, user, to, replies)
 }
 
 // graphError is the Graph API's error body.

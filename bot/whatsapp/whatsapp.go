@@ -47,6 +47,9 @@ type Config struct {
 	// TemplateName and TemplateLang name an approved message template used for messages the bot
 	// starts outside the 24-hour window; without one those messages are held back.
 	TemplateName, TemplateLang string
+	// TemplateLangs maps a shipped language to the template languages to try in order, before
+	// TemplateLang; nil means DefaultTemplateLangs (template.go).
+	TemplateLangs map[string][]string
 	// Window remembers when each user last wrote; nil means an in-memory one (see MemoryWindow).
 	// Replicas need one they share (bot/redis Store.Window), or a replica that did not receive a
 	// user's last message takes the window for closed.

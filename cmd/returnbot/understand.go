@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/understand"
 )
 
@@ -57,6 +58,8 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 	var cf contentFlags
 	cf.register(fl)
 	folds := fl.Int("cv", 0, "instead of a file: k-fold cross-validation on the examples (e.g. 5)")
+	misses := fl.Bool("misses", false, "with --cv: list every example answered wrongly (expected, got, text)")
+	confusions := fl.Int("confusions", 20, "how many of the commonest confusions to list")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -83,7 +86,13 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
-		printReport(stdout, r)
+		printReport(stdout, r, *confusions)
+		if *misses {
+			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, language got, text):")
+			for _, m := range r.Misses {
+				fmt.Fprintf(stdout, "  %s\t%s -> %s\t%s\t%s\n", m.Lang, m.Want, m.Got, m.GotLang, m.Text)
+			}
+		}
 		return 0
 	}
 	raw, err := os.ReadFile(fl.Arg(0))
@@ -125,11 +134,11 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		c.Want = want
 		cases = append(cases, c)
 	}
-	printReport(stdout, understand.Evaluate(pack.Model, cases))
+	printReport(stdout, understand.Evaluate(pack.Model, cases), *confusions)
 	return 0
 }
 
-func printReport(w io.Writer, r *understand.Report) {
+func printReport(w io.Writer, r *understand.Report, top int) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "lang\tcases\ttopic\tlanguage\tcrisis recall\tfalse alarms\t")
 	for _, l := range understand.Keys(r.Topic) {
@@ -145,6 +154,8 @@ func printReport(w io.Writer, r *understand.Report) {
 	all, lang, rec, fa := understand.Sum(r.Topic), understand.Sum(r.Lang), understand.Sum(r.Recall), understand.Sum(r.FalseAlarm)
 	fmt.Fprintf(tw, "all\t%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t\n", all.All, all.Pct(), lang.Pct(), rec.Pct(), 100-fa.Pct())
 	tw.Flush()
+	fmt.Fprintf(w, "\nanswered at once (score >= %.2f): %.1f%% of topic answers, %.1f%% of them right; offered under \"did you mean\": %.1f%%, %.1f%% right\n",
+		bot.SureIntent, 100*float64(r.Sure.All)/float64(max(1, all.All)), r.Sure.Pct(), 100*float64(r.Maybe.All)/float64(max(1, all.All)), r.Maybe.Pct())
 	fmt.Fprintln(w, "\nper intent:")
 	for _, k := range understand.Keys(r.PerIntent) {
 		fmt.Fprintf(w, "  %-24s %5.1f%% of %d\n", k, r.PerIntent[k].Pct(), r.PerIntent[k].All)
@@ -165,7 +176,7 @@ func printReport(w io.Writer, r *understand.Report) {
 	})
 	fmt.Fprintln(w, "\nconfusions (expected -> got):")
 	for i, c := range cs {
-		if i == 20 {
+		if i == top {
 			break
 		}
 		fmt.Fprintf(w, "  %3d  %s -> %s\n", c.n, c.pair[0], c.pair[1])

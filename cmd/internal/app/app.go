@@ -90,7 +90,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.store = store
 	m.closers = append(m.closers, closeStore)
-	if !cfg.usesRedis() {
+	if !cfg.UsesRedis() {
 		log.Warn("REDIS_URL is not set: sessions live in this process only and are lost on restart; use Redis in production")
 	}
 	b := bot.New(pack.Engine, store, log)
@@ -120,11 +120,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
+	ws, err := mountStaff(d, mux) // staff.go: the workspace under /staff
+	if err != nil {
+		return err
+	}
 	if !staffChatConfigured(cfg) {
-		// No one could answer a chat: the handoff offers the phone and a visit instead of
-		// promising a counsellor who never comes (issue 19, item 6).
-		pack.Engine.SetStaffAvailable(func() bool { return false })
-		log.Warn("no staff chat is set up (TELEGRAM_TOKEN and TELEGRAM_STAFF_CHAT_ID): \"chat now\" is not offered; users are offered the phone and a visit")
+		// Without a staff chat, only a staff account in the workspace could answer a chat; with
+		// neither, the handoff offers the phone and a visit instead of promising a counsellor
+		// who never comes (issue 19, item 6).
+		pack.Engine.SetStaffAvailable(ws.staff.Load)
+		if !ws.staff.Load() {
+			log.Warn("no staff chat is set up (TELEGRAM_TOKEN and TELEGRAM_STAFF_CHAT_ID) and no staff account exists: \"chat now\" is not offered; users are offered the phone and a visit")
+		}
 	}
 
 	ln := m.Listener
@@ -141,6 +148,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	srv, capped := newHTTPServer(mux, ln, lim, log)
 	m.srv = srv
 	fmt.Fprintf(stdout, "returnbot listening on http://%s (%d flows, %d languages)\n", ln.Addr(), len(pack.Content.Flows), len(pack.Catalog.Languages()))
+	ws.setupLink(ctx, ln.Addr(), stdout)
 	if len(m.channels) == 0 {
 		fmt.Fprintln(stdout, "no channels configured: set TELEGRAM_TOKEN or WHATSAPP_TOKEN (see README)")
 	}
@@ -164,6 +172,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() {
 		defer m.wg.Done()
 		ready.watch(bg)
+	}()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		ws.run(bg, log)
 	}()
 	m.wg.Add(1)
 	go func() {

@@ -83,12 +83,12 @@ func (c Config) env(name string) string {
 	return c.Getenv(name)
 }
 
-// usesRedis reports whether a shared store is configured.
-func (c Config) usesRedis() bool { return c.RedisURL != "" || c.RedisClusterAddrs != "" }
+// UsesRedis reports whether a shared store is configured.
+func (c Config) UsesRedis() bool { return c.RedisURL != "" || c.RedisClusterAddrs != "" }
 
 // Check refuses configurations that would leak or lose data.
 func (c Config) Check() error {
-	if !c.usesRedis() {
+	if !c.UsesRedis() {
 		return nil
 	}
 	// With Redis what the secret keys outlives the process: users' pseudonyms, sealed routes and

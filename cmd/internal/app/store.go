@@ -31,7 +31,7 @@ func openStore(ctx context.Context, c Config, log *slog.Logger, m *metrics.Metri
 	if m != nil {
 		redisError, evicted = m.RedisError, m.SessionEvicted
 	}
-	if c.usesRedis() {
+	if c.UsesRedis() {
 		return openRedis(ctx, c, log, redisError)
 	}
 	return inmem.NewWithLimits(c.SessionTTL, inmem.Limits{Sessions: c.MemorySessions, Evicted: evicted}), func() {}, nil

@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/returnbot/returnbot/bot"
@@ -58,6 +60,14 @@ func newWebchat(d deps) (channel, error) {
 	}
 	if d.metrics != nil {
 		cfg.Metrics = d.metrics
+	}
+	if path := strings.TrimSpace(d.cfg.env("RETURNBOT_WEBCHAT_LOGO")); path != "" {
+		// The office's own logo (SVG, PNG or JPEG) in the page's header and as its favicon.
+		logo, err := os.ReadFile(path)
+		if err != nil || len(logo) > webchat.MaxLogo {
+			return nil, fmt.Errorf("RETURNBOT_WEBCHAT_LOGO: %d bytes (at most %d), %v", len(logo), webchat.MaxLogo, err)
+		}
+		cfg.Logo = logo
 	}
 	h := webchat.New(cfg)
 	addUserSender(d, webchat.Channel, h) // handoff.go

@@ -1,0 +1,199 @@
+package understand
+
+import (
+	"math"
+	"slices"
+)
+
+// linear is a multinomial logistic regression over TF-IDF weighted, unit-length feature vectors:
+// each known feature of a text counts its inverse document frequency times its kind's weight
+// (a word says more than one of its letter runs), and the vector is scaled to length one, so a
+// long message weighs as much as a short one.
+type linear struct {
+	nc int
+	// index maps a feature to its row in idf and w.
+	index map[uint64]int32
+	idf   []float32
+	// w holds nc weights per row; bias one per class.
+	w    []float32
+	bias []float32
+	// temp divides the logits before the softmax: calibration (see calibrate).
+	temp float64
+}
+
+// Logistic regression settings, chosen by cross-validation on the shipped examples.
+var (
+	linEpochs = 12
+	linRate   = 3.0
+	// linL2 is the weight decay per example seen: it keeps rare n-grams from deciding alone.
+	linL2 = 1e-6
+	// linMinDF drops features seen in fewer examples: a letter run of one example only makes
+	// the model remember that example, not generalise.
+	linMinDF = 1
+	// kind weights: words, word pairs, letter runs.
+	linWordW   = 1.0
+	linBigramW = 0.6
+	linCharW   = 1.0
+	// linTemp divides the logits: below 1 sharpens the probabilities (calibration, chosen so
+	// that answers given at once are right about as often as their score says).
+	linTemp = 0.7
+)
+
+// kindOf reads a feature's kind from its top bits (see hashRunes).
+func kindOf(f uint64) uint64 { return f >> 62 }
+
+func kindWeight(f uint64) float32 {
+	switch kindOf(f) {
+	case kindWord:
+		return float32(linWordW)
+	case kindBigram:
+		return float32(linBigramW)
+	}
+	return float32(linCharW)
+}
+
+// trainLinear fits the model on deduplicated feature lists (as dedupe leaves them).
+func trainLinear(nc int, docs [][]uint64, labels []int) *linear {
+	df := map[uint64]int32{}
+	for _, d := range docs {
+		for _, f := range d {
+			df[f]++
+		}
+	}
+	l := &linear{nc: nc, index: make(map[uint64]int32, len(df)/2), temp: linTemp}
+	n := float64(len(docs))
+	for f, c := range df {
+		if int(c) < linMinDF {
+			continue
+		}
+		l.index[f] = int32(len(l.idf))
+		l.idf = append(l.idf, float32(math.Log((n+1)/(float64(c)+1))+1)*kindWeight(f))
+	}
+	// Each document as rows and values, in one flat buffer.
+	rows := make([]int32, 0, len(docs)*64)
+	vals := make([]float32, 0, len(docs)*64)
+	starts := make([]int32, len(docs)+1)
+	for i, d := range docs {
+		starts[i] = int32(len(rows))
+		rows, vals = l.vector(d, rows, vals)
+	}
+	starts[len(docs)] = int32(len(rows))
+	l.w = make([]float32, len(l.idf)*nc)
+	l.bias = make([]float32, nc)
+	p := make([]float64, nc)
+	order := make([]int, len(docs))
+	for i := range order {
+		order[i] = i
+	}
+	rnd := uint64(0x9E3779B97F4A7C15)
+	step := 0
+	decay := 1.0 // lazily applied weight decay: true weights are w*decay
+	for epoch := 0; epoch < linEpochs; epoch++ {
+		// A fixed pseudo-random order: training is the same on every start.
+		for i := len(order) - 1; i > 0; i-- {
+			rnd ^= rnd << 13
+			rnd ^= rnd >> 7
+			rnd ^= rnd << 17
+			j := int(rnd % uint64(i+1))
+			order[i], order[j] = order[j], order[i]
+		}
+		for _, i := range order {
+			step++
+			rate := linRate / (1 + float64(step)*linRate*linL2*float64(len(docs))/float64(len(docs)))
+			rs, vs := rows[starts[i]:starts[i+1]], vals[starts[i]:starts[i+1]]
+			for c := range p {
+				p[c] = float64(l.bias[c])
+			}
+			for k, r := range rs {
+				x := float64(vs[k]) * decay
+				row := l.w[int(r)*nc : int(r)*nc+nc]
+				for c := range p {
+					p[c] += float64(row[c]) * x
+				}
+			}
+			softmax(p)
+			p[labels[i]] -= 1
+			decay *= 1 - rate*linL2
+			if decay < 1e-3 {
+				for k := range l.w {
+					l.w[k] *= float32(decay)
+				}
+				decay = 1
+			}
+			for c, g := range p {
+				if g > 1e-3 || g < -1e-3 {
+					l.bias[c] -= float32(rate * g * 0.5)
+				} else {
+					p[c] = 0
+				}
+			}
+			for k, r := range rs {
+				x := rate * float64(vs[k]) / decay
+				row := l.w[int(r)*nc : int(r)*nc+nc]
+				for c, g := range p {
+					if g != 0 {
+						row[c] -= float32(g * x)
+					}
+				}
+			}
+		}
+	}
+	for k := range l.w {
+		l.w[k] *= float32(decay)
+	}
+	return l
+}
+
+// vector appends the rows and values of a text's known features, scaled to unit length.
+func (l *linear) vector(feats []uint64, rows []int32, vals []float32) ([]int32, []float32) {
+	from := len(vals)
+	sum := 0.0
+	for _, f := range feats {
+		if r, ok := l.index[f]; ok {
+			rows = append(rows, r)
+			v := l.idf[r]
+			vals = append(vals, v)
+			sum += float64(v * v)
+		}
+	}
+	if sum > 0 {
+		s := float32(1 / math.Sqrt(sum))
+		for k := from; k < len(vals); k++ {
+			vals[k] *= s
+		}
+	}
+	return rows, vals
+}
+
+// posterior writes the class probabilities for deduplicated features into p and returns how
+// many features the model knew.
+func (l *linear) posterior(feats []uint64, p []float64) int {
+	for c := range p {
+		p[c] = float64(l.bias[c])
+	}
+	known := 0
+	sum := 0.0
+	for _, f := range feats {
+		r, ok := l.index[f]
+		if !ok {
+			continue
+		}
+		known++
+		v := float64(l.idf[r])
+		sum += v * v
+		row := l.w[int(r)*l.nc : int(r)*l.nc+l.nc]
+		for c := range p {
+			p[c] += float64(row[c]) * v
+		}
+	}
+	if sum > 0 {
+		s := 1 / math.Sqrt(sum)
+		for c := range p {
+			p[c] = (float64(l.bias[c]) + (p[c]-float64(l.bias[c]))*s) / l.temp
+		}
+	}
+	softmax(p)
+	return known
+}
+
+var _ = slices.Sort[[]int]
