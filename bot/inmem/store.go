@@ -1,5 +1,7 @@
-// Package inmem is the in-process Store: the default when no Redis is configured, and the store of
-// `returnbot chat`. It keeps everything in memory with the same TTLs and atomicity as bot/redis.
+// Package inmem is the one home of the in-process implementations: the Store (the default when
+// no Redis is configured, and the store of `returnbot chat`), the rate Limiter, the delivery
+// queue, the web chat outbox and the handoff store. They keep everything in memory with the same
+// TTLs and atomicity as their bot/redis counterparts, which pass the same contract tests.
 package inmem
 
 import (
