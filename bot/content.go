@@ -7,6 +7,8 @@ type Content struct {
 	// Offices by ID; DefaultOffice names the one texts refer to as .Office.
 	Offices       map[string]*Office
 	DefaultOffice string
+	// Reach names the topics and sources of deep links (reach.yaml); nil without one.
+	Reach *Reach
 }
 
 // Flow is one topic of conversation: a set of nodes with a start.

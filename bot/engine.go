@@ -34,13 +34,15 @@ type Engine struct {
 	// labels holds the normalised option labels per language and node, for typed choices.
 	labels map[string][]string
 	picker *Node
-	// cal is the office calendar for the handoff pages (visit.go); nil without one.
+	// cal is the office calendar for the handoff pages (calendar.go); nil without one.
 	cal Calendar
 	// staffAvail says whether anyone can answer a chat (SetStaffAvailable); nil: staff are there.
 	staffAvail func() bool
 	// understand reads free text when set (understanding.go); topicLabels names suggested topics.
 	understand  Understander
 	topicLabels map[string]string
+	// prefills maps the normalised wa.me prefill text of each language to it (reach.go).
+	prefills map[string]string
 }
 
 // Result is what one event produced.
@@ -56,6 +58,10 @@ type Result struct {
 	newTopics []string
 	// notUnderstood lists the nodes at which a text was not understood (for the metric).
 	notUnderstood []string
+	// reach is the deep link that started the conversation in this turn, if any (reach.go).
+	reach *Start
+	// helpful is an answer to "Was this helpful?" given in this turn (helpful.go).
+	helpful *helpfulVote
 }
 
 // NewEngine prepares an engine for validated content.
@@ -78,6 +84,7 @@ func NewEngine(c *Content, l Language) *Engine {
 			}
 		}
 	}
+	e.indexPrefills()
 	return e
 }
 
@@ -111,7 +118,7 @@ type turn struct {
 	res Result
 	// detected is set when the language was guessed from the text: the reply offers a change.
 	detected bool
-	// released is set when the user took the bot back from staff (visit.go).
+	// released is set when the user took the bot back from staff (handoffpages.go).
 	released bool
 }
 
@@ -150,7 +157,15 @@ func (t *turn) text(raw string) {
 		return
 	}
 	if cmd, ok := parseCommand(text); ok {
+		if _, param, _ := strings.Cut(text, " "); cmd == "start" && strings.TrimSpace(param) != "" {
+			t.startLink(strings.TrimSpace(param))
+			return
+		}
 		t.command(cmd)
+		return
+	}
+	if param, ok := t.prefilled(text); ok {
+		t.startLink(param)
 		return
 	}
 	if t.e.understand != nil {

@@ -196,9 +196,11 @@ func TestEveryPageIsReachableAndLeadsHome(t *testing.T) {
 					edges[from][to] = true
 					if !seen[to] {
 						seen[to] = true
+						// Every button the turn sent can be pressed: the page's, and the
+						// "Was this helpful?" answers after a topic page.
 						var next []bot.Button
-						if len(res.Replies) > 0 {
-							next = res.Replies[len(res.Replies)-1].Buttons
+						for _, r := range res.Replies {
+							next = append(next, r.Buttons...)
 						}
 						queue = append(queue, state{s, next})
 					}

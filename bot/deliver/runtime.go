@@ -111,7 +111,7 @@ type Runtime struct {
 }
 
 // item is what is sealed into the queue.
-type item struct {
+type sealedItem struct {
 	Body     []byte    `json:"b"`
 	Since    time.Time `json:"s"`
 	Attempts int       `json:"a"`
@@ -158,7 +158,7 @@ func (r *Runtime) Park(ctx context.Context, user string, body []byte, since time
 // ParkAfter is Park for a message the platform asked to wait after with (a retry-after): it is
 // not tried before that wait, capped at Policy.MaxRetryAfter, is over.
 func (r *Runtime) ParkAfter(ctx context.Context, user string, body []byte, since time.Time, attempts int, after time.Duration) error {
-	it := item{Body: body, Since: since, Attempts: attempts}
+	it := sealedItem{Body: body, Since: since, Attempts: attempts}
 	if after > 0 {
 		it.NotBefore = time.Now().Add(min(after, r.p.MaxRetryAfter))
 	}
@@ -254,7 +254,7 @@ func (r *Runtime) work(ctx context.Context, user string) {
 			return
 		}
 		raw, err := r.seal.Open(aad(user), head)
-		var it item
+		var it sealedItem
 		if err == nil {
 			err = json.Unmarshal(raw, &it)
 		}

@@ -57,6 +57,12 @@ func LoadContent(fsys fs.FS) (*bot.Content, error) {
 		if path.Base(name) == understand.IntentsFile {
 			continue // read by LoadWith, with the examples
 		}
+		if path.Base(name) == ReachFile {
+			r, rerrs := parseReach(name, raw)
+			errs = append(errs, rerrs...)
+			c.Reach = r
+			continue
+		}
 		if path.Base(name) == OfficesFile {
 			sawOffices = true
 			errs = append(errs, parseOffices(name, raw, c)...)

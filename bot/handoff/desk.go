@@ -269,6 +269,7 @@ func (s *Service) DeskVisit(ctx context.Context, who, code, outcome string) (*Ti
 	}
 	if outcome != "" {
 		s.cfg.Count("visit_" + outcome)
+		s.observe("visit_"+outcome, t)
 	}
 	return t, nil
 }

@@ -78,6 +78,19 @@ type Service struct {
 	cfg Config
 	// desk is the staff workspace (SetDesk); nil without one.
 	desk Desk
+	// onTicket is told of ticket events for the statistics (ObserveTickets); nil without.
+	onTicket func(event string, t Ticket)
+}
+
+// ObserveTickets makes the service tell fn of ticket events, for anonymous statistics:
+// "opened" (a new ticket), "taken" (staff took it, in the group or the workspace) and
+// "visit_arrived" / "visit_noshow" (reception). fn gets a copy; call before serving.
+func (s *Service) ObserveTickets(fn func(event string, t Ticket)) { s.onTicket = fn }
+
+func (s *Service) observe(event string, t *Ticket) {
+	if s.onTicket != nil {
+		s.onTicket(event, *t)
+	}
 }
 
 // NewService checks cfg and returns a Service.
@@ -229,6 +242,7 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 		}
 	}
 	s.cfg.Count("opened")
+	s.observe("opened", t)
 	s.postFor(t, s.card(t), s.ticketButtons(t)...)
 	return t, nil
 }

@@ -174,6 +174,7 @@ func (s *Service) take(ctx context.Context, t *Ticket, display string) string {
 		return nil
 	})
 	s.cfg.Count("taken")
+	s.observe("taken", t)
 	return t.Code + ": " + s.st("taken_by") + " " + display
 }
 

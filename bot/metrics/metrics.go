@@ -25,6 +25,8 @@ type Metrics struct {
 	redisErr *prometheus.CounterVec
 	notUnder *prometheus.CounterVec
 	evicted  prometheus.Counter
+	reached  *prometheus.CounterVec
+	helpful  *prometheus.CounterVec
 }
 
 // New registers the collectors (and the Go runtime and process collectors).
@@ -59,8 +61,14 @@ func New() *Metrics {
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "returnbot_sessions_evicted_total", Help: "Sessions the in-process store dropped for room (RETURNBOT_MEMORY_SESSIONS reached), least recently used first; expired sessions are not counted.",
 		}),
+		reached: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "returnbot_deep_links_total", Help: "Conversations started by a deep link (Telegram /start, web chat address, wa.me text) by source (listed in reach.yaml, else other; none without one), topic name (\"\" without one) and language. Never per user.",
+		}, []string{"source", "topic", "lang"}),
+		helpful: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "returnbot_helpful_total", Help: "Answers to \"Was this helpful?\" under topic pages, by topic (flow), language and answer (yes, no). Never per user.",
+		}, []string{"topic", "lang", "answer"}),
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
+	m.reg.MustRegister(m.reached, m.helpful, m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -102,3 +110,18 @@ func (m *Metrics) RedisError(command string) { m.redisErr.WithLabelValues(comman
 // SessionEvicted counts a live session the in-process store dropped for room (bot/inmem's
 // Limits.Evicted).
 func (m *Metrics) SessionEvicted() { m.evicted.Inc() }
+
+// Reached counts a conversation started by a deep link; it implements bot.ReachObserver. The
+// engine passes only listed sources (others are "other"), so strangers cannot add series.
+func (m *Metrics) Reached(source, topic, lang string) {
+	m.reached.WithLabelValues(source, topic, lang).Inc()
+}
+
+// Helpful counts an answer to "Was this helpful?"; it implements bot.HelpfulObserver.
+func (m *Metrics) Helpful(topic, lang string, yes bool) {
+	answer := "no"
+	if yes {
+		answer = "yes"
+	}
+	m.helpful.WithLabelValues(topic, lang, answer).Inc()
+}

@@ -9,11 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -57,145 +55,87 @@ func (a *api) request(ctx context.Context, c tgbotapi.Chattable) (*tgbotapi.APIR
 }
 
 // jsonCall encodes the calls the sender makes for every answer, sendMessage and sendVenue as
-// render builds them, as a JSON body: texts travel as UTF-8, where the library's form encoding
-// triples every byte of Arabic, Cyrillic or Ethiopic script, and nothing is built twice. A
-// config with any field render does not set goes through the library instead (ok false).
+// render builds them, as a JSON body (encoding/json): texts travel as UTF-8, where the
+// library's form encoding triples every byte of Arabic, Cyrillic or Ethiopic script. A config
+// with any field render does not set goes through the library instead (ok false).
 func jsonCall(c tgbotapi.Chattable) (method string, body []byte, ok bool) {
-	var b []byte
+	var v any
 	switch m := c.(type) {
 	case tgbotapi.MessageConfig:
 		if m.Text == "" || m.ParseMode != "" || len(m.Entities) > 0 || m.DisableWebPagePreview {
 			return "", nil, false
 		}
-		if b, ok = appendChat(make([]byte, 0, 128+len(m.Text)), m.BaseChat); !ok {
+		kb, ok := keyboardOf(m.BaseChat)
+		if !ok {
 			return "", nil, false
 		}
-		b = append(b, `,"text":`...)
-		b = appendJSONString(b, m.Text)
-		method = "sendMessage"
+		v, method = jsonMessage{ChatID: m.ChatID, ReplyMarkup: kb, Text: m.Text}, "sendMessage"
 	case tgbotapi.VenueConfig:
 		if m.FoursquareID != "" || m.FoursquareType != "" || m.GooglePlaceID != "" || m.GooglePlaceType != "" {
 			return "", nil, false
 		}
-		if b, ok = appendChat(make([]byte, 0, 256), m.BaseChat); !ok {
+		kb, ok := keyboardOf(m.BaseChat)
+		if !ok {
 			return "", nil, false
 		}
-		b = append(b, `,"latitude":`...)
-		b = strconv.AppendFloat(b, m.Latitude, 'f', -1, 64)
-		b = append(b, `,"longitude":`...)
-		b = strconv.AppendFloat(b, m.Longitude, 'f', -1, 64)
-		b = append(b, `,"title":`...)
-		b = appendJSONString(b, m.Title)
-		b = append(b, `,"address":`...)
-		b = appendJSONString(b, m.Address)
-		method = "sendVenue"
+		v, method = jsonVenue{ChatID: m.ChatID, ReplyMarkup: kb, Latitude: m.Latitude, Longitude: m.Longitude,
+			Title: m.Title, Address: m.Address}, "sendVenue"
 	default:
 		return "", nil, false
 	}
-	return method, append(b, '}'), true
+	body, err := json.Marshal(v)
+	if err != nil {
+		return "", nil, false
+	}
+	return method, body, true
 }
 
-// appendChat opens the JSON object with chat_id and reply_markup, for the fields render sets.
-func appendChat(b []byte, c tgbotapi.BaseChat) ([]byte, bool) {
+// jsonMessage and jsonVenue are the fields of sendMessage and sendVenue that render sets.
+type (
+	jsonMessage struct {
+		ChatID      int64                          `json:"chat_id"`
+		ReplyMarkup *tgbotapi.InlineKeyboardMarkup `json:"reply_markup,omitempty"`
+		Text        string                         `json:"text"`
+	}
+	jsonVenue struct {
+		ChatID      int64                          `json:"chat_id"`
+		ReplyMarkup *tgbotapi.InlineKeyboardMarkup `json:"reply_markup,omitempty"`
+		Latitude    float64                        `json:"latitude"`
+		Longitude   float64                        `json:"longitude"`
+		Title       string                         `json:"title"`
+		Address     string                         `json:"address"`
+	}
+)
+
+// keyboardOf checks that a message sets only what render sets (a chat id and an inline keyboard
+// of callback buttons) and returns the keyboard, nil for none.
+func keyboardOf(c tgbotapi.BaseChat) (*tgbotapi.InlineKeyboardMarkup, bool) {
 	if c.ChatID == 0 || c.ChannelUsername != "" || c.ReplyToMessageID != 0 || c.DisableNotification || c.AllowSendingWithoutReply {
 		return nil, false
 	}
-	b = append(b, `{"chat_id":`...)
-	b = strconv.AppendInt(b, c.ChatID, 10)
-	switch kb := c.ReplyMarkup.(type) {
+	var kb *tgbotapi.InlineKeyboardMarkup
+	switch m := c.ReplyMarkup.(type) {
 	case nil:
-		return b, true
+		return nil, true
 	case tgbotapi.InlineKeyboardMarkup:
-		return appendKeyboard(append(b, `,"reply_markup":`...), kb)
+		kb = &m
 	case *tgbotapi.InlineKeyboardMarkup:
-		if kb == nil {
-			return b, true
+		if m == nil {
+			return nil, true
 		}
-		return appendKeyboard(append(b, `,"reply_markup":`...), *kb)
+		kb = m
+	default:
+		return nil, false
 	}
-	return nil, false
-}
-
-// appendKeyboard writes an inline keyboard of callback buttons (what render builds); anything
-// else is left to the library.
-func appendKeyboard(b []byte, kb tgbotapi.InlineKeyboardMarkup) ([]byte, bool) {
-	b = append(b, `{"inline_keyboard":[`...)
-	for i, row := range kb.InlineKeyboard {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '[')
-		for j, btn := range row {
+	for _, row := range kb.InlineKeyboard {
+		for _, btn := range row {
 			if btn.CallbackData == nil || btn.URL != nil || btn.LoginURL != nil || btn.SwitchInlineQuery != nil ||
 				btn.SwitchInlineQueryCurrentChat != nil || btn.CallbackGame != nil || btn.Pay {
 				return nil, false
 			}
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"text":`...)
-			b = appendJSONString(b, btn.Text)
-			b = append(b, `,"callback_data":`...)
-			b = appendJSONString(b, *btn.CallbackData)
-			b = append(b, '}')
 		}
-		b = append(b, ']')
 	}
-	return append(b, "]}"...), true
-}
-
-// appendJSONString writes s as a JSON string exactly as encoding/json does: HTML characters and
-// U+2028/U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return kb, true
 }
 
 // post makes a call with a JSON body and reads the answer the way the library does: the JSON's

@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"testing"
@@ -90,21 +89,4 @@ func TestJSONCallsMatchTheLibrary(t *testing.T) {
 			t.Errorf("%T %+v takes the JSON path", c, c)
 		}
 	}
-}
-
-// appendJSONString must write what encoding/json writes, byte for byte, whatever the text.
-func FuzzJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", `quote " and \ back`, "<b>&amp;</b>", "line\nbreak\r\ttab\b\f\x00\x1f",
-		"مرحبا", "ሰላም 👋", "\u2028\u2029", "bad \xff\xfe utf-8", "\xe2\x82", "\U0010FFFF", "\x7f"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendJSONString(nil, s); string(got) != string(want) {
-			t.Fatalf("appendJSONString(%q) = %s, encoding/json: %s", s, got, want)
-		}
-	})
 }

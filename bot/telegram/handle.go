@@ -49,13 +49,13 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 			return a.callback, false
 		}
 		if a.callback != "" {
-			c.send.answer(a.callback)
+			c.send.Ack(callbackAnswer(a.callback))
 		}
 	case actStaff:
 		c.staff(ctx, raw)
 	case actBlocked:
 		c.stats.blocked.Add(1)
-		dropped := c.send.block(a.user)
+		dropped := c.send.Block(a.user)
 		erase := c.cfg.Bot.Store().Erase
 		if c.cfg.Blocked != nil {
 			erase = c.cfg.Blocked
@@ -66,10 +66,10 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 		}
 		c.log.Info("telegram: user blocked the bot; session erased", "user", a.user, "dropped", dropped)
 	case actUnblocked:
-		c.send.unblock(a.user)
+		c.send.Unblock(a.user)
 	case actEvent:
 		// A user who writes has not blocked the bot (any more).
-		c.send.unblock(a.user)
+		c.send.Unblock(a.user)
 		a.event.Update = id
 		replies, turn, err := c.cfg.Bot.HandleTurn(ctx, a.event)
 		if errors.Is(err, bot.ErrDuplicate) {
@@ -82,14 +82,14 @@ func (c *Adapter) handle(ctx context.Context, raw []byte, u *update, inline bool
 			c.stats.retried.Add(1)
 			c.log.Debug("telegram: the bot could not handle an update; Telegram will deliver it again", "user", a.user, "err", err)
 			if len(replies) > 0 {
-				c.send.enqueue(a.chatID, a.user, "", replies, bot.Turn{}, false)
+				c.send.Enqueue(chatKey(a.chatID), a.user, nil, replies, bot.Turn{}, false)
 			}
 			return "", true
 		}
 		if inline {
 			answer, a.callback = a.callback, ""
 		}
-		c.send.enqueue(a.chatID, a.user, a.callback, replies, turn, true)
+		c.send.Enqueue(chatKey(a.chatID), a.user, ackFor(a.callback), replies, turn, true)
 	}
 	return answer, false
 }
@@ -101,7 +101,7 @@ func (c *Adapter) late(ev bot.Event, replies []bot.Reply, t bot.Turn) {
 	if err != nil {
 		return
 	}
-	c.send.enqueue(chatID, ev.User, "", replies, t, true)
+	c.send.Enqueue(chatKey(chatID), ev.User, nil, replies, t, true)
 }
 
 // staff passes an update from the staff chat to Config.StaffHandler.

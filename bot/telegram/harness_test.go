@@ -120,6 +120,7 @@ func fast(c *telegram.Config) {
 	c.PollTimeout = time.Second
 	c.SendTimeout = 2 * time.Second
 	c.DrainTimeout = 3 * time.Second
+	c.KeepProfile = true // the profile sync's calls would mix into other tests' call logs (profile_test.go)
 	c.Redeliver = deliver.Policy{First: 10 * time.Millisecond, Max: 100 * time.Millisecond, Poll: 10 * time.Millisecond}
 }
 

@@ -70,7 +70,7 @@ func (c *Adapter) PostStaff(p bot.StaffPost) {
 // AnswerCallback stops the spinner of a pressed button in the staff chat.
 func (c *Adapter) AnswerCallback(id string) {
 	if id != "" {
-		c.send.answer(id)
+		c.send.Ack(callbackAnswer(id))
 	}
 }
 

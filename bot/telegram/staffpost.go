@@ -130,7 +130,7 @@ func (p *staffPoster) deliver(m tgbotapi.Chattable) (int64, bool) {
 	attempts := 0
 	first := time.Now()
 	for {
-		if p.ctx.Err() != nil || !p.c.send.pace(staffQueue) {
+		if p.ctx.Err() != nil || !p.c.send.Pace(staffQueue) {
 			p.lost("stopped", nil)
 			return 0, false
 		}
@@ -158,7 +158,7 @@ func (p *staffPoster) deliver(m tgbotapi.Chattable) (int64, bool) {
 			p.c.cfg.Metrics.Reply(Channel, "throttled")
 		case retry:
 			attempts++
-			wait = p.c.send.backoff(min(attempts, 16))
+			wait = p.c.send.Backoff(min(attempts, 16))
 		default: // refused, or the bot is no longer in the staff group (403), or stopping
 			p.lost("refused", err)
 			return 0, false

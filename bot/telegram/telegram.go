@@ -16,6 +16,7 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/deliver"
+	"github.com/returnbot/returnbot/bot/inmem"
 )
 
 // Channel is the Event.Channel of Telegram events and the channel part of their pseudonyms.
@@ -107,12 +108,15 @@ type Config struct {
 	// PollConcurrency is how many chats of one getUpdates batch are handled at once (default 16).
 	PollConcurrency int
 	// TurnWait bounds how long a chat's replies wait for those of the chat's previous update
-	// when another replica sends them (default 30s; see bot.TurnLog).
+	// when another replica sends them (default 30s; see deliver.Turns).
 	TurnWait time.Duration
 	// Queue keeps the messages the Bot API did not take within MaxAttempts (5xx, network
 	// errors, long 429s) until they can be delivered, in order per chat (bot/deliver); share it
 	// across replicas and restarts (bot/redis Store.DeliveryQueue). nil means an in-process one.
 	Queue deliver.Queue
+	// KeepProfile leaves the bot's command menu and descriptions alone at start-up; by default
+	// they are set from the locale files in every language, where they differ (SyncProfiles).
+	KeepProfile bool
 	// Redeliver is how often and how long queued messages are tried (defaults: backoff 1s
 	// doubling to 5min, retry_after capped at 5min, given up on after 24h).
 	Redeliver deliver.Policy
@@ -138,10 +142,9 @@ type Adapter struct {
 	cfg      Config
 	log      *slog.Logger
 	hookPath string
-	send     *sender
+	send     *deliver.Sender
 	posts    *staffPoster // the staff chat's
 	stats    counters
-	turns    bot.TurnLog // the bot's store, when it is shared by replicas (nil: one process)
 
 	api   atomic.Pointer[api]
 	ready chan struct{} // closed once updates are taken
@@ -171,9 +174,6 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	defaults(&cfg)
 	c := &Adapter{cfg: cfg, log: cfg.Log, ready: make(chan struct{})}
-	if tl, ok := cfg.Bot.Store().(bot.TurnLog); ok && cfg.Bot.Store() != nil {
-		c.turns = tl
-	}
 	if cfg.WebhookURL != "" {
 		u, err := url.Parse(cfg.WebhookURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -188,8 +188,22 @@ func New(cfg Config) (*Adapter, error) {
 		}
 		c.hookPath = u.Path
 	}
+	var turns deliver.Turns
+	if tl, ok := cfg.Bot.Store().(deliver.Turns); ok && cfg.Bot.Store() != nil {
+		turns = tl // the bot's store, when it is shared by replicas (nil: one process)
+	}
+	q := cfg.Queue
+	if q == nil {
+		q = inmem.NewDeliveryQueue()
+	}
 	var err error
-	if c.send, err = newSender(c); err != nil {
+	c.send, err = deliver.NewSender(deliver.Config{
+		Channel: Channel, KeyPrefix: "tg", Limiter: cfg.Limiter, Global: cfg.GlobalRate, Chat: cfg.ChatRate,
+		SendTimeout: cfg.SendTimeout, MaxAttempts: cfg.MaxAttempts, Backoff: cfg.Backoff, MaxBackoff: cfg.MaxBackoff,
+		TurnWait: cfg.TurnWait, Turns: turns, Queue: q, Secret: cfg.Secret, Redeliver: cfg.Redeliver,
+		Metrics: cfg.Metrics, Log: c.log,
+	}, platform{c})
+	if err != nil {
 		return nil, err
 	}
 	c.posts = newStaffPoster(c)
@@ -283,17 +297,31 @@ func (c *Adapter) Run(ctx context.Context) error {
 	a, err := c.connectRetry(ctx)
 	if err != nil {
 		c.posts.drain(0)
-		c.send.drain(0)
+		c.send.Drain(0)
 		return err
 	}
 	c.api.Store(a)
-	c.send.start(a)
+	c.send.Start()
 	c.posts.start(a)
+	if !c.cfg.KeepProfile {
+		// Updates first: the profile can wait. It stops when Run returns, however it returns.
+		pctx, pcancel := context.WithCancel(ctx)
+		profDone := make(chan struct{})
+		go func() {
+			defer close(profDone)
+			select {
+			case <-c.ready:
+				c.startupProfiles(pctx)
+			case <-pctx.Done():
+			}
+		}()
+		defer func() { pcancel(); <-profDone }()
+	}
 	// The delivery queue's runtime sends what earlier runs or other replicas left, and stops
 	// after the send queue is drained.
 	rtCtx, rtStop := context.WithCancel(context.Background())
 	rtDone := make(chan struct{})
-	go func() { defer close(rtDone); c.send.rt.Run(rtCtx) }()
+	go func() { defer close(rtDone); c.send.Redeliver(rtCtx) }()
 	defer func() { rtStop(); <-rtDone }()
 	// One budget for the whole stop: in-flight updates, then the send queue.
 	var stopAt atomic.Int64
@@ -312,8 +340,9 @@ func (c *Adapter) Run(ctx context.Context) error {
 	postsFrom := time.Now()
 	c.posts.drain(max(bound, 0))
 	bound -= time.Since(postsFrom)
-	sent, undeliverable := c.send.drain(max(bound, 0))
-	c.log.Info("telegram: stopped", "sent", sent, "undeliverable", undeliverable)
+	c.send.Drain(max(bound, 0))
+	st := c.Stats()
+	c.log.Info("telegram: stopped", "sent", st.Sent, "undeliverable", st.Undeliverable)
 	return err
 }
 
@@ -345,7 +374,7 @@ func (c *Adapter) connectRetry(ctx context.Context) (*api, error) {
 // it. user is the chat's pseudonym. The channel uses it for every reply; it is exported for the
 // staff relay and reminders, which write first.
 func (c *Adapter) Send(chatID int64, user string, replies []bot.Reply) {
-	c.send.enqueue(chatID, user, "", replies, bot.Turn{}, true)
+	c.send.Send(chatKey(chatID), user, replies)
 }
 
 // Stats is a snapshot of the channel's counters.
@@ -380,17 +409,19 @@ type Stats struct {
 // Stats returns the channel's counters.
 func (c *Adapter) Stats() Stats {
 	s := &c.stats
+	d := c.send.Stats()
 	return Stats{
 		Received: s.received.Load(), Duplicates: s.duplicates.Load(), Ignored: s.ignored.Load(),
-		Malformed: s.malformed.Load(), Sent: s.sent.Load(), Retries: s.retries.Load(),
-		Undeliverable: s.undeliverable.Load(), Blocked: s.blocked.Load(), TurnTimeouts: s.turnTimeouts.Load(),
-		Retried: s.retried.Load(),
-		Queued:  s.queued.Load(),
+		Malformed: s.malformed.Load(), Sent: s.sent.Load() + d.Sent, Retries: s.retries.Load() + d.Retries,
+		Undeliverable: s.undeliverable.Load() + d.Undeliverable, Blocked: s.blocked.Load() + d.Blocked,
+		TurnTimeouts: d.TurnTimeouts, Retried: s.retried.Load(), Queued: d.Queued,
 	}
 }
 
 type counters struct {
-	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, turnTimeouts, retried, queued atomic.Int64
+	// sent, retries and undeliverable count the staff chat's posts; the users' messages are
+	// counted by the delivery runtime.
+	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, retried atomic.Int64
 }
 
 // sleep waits d or until ctx ends; it reports whether the whole wait passed.

@@ -15,11 +15,12 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/inmem"
-	"github.com/returnbot/returnbot/bot/internal/logleak"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/flows"
+	"github.com/returnbot/returnbot/internal/logleak"
 	"github.com/returnbot/returnbot/locales"
 )
 
@@ -113,12 +114,10 @@ func startFuzzWebhook(f *testing.F) (*Adapter, *logleak.Recorder) {
 // the next input runs, so the coverage the fuzzer sees (process-wide counters) is that input's:
 // coverage from goroutines still at work for an earlier input looks new, and the fuzzer would
 // spend its time minimizing inputs whose "new" coverage does not come back.
-func waitIdle(t *testing.T, s *sender) {
+func waitIdle(t *testing.T, s *deliver.Sender) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.mu.Lock()
-		n := len(s.queues)
-		s.mu.Unlock()
+		n := s.Busy()
 		if n == 0 {
 			return
 		}

@@ -30,25 +30,37 @@ type Request struct {
 	MsgID string `json:"msg_id,omitempty"`
 	// Ack is the Seq of the last inbox item the page has shown (0 for none); see InboxRequest.
 	Ack int64 `json:"ack,omitempty"`
+	// Start is the page address's query ("?lang=fa&topic=return&src=poster") when the page was
+	// opened from a deep link; it goes with the text "/start" and is read by bot.StartFromQuery.
+	Start string `json:"start,omitempty"`
 }
+
+// MaxStartQuery bounds Request.Start; a longer query is ignored, never an error.
+const MaxStartQuery = 512
 
 // Response is the answer to a message.
 type Response struct {
 	// Replies are the bot's messages, in order.
 	Replies []Reply `json:"replies"`
-	// Duplicate is true when MsgID was handled before; Replies is then empty.
+	// Duplicate is true when MsgID was handled before; Replies is then the first answer's if
+	// this server still keeps it (10 minutes), else empty.
 	Duplicate bool `json:"duplicate,omitempty"`
 	// Inbox is what waits in the outbox (counsellor answers, reminders), older than Replies.
 	Inbox []InboxItem `json:"inbox,omitempty"`
 	// UI is the page's own words in the language of the last reply (none without replies).
 	UI *UI `json:"ui,omitempty"`
+	// Forgotten is true when the message erased the user (/forget confirmed): the page clears
+	// the screen and its copy on the device and takes a new id.
+	Forgotten bool `json:"forgotten,omitempty"`
 }
 
-// UI is what the page shows around the conversation (its text field, buttons and notices),
-// from the locale files (bot.PageMessages) in the conversation's language.
+// UI is what the page shows around the conversation (its header, text field, buttons, marks and
+// notices), from the locale files (bot.PageMessages) in the conversation's language, and the
+// office's name from the content.
 type UI struct {
 	Lang        string `json:"lang"`
 	Dir         string `json:"dir"`
+	Office      string `json:"office,omitempty"`
 	Input       string `json:"input"`
 	Placeholder string `json:"placeholder"`
 	Send        string `json:"send"`
@@ -56,6 +68,25 @@ type UI struct {
 	Restart     string `json:"restart"`
 	Offline     string `json:"offline"`
 	Wait        string `json:"wait"`
+	Queued      string `json:"queued"`
+	Sent        string `json:"sent"`
+	Pending     string `json:"pending"`
+	Failed      string `json:"failed"`
+	Directions  string `json:"directions"`
+	KeepInfo    string `json:"keep_info"`
+	KeepYes     string `json:"keep_yes"`
+	KeepNo      string `json:"keep_no"`
+	Kept        string `json:"kept"`
+	Card        string `json:"card"`
+	RestartAsk  string `json:"restart_confirm"`
+	Cancel      string `json:"cancel"`
+	Typing      string `json:"typing"`
+	NewMessage  string `json:"new_message"`
+	Close       string `json:"close"`
+	Log         string `json:"conversation"`
+	Open        string `json:"open"`
+	Back        string `json:"back"`
+	NoScript    string `json:"noscript"`
 }
 
 // PageUI is the page's own words in a language.
@@ -64,6 +95,12 @@ func PageUI(l bot.Language, code string) *UI {
 	return &UI{
 		Lang: code, Dir: Dir(code), Input: t(bot.MsgPageInput), Placeholder: t(bot.MsgPagePlaceholder), Send: t(bot.MsgPageSend),
 		Language: t(bot.MsgPageLanguage), Restart: t(bot.MsgPageRestart), Offline: t(bot.MsgPageOffline), Wait: t(bot.MsgPageWait),
+		Queued: t(bot.MsgPageQueued), Sent: t(bot.MsgPageSent), Pending: t(bot.MsgPagePending), Failed: t(bot.MsgPageFailed),
+		Directions: t(bot.MsgPageDirections), KeepInfo: t(bot.MsgPageKeepInfo), KeepYes: t(bot.MsgPageKeepYes),
+		KeepNo: t(bot.MsgPageKeepNo), Kept: t(bot.MsgPageKept), Card: t(bot.MsgPageCard), RestartAsk: t(bot.MsgPageRestartAsk),
+		Cancel: t(bot.MsgPageCancel), Typing: t(bot.MsgPageTyping), NewMessage: t(bot.MsgPageNewMessage),
+		Close: t(bot.MsgPageClose), Log: t(bot.MsgPageLog), Open: t(bot.MsgPageOpen), Back: t(bot.MsgBack),
+		NoScript: t(bot.MsgPageNoScript),
 	}
 }
 
@@ -75,15 +112,25 @@ type Reply struct {
 	// Lang is the language of the text; Dir is "rtl" or "ltr" for it.
 	Lang string `json:"lang"`
 	Dir  string `json:"dir"`
+	// Card marks the visit card (the day, the code): the page can show it again on request.
+	Card bool `json:"card,omitempty"`
+	// Chat marks the answer to a chat request (the user now waits for a counsellor): the page
+	// asks once whether it may notify the user when the counsellor writes.
+	Chat bool `json:"chat,omitempty"`
+	// Links are the http(s) addresses in Text that come from the content; the page links only
+	// these, so an address a user typed (echoed back, or in a counsellor's quote) never becomes
+	// a link.
+	Links []string `json:"links,omitempty"`
 }
 
-// Venue is a map pin with a link to OpenStreetMap.
+// Venue is a map pin with links to OpenStreetMap: the place, and directions to it.
 type Venue struct {
-	Name    string  `json:"name"`
-	Address string  `json:"address"`
-	Lat     float64 `json:"lat"`
-	Lon     float64 `json:"lon"`
-	Map     string  `json:"map"`
+	Name       string  `json:"name"`
+	Address    string  `json:"address"`
+	Lat        float64 `json:"lat"`
+	Lon        float64 `json:"lon"`
+	Map        string  `json:"map"`
+	Directions string  `json:"directions"`
 }
 
 // Unavailable is the body of a 503 answer to a message the store could not take: the page
@@ -108,6 +155,13 @@ func MapURL(lat, lon float64) string {
 	return "https://www.openstreetmap.org/?mlat=" + la + "&mlon=" + lo + "#map=18/" + la + "/" + lo
 }
 
+// DirectionsURL asks openstreetmap.org for directions to a location (the user's own start is
+// entered there, never sent by this page).
+func DirectionsURL(lat, lon float64) string {
+	la, lo := strconv.FormatFloat(lat, 'f', -1, 64), strconv.FormatFloat(lon, 'f', -1, 64)
+	return "https://www.openstreetmap.org/directions?to=" + la + "%2C" + lo
+}
+
 // Dir is the writing direction of a language code ("ar", "fa-AF", ...): "rtl" or "ltr".
 func Dir(code string) string {
 	base, _, _ := strings.Cut(code, "-")
@@ -117,13 +171,13 @@ func Dir(code string) string {
 	return "ltr"
 }
 
-// Convert turns engine replies into what the page renders.
+// Convert turns engine replies into what the page renders (without links: see Handler.convert).
 func Convert(rs []bot.Reply) []Reply {
 	out := make([]Reply, 0, len(rs))
 	for _, r := range rs {
-		w := Reply{Text: r.Text, Buttons: r.Buttons, Lang: r.Lang, Dir: Dir(r.Lang)}
+		w := Reply{Text: r.Text, Buttons: r.Buttons, Lang: r.Lang, Dir: Dir(r.Lang), Card: r.Handoff == bot.HandoffVisit, Chat: r.Handoff == bot.HandoffChat}
 		if v := r.Venue; v != nil {
-			w.Venue = &Venue{Name: v.Name, Address: v.Address, Lat: v.Lat, Lon: v.Lon, Map: MapURL(v.Lat, v.Lon)}
+			w.Venue = &Venue{Name: v.Name, Address: v.Address, Lat: v.Lat, Lon: v.Lon, Map: MapURL(v.Lat, v.Lon), Directions: DirectionsURL(v.Lat, v.Lon)}
 		}
 		out = append(out, w)
 	}
@@ -237,11 +291,23 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		ev.Kind, ev.Data = bot.KindChoice, req.Choice
 	} else {
 		ev.Kind, ev.Text = bot.KindText, req.Text
+		if req.Text == "/start" && req.Start != "" && len(req.Start) <= MaxStartQuery {
+			if p := bot.StartFromQuery(req.Start); p != "" {
+				ev.Text += " " + p
+			}
+		}
 	}
-	replies, err := h.cfg.Bot.Handle(ctx, ev)
+	replies, turn, err := h.cfg.Bot.HandleTurn(ctx, ev)
 	if errors.Is(err, bot.ErrDuplicate) {
 		h.cfg.Metrics.Update(Channel, "duplicate")
-		h.write(w, Response{Replies: []Reply{}, Duplicate: true, Inbox: h.fetch(r, user, req.Ack)})
+		// The first answer was lost on the way: send it again if this replica still has it.
+		resp, ok := h.answers.get(user, req.MsgID)
+		if !ok {
+			resp = Response{Replies: []Reply{}}
+		}
+		resp.Duplicate = true
+		resp.Inbox = h.fetch(r, user, req.Ack)
+		h.write(w, resp)
 		return
 	}
 	if err != nil {
@@ -254,16 +320,24 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_ = json.NewEncoder(w).Encode(Unavailable{Error: "temporarily unavailable; send the same msg_id again", Replies: Convert(replies)})
+		_ = json.NewEncoder(w).Encode(Unavailable{Error: "temporarily unavailable; send the same msg_id again", Replies: h.convert(replies)})
 		for range replies {
 			h.cfg.Metrics.Reply(Channel, "sent")
 		}
 		return
 	}
 	// Fetched after handling, so that an answer staff sent meanwhile comes with this response.
-	resp := Response{Replies: Convert(replies), Inbox: h.fetch(r, user, req.Ack)}
+	resp := Response{Replies: h.convert(replies), Inbox: h.fetch(r, user, req.Ack)}
 	if n := len(replies); n > 0 && replies[n-1].Lang != "" {
-		resp.UI = PageUI(h.cfg.Bot.Engine().Language(), replies[n-1].Lang)
+		resp.UI = h.pageUI(replies[n-1].Lang)
+	}
+	// A turn of 0 without an error is an erasure: the user's data went, the turn log with it.
+	resp.Forgotten = turn.N == 0
+	if resp.Forgotten {
+		resp.Inbox = nil // erased with the rest
+		h.answers.erase(user)
+	} else {
+		h.answers.put(user, req.MsgID, resp)
 	}
 	h.write(w, resp)
 	for range replies {

@@ -5,9 +5,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/webchat"
 )
 
@@ -53,7 +56,7 @@ func TestBrowserPageWordsFollowTheLanguage(t *testing.T) {
 		chromedp.Navigate(url+"/"),
 		chromedp.WaitVisible(liveButton("Information")),
 	)
-	english := map[string]string{"placeholder": "Write your message…", "input": "Message", "send": "Send",
+	english := map[string]string{"placeholder": "Type a question, e.g. opening hours", "input": "Message", "send": "Send",
 		"language": "Change language", "restart": "Start again", "restartTitle": "Start again"}
 	check("English", english)
 	fail.Store(1)
@@ -72,7 +75,7 @@ func TestBrowserPageWordsFollowTheLanguage(t *testing.T) {
 		chromedp.Click(liveButton("العربية")),
 		chromedp.WaitVisible(botSaid("مرحبًا! ماذا تريد أن تعرف؟")),
 	)
-	arabic := map[string]string{"placeholder": "اكتب رسالتك…", "input": "رسالة", "send": "إرسال",
+	arabic := map[string]string{"placeholder": "اكتب سؤالك، مثلًا: ساعات العمل", "input": "رسالة", "send": "إرسال",
 		"language": "تغيير اللغة", "restart": "البدء من جديد", "restartTitle": "البدء من جديد"}
 	check("Arabic", arabic)
 	if dir := eval[string](t, ctx, `getComputedStyle(document.getElementById('text')).direction`); dir != "rtl" {
@@ -102,14 +105,24 @@ func TestBrowserPageWordsFollowTheLanguage(t *testing.T) {
 // TestAnswerCarriesPageWordsInItsLanguage: the API sends the page's own words with each answer,
 // in the language of the last reply, and none with an answer that has no replies.
 func TestAnswerCarriesPageWordsInItsLanguage(t *testing.T) {
-	h, _ := newHandler(t, webchat.Config{})
+	// Two replicas on one store: each keeps its own answers for resends.
+	b := bot.New(testPack(t).Engine, inmem.New(time.Hour), nil)
+	h := webchat.New(webchat.Config{Bot: b, Secret: []byte("test-secret-0123456789")})
+	replica := webchat.New(webchat.Config{Bot: b, Secret: []byte("test-secret-0123456789")})
 	resp := decode(t, post(t, h, `{"id":"`+testID+`","text":"/start","lang":"ar"}`))
-	if resp.UI == nil || resp.UI.Lang != "ar" || resp.UI.Dir != "rtl" || resp.UI.Send != "إرسال" || resp.UI.Placeholder != "اكتب رسالتك…" || resp.UI.Offline != "مشكلة في الاتصال. حاول مرة أخرى." {
+	if resp.UI == nil || resp.UI.Lang != "ar" || resp.UI.Dir != "rtl" || resp.UI.Send != "إرسال" || resp.UI.Placeholder != "اكتب سؤالك، مثلًا: ساعات العمل" || resp.UI.Offline != "مشكلة في الاتصال. حاول مرة أخرى." {
 		t.Errorf("ui of an Arabic answer: %+v", resp.UI)
 	}
 	body := `{"id":"` + testID + `","text":"hello","lang":"en","msg_id":"m1"}`
 	decode(t, post(t, h, body))
-	if dup := decode(t, post(t, h, body)); !dup.Duplicate || dup.UI != nil {
-		t.Errorf("a duplicate answer (no replies) has ui %+v", dup.UI)
+	// A resend gets the kept answer with its words; once that is gone (another replica, or
+	// later), no replies and no words.
+	if dup := decode(t, post(t, h, body)); !dup.Duplicate || len(dup.Replies) == 0 || dup.UI == nil || dup.UI.Lang != "ar" {
+		t.Errorf("a resend: duplicate %v, %d replies, ui %+v; want the kept answer with its Arabic words", dup.Duplicate, len(dup.Replies), dup.UI)
+	}
+	body2 := `{"id":"` + testID + `","text":"hello","lang":"en","msg_id":"m2"}`
+	decode(t, post(t, h, body2))
+	if dup := decode(t, post(t, replica, body2)); !dup.Duplicate || len(dup.Replies) != 0 || dup.UI != nil {
+		t.Errorf("a resend to another replica: %+v, want an empty duplicate without words", dup)
 	}
 }

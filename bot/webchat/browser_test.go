@@ -24,14 +24,15 @@ const chromiumPath = "/usr/bin/chromium"
 
 // browser starts a headless Chromium for a test server running the web chat and returns the
 // server's URL and a function that opens a fresh tab (its own sessionStorage, so its own user).
-func browser(t *testing.T) (string, func() context.Context) {
+func browser(t testing.TB) (string, func() context.Context) {
 	t.Helper()
 	h, _ := newHandler(t, webchat.Config{})
 	return browserFor(t, h)
 }
 
-// browserFor is browser for a given handler.
-func browserFor(t *testing.T, h http.Handler) (string, func() context.Context) {
+// browserFor is browser for a given handler; extra options go to the browser's start (an
+// environment without some fonts, for example).
+func browserFor(t testing.TB, h http.Handler, extra ...chromedp.ExecAllocatorOption) (string, func() context.Context) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("the browser tests need Chromium at %s (apt-get install chromium; scripts/test installs it): %v", chromiumPath, err)
@@ -54,6 +55,7 @@ func browserFor(t *testing.T, h http.Handler) (string, func() context.Context) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1024, 768),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
@@ -74,7 +76,7 @@ func browserFor(t *testing.T, h http.Handler) (string, func() context.Context) {
 }
 
 // artifacts is where screenshots go: $RETURNBOT_ARTIFACTS or artifacts/ at the module root.
-func artifacts(t *testing.T) string {
+func artifacts(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("RETURNBOT_ARTIFACTS")
 	if dir == "" {
@@ -100,7 +102,7 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	do(t, ctx, "settle before "+name, chromedp.Sleep(400*time.Millisecond))
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
@@ -130,7 +132,7 @@ func userSaid(text string) chromedp.Search {
 }
 
 // do runs steps and fails the test with the conversation so far when one fails.
-func do(t *testing.T, ctx context.Context, step string, steps ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, step string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.ID("log")))
@@ -139,7 +141,7 @@ func do(t *testing.T, ctx context.Context, step string, steps ...chromedp.Action
 }
 
 // eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {

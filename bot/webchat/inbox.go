@@ -81,7 +81,7 @@ func (h *Handler) SendTo(route, user string, replies []bot.Reply) error {
 	if route != user {
 		return errors.New("webchat: the route is not the user's outbox")
 	}
-	data, err := json.Marshal(Convert(replies))
+	data, err := json.Marshal(h.convert(replies))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,9 @@ func (h *Handler) SendTo(route, user string, replies []bot.Reply) error {
 	return err
 }
 
-// EraseUser implements handoff.UserEraser: /forget deletes what still waits for the page.
+// EraseUser implements handoff.UserEraser: /forget deletes what still waits for the page and
+// the answers kept for resends.
 func (h *Handler) EraseUser(ctx context.Context, user string) error {
+	h.answers.erase(user)
 	return h.cfg.Outbox.Erase(ctx, user)
 }

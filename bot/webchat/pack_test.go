@@ -2,11 +2,13 @@ package webchat_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/locales"
 )
 
 // testPack is a small content pack in English and Arabic, so the web chat is tested without
@@ -57,6 +59,21 @@ nodes:
 		for _, id := range bot.EngineMessages {
 			all[id] = code + ":" + id
 		}
+		// The page's own words are the shipped ones, so the tests check the real translations.
+		real, err := locales.FS.ReadFile(code + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shipped map[string]json.RawMessage // some messages are plural objects
+		if err := json.Unmarshal(real, &shipped); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range shipped {
+			var text string
+			if strings.HasPrefix(k, "webchat.") && json.Unmarshal(v, &text) == nil {
+				all[k] = text
+			}
+		}
 		for k, v := range m {
 			all[k] = v
 		}
@@ -72,28 +89,22 @@ nodes:
 			"language.self": "English", "language.choose": "Choose a language",
 			"main.hello": "Hello! What would you like to know?", "main.info": "Information", "main.office": "Office address",
 			"main.ask":       "Tell us your country",
-			"info.text":      "Return is voluntary. We explain what support exists.",
+			"info.text":      "Return is voluntary. We explain what support exists. The form: https://apply.example.org/form.",
 			"info.office":    "We are at {{.Office.Address}}, phone {{.Office.Phone}}",
 			"info.country_q": "Which country do you want to return to?", "info.thanks": "Thank you",
 			"kw.office": "address, where is the office, opening hours", "handoff.call": "Call us",
 			"language.words": "the, is, where, what, how, i, you",
-			"webchat.input":  "Message", "webchat.placeholder": "Write your message…", "webchat.send": "Send",
-			"webchat.language": "Change language", "webchat.restart": "Start again",
-			"webchat.offline": "Connection problem. Please try again.", "webchat.wait": "Too many messages at once. Please wait a moment.",
 		})},
 		"ar.json": {Data: locale("ar", map[string]string{
 			"common.menu": "القائمة الرئيسية", "common.back": "رجوع", "common.not_understood": "عذرًا، لم أفهم.",
 			"language.self": "العربية", "language.choose": "اختر لغة",
 			"main.hello": "مرحبًا! ماذا تريد أن تعرف؟", "main.info": "معلومات", "main.office": "عنوان المكتب",
 			"main.ask":       "أخبرنا ببلدك",
-			"info.text":      "العودة طوعية. نشرح لك الدعم المتاح.",
+			"info.text":      "العودة طوعية. نشرح لك الدعم المتاح. الاستمارة: https://apply.example.org/form.",
 			"info.office":    "نحن في {{.Office.Address}}، هاتف {{.Office.Phone}}",
 			"info.country_q": "إلى أي بلد تريد العودة؟", "info.thanks": "شكرًا لك",
 			"kw.office": "عنوان, أين المكتب, ساعات العمل", "handoff.call": "اتصل بنا",
 			"language.words": "في, من, على, أين, ماذا, أنا, أنت",
-			"webchat.input":  "رسالة", "webchat.placeholder": "اكتب رسالتك…", "webchat.send": "إرسال",
-			"webchat.language": "تغيير اللغة", "webchat.restart": "البدء من جديد",
-			"webchat.offline": "مشكلة في الاتصال. حاول مرة أخرى.", "webchat.wait": "رسائل كثيرة في وقت واحد. انتظر قليلًا.",
 		})},
 	}
 	pack, err := flow.Load(flows, locales)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
@@ -88,7 +89,13 @@ type Config struct {
 	Metrics Metrics
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
+	// Logo replaces the office logo in the page's header (and its favicon): an SVG, PNG or
+	// JPEG of at most MaxLogo bytes; nil shows the built-in one.
+	Logo []byte
 }
+
+// MaxLogo bounds Config.Logo: the page must stay light on a slow connection.
+const MaxLogo = 64 << 10
 
 // Metrics receives counts for /metrics; labels carry no user data.
 type Metrics interface {
@@ -110,6 +117,11 @@ type Handler struct {
 	cfg Config
 	csp string
 	mux *http.ServeMux
+	// urls are the addresses in the content's texts (links.go), collected on first use.
+	urlsOnce sync.Once
+	urls     map[string]bool
+	// answers are the recent answers by msg_id, for resends whose answer was lost (answers.go).
+	answers *answerCache
 }
 
 // New returns a Handler for cfg.
@@ -138,6 +150,10 @@ func New(cfg Config) *Handler {
 	if cfg.Outbox == nil {
 		cfg.Outbox = inmem.NewOutbox()
 	}
+	if len(cfg.Logo) > MaxLogo {
+		cfg.Log.Warn("webchat: the logo is too large; showing the built-in one", "bytes", len(cfg.Logo), "max", MaxLogo)
+		cfg.Logo = nil
+	}
 	if cfg.OutboxTTL <= 0 {
 		cfg.OutboxTTL = DefaultOutboxTTL
 	}
@@ -147,9 +163,9 @@ func New(cfg Config) *Handler {
 			ancestors += " " + o
 		}
 	}
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
-	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux(), answers: newAnswerCache(cfg.Now)}
 	h.Routes(h.mux)
 	if cfg.Bot != nil {
 		// A message whose write was in doubt and turned out saved: the page's resend was a
@@ -170,7 +186,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /webchat/{$}", h.page)
 	mux.HandleFunc("GET /webchat/app.css", h.asset("app.css", "text/css; charset=utf-8"))
 	mux.HandleFunc("GET /webchat/app.js", h.asset("app.js", "text/javascript; charset=utf-8"))
-	mux.HandleFunc("GET /webchat/embed.js", h.asset("embed.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET /webchat/embed.js", h.embed)
+	mux.HandleFunc("GET /webchat/logo", h.logo)
+	mux.HandleFunc("GET /webchat/ethiopic.woff2", h.asset("ethiopic.woff2", "font/woff2"))
 	mux.HandleFunc("POST /webchat/api/message", h.message)
 	mux.HandleFunc("POST /webchat/api/inbox", h.inbox)
 }

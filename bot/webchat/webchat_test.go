@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,7 +84,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 		csp := w.Header().Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'",
-			"img-src 'self' data:", "frame-ancestors 'self' https://office.example"} {
+			"img-src 'self' data:", "font-src 'self'", "frame-ancestors 'self' https://office.example"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 			}
@@ -125,10 +126,14 @@ func TestAssetsHaveNoThirdPartyURLs(t *testing.T) {
 				t.Errorf("%s refers to a third-party URL %q", name, u)
 			}
 		}
-		for _, bad := range []string{"@import", "url(", "<iframe src=\"http", "eval(", "new Function", "innerHTML"} {
+		for _, bad := range []string{"@import", "<iframe src=\"http", "eval(", "new Function", "innerHTML"} {
 			if bytes.Contains(b, []byte(bad)) {
 				t.Errorf("%s contains %q", name, bad)
 			}
+		}
+		// The only url() is the Ethiopic font, from this server.
+		if n, own := bytes.Count(b, []byte("url(")), bytes.Count(b, []byte("url(/webchat/ethiopic.woff2)")); n != own {
+			t.Errorf("%s loads %d url()s that are not the page's own font", name, n-own)
 		}
 	}
 	page, _ := webchat.Asset("index.html")
@@ -170,13 +175,47 @@ func TestDuplicateMessageID(t *testing.T) {
 	if resp := decode(t, post(t, h, body)); len(resp.Replies) == 0 || resp.Duplicate {
 		t.Fatalf("first: %+v", resp)
 	}
-	if resp := decode(t, post(t, h, body)); len(resp.Replies) != 0 || !resp.Duplicate {
+	if resp := decode(t, post(t, h, body)); !resp.Duplicate {
 		t.Fatalf("retry handled again: %+v", resp)
 	}
 	// The same msg_id from another browser is a different message.
 	other := `{"id":"YYYYYYYYYYYYYYYYYYYYYY","text":"/start","lang":"en","msg_id":"m1"}`
 	if resp := decode(t, post(t, h, other)); resp.Duplicate {
 		t.Fatal("msg ids are not scoped per browser")
+	}
+}
+
+// TestLostAnswerIsSentAgain: a resend of a message whose answer was lost on the way is not acted
+// on again (the bot's dedupe), and gets the first answer again for 10 minutes; after that, and
+// after /forget, an empty duplicate answer.
+func TestLostAnswerIsSentAgain(t *testing.T) {
+	var now atomic.Int64
+	now.Store(time.Date(2027, 3, 30, 11, 0, 0, 0, time.UTC).UnixNano())
+	h, _ := newHandler(t, webchat.Config{Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	decode(t, post(t, h, `{"id":"`+testID+`","text":"/start","lang":"en","msg_id":"s1"}`))
+	body := `{"id":"` + testID + `","text":"where is the office","lang":"en","msg_id":"q1"}`
+	first := decode(t, post(t, h, body))
+	if len(first.Replies) != 2 || first.Duplicate || !strings.Contains(first.Replies[1].Text, "Main Street 1") {
+		t.Fatalf("first answer %+v", first)
+	}
+	again := decode(t, post(t, h, body))
+	if !again.Duplicate || len(again.Replies) != 2 || again.Replies[1].Text != first.Replies[1].Text || again.Replies[0].Venue == nil {
+		t.Fatalf("resend: %+v, want the first answer again, marked duplicate (not acted on)", again)
+	}
+	now.Add(int64(11 * time.Minute))
+	if late := decode(t, post(t, h, body)); !late.Duplicate || len(late.Replies) != 0 {
+		t.Errorf("resend after 11 minutes: %+v, want an empty duplicate", late)
+	}
+	// /forget drops the kept answers with the rest.
+	decode(t, post(t, h, `{"id":"`+testID+`","text":"/forget","lang":"en","msg_id":"f1"}`))
+	body2 := `{"id":"` + testID + `","text":"where is the office","lang":"en","msg_id":"q2"}`
+	decode(t, post(t, h, body2))
+	yes := decode(t, post(t, h, `{"id":"`+testID+`","choice":"c|forget_yes","lang":"en","msg_id":"f2"}`))
+	if !yes.Forgotten {
+		t.Fatalf("forget confirmed: %+v, want forgotten", yes)
+	}
+	if after := decode(t, post(t, h, body2)); after.Duplicate && len(after.Replies) != 0 {
+		t.Errorf("an answer kept from before /forget was sent again: %+v", after)
 	}
 }
 

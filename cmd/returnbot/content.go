@@ -4,12 +4,9 @@ import (
 	"flag"
 	"io/fs"
 	"os"
-	"time"
 
 	"github.com/returnbot/returnbot/bot/flow"
-	"github.com/returnbot/returnbot/bot/lang"
-	"github.com/returnbot/returnbot/flows"
-	"github.com/returnbot/returnbot/locales"
+	"github.com/returnbot/returnbot/cmd/internal/app"
 )
 
 // contentFlags are the flags every command has for choosing content.
@@ -22,20 +19,9 @@ func (c *contentFlags) register(fl *flag.FlagSet) {
 	fl.StringVar(&c.locales, "locales", os.Getenv("RETURNBOT_LOCALES"), "directory of locale files replacing the built-in ones (RETURNBOT_LOCALES)")
 }
 
-func (c *contentFlags) fs() (fs.FS, fs.FS) {
-	var f, l fs.FS = flows.FS, locales.FS
-	if c.flows != "" {
-		f = os.DirFS(c.flows)
-	}
-	if c.locales != "" {
-		l = os.DirFS(c.locales)
-	}
-	return f, l
-}
+func (c *contentFlags) fs() (fs.FS, fs.FS) { return app.ContentFS(c.flows, c.locales) }
 
 // load reads and checks the content; file names in errors are relative to the chosen directory.
 func (c *contentFlags) load() (*flow.Pack, error) {
-	f, l := c.fs()
-	days := int((configFromEnv().sessionTTL + 24*time.Hour - 1) / (24 * time.Hour))
-	return flow.LoadWith(f, l, lang.Options{RetentionDays: days})
+	return app.LoadContent(c.flows, c.locales, app.ReadConfig(os.Getenv).SessionTTL)
 }

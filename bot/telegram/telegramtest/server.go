@@ -112,6 +112,8 @@ type Server struct {
 	// noConfirm: offsets select what is answered but confirm nothing, as if the process had
 	// crashed before its next getUpdates reached Telegram.
 	noConfirm bool
+	// profiles are the bot's command menus and descriptions by language_code (profile.go).
+	profiles map[string]Profile
 }
 
 type rule struct {
@@ -380,6 +382,9 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, metho
 		if f.Code != 0 {
 			return writeErr(w, f)
 		}
+	}
+	if status, ok := s.profile(w, method, p); ok {
+		return status
 	}
 	switch method {
 	case "getMe":
