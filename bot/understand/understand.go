@@ -433,7 +433,7 @@ func (m *Model) keywordsOnly(code, text string) []bot.Guess {
 
 // identify ranks the languages a text may be in: its script decides which are possible (Ethiopic
 // is Tigrinya, Cyrillic Russian; Arabic script one of Arabic, Dari, Pashto and Sorani; Latin
-// letters any, since people type Dari, Arabic, Pashto, Sorani and Russian in Latin letters too),
+// letters any, since people type Dari, Arabic, Pashto, Sorani, Russian and Tigrinya in Latin letters too),
 // the model trained on all examples decides among those.
 func (m *Model) identify(sc *scratch, text string) []bot.Guess {
 	if m.langID == nil {
@@ -459,6 +459,12 @@ func (m *Model) identify(sc *scratch, text string) []bot.Guess {
 			latin++
 		}
 	}
+	// Loanwords in Latin letters ("laissez passer", "UDI", "skippergata") are common in texts
+	// written in another script, rarely the other way round; and an Ethiopic letter is a
+	// syllable, an Arabic word often lacks its vowels. So the other scripts count more.
+	ethiopic *= 3
+	arabic *= 2
+	cyrillic *= 2
 	var allowed func(string) bool
 	switch max(arabic, cyrillic, ethiopic, latin) {
 	case 0:
@@ -470,7 +476,7 @@ func (m *Model) identify(sc *scratch, text string) []bot.Guess {
 	case arabic:
 		allowed = func(c string) bool { return c == "ar" || c == "fa" || c == "ps" || c == "ckb" }
 	default:
-		allowed = func(c string) bool { return c != "ti" }
+		allowed = func(string) bool { return true }
 	}
 	sc.lp = grow(sc.lp, len(m.langID.classes))
 	m.langID.posterior(sc.feats, sc.lp)

@@ -88,9 +88,9 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
 		printReport(stdout, r, *confusions)
 		if *misses {
-			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, language got, text):")
+			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, score, language got, text):")
 			for _, m := range r.Misses {
-				fmt.Fprintf(stdout, "  %s\t%s -> %s\t%s\t%s\n", m.Lang, m.Want, m.Got, m.GotLang, m.Text)
+				fmt.Fprintf(stdout, "  %s\t%s -> %s\t%.2f\t%s\t%s\n", m.Lang, m.Want, m.Got, m.Score, m.GotLang, m.Text)
 			}
 		}
 		return 0
