@@ -109,9 +109,14 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		intents = b
 	}
 	var cases []understand.Case
+	lookAlike := false // a "# lookalike" (or "# not crisis") line marks the next case
 	sc := bufio.NewScanner(strings.NewReader(string(raw)))
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
+		if c := strings.TrimSpace(strings.TrimPrefix(line, "#")); strings.HasPrefix(line, "#") && (c == "lookalike" || c == "not crisis") {
+			lookAlike = true
+			continue
+		}
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -121,7 +126,8 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		want := parts[1]
-		c := understand.Case{Lang: parts[0], Text: parts[2]}
+		c := understand.Case{Lang: parts[0], Text: parts[2], LookAlike: lookAlike}
+		lookAlike = false
 		if strings.HasPrefix(want, understand.CrisisPrefix) || want == "crisis" || want == "safety" || want == "safety.help" {
 			c.Crisis = true
 		}
