@@ -77,7 +77,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) ([]Reply, error) {
 	return replies, err
 }
 
-// Turn is the place of an event's replies among the user's replies (see TurnLog).
+// Turn is the place of an event's replies among the user's replies (see deliver.Turns).
 type Turn struct {
 	// N is the turn the event took in the user's session (1, 2, …); 0 means the replies need no
 	// order: the user's data was just erased, or they are the outage notice.
@@ -89,7 +89,7 @@ type Turn struct {
 
 // HandleTurn is Handle that also returns the turn the event took: an event whose update
 // (Event.Update) was handled before gets no replies and ErrDuplicate. A channel that sends from
-// several replicas sends the replies of turn n only after those of turn n-1 (see TurnLog).
+// several replicas sends the replies of turn n only after those of turn n-1 (bot/deliver).
 //
 // When the store fails (err != nil) the turn is zero and the replies, if any, are the outage
 // notice, to be sent without order. A write whose answer was lost (UnsureError) is followed

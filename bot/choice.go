@@ -12,7 +12,7 @@ const (
 	dataGoto    = "g|" // g|flow.node
 	dataLang    = "l|" // l|code
 	dataCommand = "c|" // c|menu, c|back, c|forget_yes ...
-	// dataDay ("v|2006-01-02", a visit day) is in visit.go.
+	// dataDay ("v|2006-01-02", a visit day) is in calendar.go.
 )
 
 // MaxDataBytes is the longest button data Telegram accepts.

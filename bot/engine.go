@@ -34,7 +34,7 @@ type Engine struct {
 	// labels holds the normalised option labels per language and node, for typed choices.
 	labels map[string][]string
 	picker *Node
-	// cal is the office calendar for the handoff pages (visit.go); nil without one.
+	// cal is the office calendar for the handoff pages (calendar.go); nil without one.
 	cal Calendar
 	// staffAvail says whether anyone can answer a chat (SetStaffAvailable); nil: staff are there.
 	staffAvail func() bool
@@ -118,7 +118,7 @@ type turn struct {
 	res Result
 	// detected is set when the language was guessed from the text: the reply offers a change.
 	detected bool
-	// released is set when the user took the bot back from staff (visit.go).
+	// released is set when the user took the bot back from staff (handoffpages.go).
 	released bool
 }
 

@@ -22,8 +22,8 @@ func (t *turn) moveTo(ref string, remember bool) {
 			s.Lang = n.Lang
 		}
 		s.Flow, s.Node = n.Flow, n.ID
-		t.visit(n.Flow)
-		if n.Handoff != "" && t.handoffNode(n) { // pages that depend on the clock (visit.go)
+		t.recordTopic(n.Flow)
+		if n.Handoff != "" && t.handoffNode(n) { // pages that depend on the clock (handoffpages.go)
 			t.remember(remember, from, n)
 			return
 		}
@@ -93,8 +93,9 @@ func (t *turn) holds(when map[string]string) bool {
 	return true
 }
 
-// visit records the topics a user has seen, for staff and for anonymous reporting.
-func (t *turn) visit(flow string) {
+// recordTopic records a flow among the topics a user has seen, for staff and for anonymous
+// reporting (it is not an office visit: those are planned by the handoff pages).
+func (t *turn) recordTopic(flow string) {
 	if flow == MainFlow || flow == LanguageFlow {
 		return
 	}

@@ -75,7 +75,7 @@ var EngineMessages = []string{
 	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
 	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange,
 	"common.days", // the plural days of {{.Retention}} (bot/lang)
-	// and the handoff texts (visit.go)
+	// and the handoff texts (handoffpages.go)
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
 	MsgReminder, MsgBackWithBot, MsgNotAllowed, MsgStaffDone, MsgHandoffLimited, MsgVisitPlanned, MsgVisitChange,
 	"day.sun", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",

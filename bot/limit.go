@@ -32,13 +32,3 @@ type Admitter interface {
 	// every bucket has one: the Retry-After. Buckets with PerSecond <= 0 do not limit.
 	Admit(ctx context.Context, buckets ...Bucket) (time.Duration, error)
 }
-
-// ChainLimiter is a Limiter that takes one token of several buckets in one call (bot/redis: one
-// round trip instead of one per bucket).
-type ChainLimiter interface {
-	Limiter
-	// ReserveAll takes a token of every bucket, in order, each at the time the buckets before it
-	// let the message go, and returns how long to wait before sending. Past the limiter's horizon
-	// it takes no token and returns how far away the message's turn is: ask again after waiting.
-	ReserveAll(ctx context.Context, buckets ...Bucket) (time.Duration, error)
-}

@@ -29,9 +29,9 @@ type Session struct {
 	// user's messages go to staff (see bot/handoff).
 	Mode string
 	// Turn counts the events that changed the session. Replies carry the turn they answer, so
-	// that replicas send one user's replies in the order the events were taken (see TurnLog).
+	// that replicas send one user's replies in the order the events were taken (bot/deliver).
 	Turn uint64
-	// Delivered is the user's turn log (TurnLog.DeliveredTurn) as read together with the
+	// Delivered is the user's turn log (deliver.Turns.DeliveredTurn) as read together with the
 	// session, 0 when unknown. Stores that keep a turn log fill it in for Update's fn; it is
 	// never stored. It spares a channel the turn log read when the turn before went out already.
 	Delivered uint64

@@ -28,18 +28,6 @@ type Store interface {
 	Seen(ctx context.Context, channel, updateID string) (bool, error)
 }
 
-// TurnLog remembers, per user, the last turn (Session.Turn) whose replies went out. Replicas that
-// each send replies of their own updates use it to keep one user's replies in the order of the
-// turns: turn n is sent once the log reaches n-1. Stores shared by replicas implement it; the
-// records expire with the session and are erased with it.
-type TurnLog interface {
-	// DeliveredTurn returns the user's last delivered turn, 0 when none is known.
-	DeliveredTurn(ctx context.Context, user string) (uint64, error)
-	// MarkDelivered records that the replies of turn went out (or were given up on). The log
-	// never goes back: a lower turn than the recorded one leaves it as it is.
-	MarkDelivered(ctx context.Context, user string, turn uint64) error
-}
-
 // ErrDuplicate is returned by UpdateOnce for an update saved before.
 var ErrDuplicate = errors.New("bot: update handled before")
 

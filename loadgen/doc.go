@@ -10,6 +10,6 @@
 // Floor is the bare minimum a webhook bot does per update (parse it, one Redis GET and SET, one
 // sendMessage), so that a run can be compared with what the same machine does for the floor.
 //
-// cmd/returnbot wires the real bot to it as `returnbot loadgen`. Everything listens on loopback
-// only; runs are bounded in time.
+// cmd/returnbot-loadgen wires the real bot to it (app.Main, as serve does). Everything listens
+// on loopback only; runs are bounded in time.
 package loadgen

@@ -256,8 +256,15 @@ func (f *FakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.webhook = make(chan struct{})
 		f.mu.Unlock()
 		f.ok(w, "true")
-	case "deleteWebhook", "editMessageReplyMarkup":
+	case "deleteWebhook", "editMessageReplyMarkup", "setMyCommands", "setMyDescription", "setMyShortDescription":
 		f.ok(w, "true")
+	// The bot reads its profile at start-up and sets what differs (bot/telegram profile.go).
+	case "getMyCommands":
+		f.ok(w, "[]")
+	case "getMyDescription":
+		f.ok(w, `{"description":""}`)
+	case "getMyShortDescription":
+		f.ok(w, `{"short_description":""}`)
 	case "answerCallbackQuery":
 		if p.Get("callback_query_id") == "" {
 			f.fail(w, http.StatusBadRequest, "Bad Request: query is too old and response timeout expired or query ID is invalid")

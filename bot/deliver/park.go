@@ -9,12 +9,38 @@ import (
 // parkedCall is one call waiting in the delivery queue: the method and its JSON body as the
 // channel rendered it (addressed to the chat, so the queue seals it), and the turn the runtime
 // records once the call is out. A call without body is a turn marker: it sends nothing.
+// Telegram's calls parked before bot/deliver took them over read the same.
 type parkedCall struct {
 	Method string          `json:"m,omitempty"`
 	Body   json.RawMessage `json:"b,omitempty"`
-	Kind   string          `json:"k,omitempty"`
-	Turn   uint64          `json:"t,omitempty"`
-	Last   bool            `json:"l,omitempty"`
+	// Raw holds a body that is not JSON (Body holds JSON as it is, as items parked before Raw
+	// existed do).
+	Raw  []byte `json:"r,omitempty"`
+	Kind string `json:"k,omitempty"`
+	Turn uint64 `json:"t,omitempty"`
+	Last bool   `json:"l,omitempty"`
+}
+
+// readParked reads a parked item. An item that is no parkedCall, neither a call nor a marker
+// (markers always carry a turn), is a message body parked whole, as WhatsApp parked them before
+// bot/deliver took its sending over: it is sent as it is.
+func readParked(item []byte) (parkedCall, error) {
+	var pc parkedCall
+	if err := json.Unmarshal(item, &pc); err != nil {
+		return pc, err
+	}
+	if len(pc.body()) == 0 && pc.Turn == 0 && pc.Method == "" {
+		pc.Body = item
+	}
+	return pc, nil
+}
+
+// body is the call's body, wherever it was kept.
+func (pc parkedCall) body() []byte {
+	if len(pc.Body) > 0 {
+		return pc.Body
+	}
+	return pc.Raw
 }
 
 // park puts a message the platform did not take into the delivery queue, behind whatever waits
@@ -33,9 +59,18 @@ func (s *Sender) parkAfter(q *queue, it item, since time.Time, err error, code i
 	}
 	pc := parkedCall{Turn: it.turn, Last: it.last}
 	if it.msg != nil {
-		pc.Method, pc.Body, pc.Kind = it.msg.Method, it.msg.Body, it.msg.Kind
+		pc.Method, pc.Kind = it.msg.Method, it.msg.Kind
+		if json.Valid(it.msg.Body) {
+			pc.Body = it.msg.Body
+		} else {
+			pc.Raw = it.msg.Body
+		}
 	}
-	raw, _ := json.Marshal(pc)
+	raw, err2 := json.Marshal(pc)
+	if err2 != nil {
+		s.lost(q.user, it, "unreachable", err2, code)
+		return false
+	}
 	if since.IsZero() {
 		since = time.Now()
 	}
@@ -132,12 +167,13 @@ type parkedChannel struct{ s *Sender }
 // Send implements Channel: one paced try of a parked call.
 func (d parkedChannel) Send(ctx context.Context, user string, body []byte) Result {
 	s := d.s
-	var pc parkedCall
-	if err := json.Unmarshal(body, &pc); err != nil {
+	pc, err := readParked(body)
+	if err != nil {
 		return Result{Outcome: Drop, Err: err}
 	}
-	if len(pc.Body) == 0 {
-		return Result{Outcome: Sent}
+	body = pc.body()
+	if len(body) == 0 {
+		return Result{Outcome: Sent} // a turn marker
 	}
 	if s.blocked.has(user) {
 		return Result{Outcome: Blocked}
@@ -151,7 +187,7 @@ func (d parkedChannel) Send(ctx context.Context, user string, body []byte) Resul
 		return Result{Outcome: Retry}
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
-	err := s.p.Post(cctx, Message{Method: pc.Method, Body: pc.Body, Kind: pc.Kind})
+	err = s.p.Post(cctx, Message{Method: pc.Method, Body: body, Kind: pc.Kind})
 	cancel()
 	if err == nil {
 		return Result{Outcome: Sent}
@@ -163,7 +199,7 @@ func (d parkedChannel) Send(ctx context.Context, user string, body []byte) Resul
 	f := s.p.Classify(err)
 	switch f.Outcome {
 	case Retry:
-		if f.After > 0 {
+		if f.Throttled {
 			s.cfg.Metrics.Reply(s.cfg.Channel, "throttled")
 		}
 		return Result{Outcome: Retry, After: f.After, Err: err}
@@ -179,13 +215,12 @@ func (d parkedChannel) Send(ctx context.Context, user string, body []byte) Resul
 // never content) and records the turn of the call that ended one.
 func (d parkedChannel) Done(user string, body []byte, o Outcome, err error) {
 	s := d.s
-	var pc parkedCall
-	_ = json.Unmarshal(body, &pc)
+	pc, _ := readParked(body)
 	switch {
-	case o == Sent && len(pc.Body) > 0:
+	case o == Sent && len(pc.body()) > 0:
 		s.stats.sent.Add(1)
 		s.cfg.Metrics.Reply(s.cfg.Channel, "sent")
-	case o != Sent && (len(pc.Body) > 0 || body == nil):
+	case o != Sent && (len(pc.body()) > 0 || body == nil):
 		s.stats.undeliverable.Add(1)
 		s.cfg.Metrics.Reply(s.cfg.Channel, "failed")
 		code := 0

@@ -2,8 +2,12 @@ package deliver
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrFull is Queue.Push's answer when a bounded queue (bot/inmem) holds all it may.
+var ErrFull = errors.New("deliver: delivery queue full")
 
 // Queue holds parked items per user, in order, and which users are due when. Implementations:
 // bot/inmem (one process; lost on restart) and bot/redis (shared by replicas, kept across

@@ -49,6 +49,8 @@ type Failure struct {
 	After time.Duration
 	// Code is the platform's status or error code, for logs (0: none).
 	Code int
+	// Throttled marks the platform's "too many requests" (a 429), counted as throttled.
+	Throttled bool
 }
 
 // Metrics counts what becomes of messages; labels carry no user data (bot/metrics).
@@ -312,7 +314,7 @@ func (s *Sender) Ack(m Message) {
 		case <-s.ctx.Done():
 			return
 		}
-		s.deliver(&queue{}, item{msg: &m})
+		s.deliver(s.ctx, &queue{}, item{msg: &m})
 	}()
 }
 
@@ -413,7 +415,7 @@ func (s *Sender) run(q *queue) {
 		case blocked:
 			s.lost(q.user, it, "blocked", nil, 0)
 		default:
-			queued = s.deliver(q, it)
+			queued, _ = s.deliver(s.ctx, q, it)
 		}
 		switch {
 		case queued:
@@ -428,23 +430,31 @@ func (s *Sender) run(q *queue) {
 
 // deliver makes one call, retrying within the bounds, and parks it in the delivery queue when
 // they are over (or the sender stops, when the queue outlives the process). It reports whether
-// the message was parked.
-func (s *Sender) deliver(q *queue, it item) bool {
+// the message was parked, and the error of a refusal (Drop, Blocked) that dropped it. ctx is
+// the sender's, or for Deliver the caller's as well: a message the caller has no time left
+// for is parked, for the runtime to go on with.
+func (s *Sender) deliver(ctx context.Context, q *queue, it item) (bool, error) {
 	ack := it.ack()
 	if !ack && (s.isParked(q.user) || (it.turn == 0 && s.parkedElsewhere(q.user))) {
-		return s.park(q, it, time.Now(), nil)
+		return s.park(q, it, time.Now(), nil), nil
 	}
 	attempts, throttles := 0, 0
 	var since time.Time // of the first failure
-	for {
+	cut := func(err error, code int) (bool, error) {
 		if s.ctx.Err() != nil {
-			return s.parkOrLose(q, it, since, nil, 0)
+			return s.parkOrLose(q, it, since, err, code), nil
 		}
-		if !ack && !s.pacer.pace(s.ctx, q.user) {
-			return s.parkOrLose(q, it, since, nil, 0)
+		return s.parkAfter(q, it, since, err, code, 0), nil // the caller's time is over
+	}
+	for {
+		if ctx.Err() != nil {
+			return cut(nil, 0)
 		}
-		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.SendTimeout)
-		err := s.p.Post(ctx, *it.msg)
+		if !ack && !s.pacer.pace(ctx, q.user) {
+			return cut(nil, 0)
+		}
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+		err := s.p.Post(cctx, *it.msg)
 		cancel()
 		if err == nil {
 			s.stats.sent.Add(1)
@@ -452,21 +462,24 @@ func (s *Sender) deliver(q *queue, it item) bool {
 				s.cfg.Metrics.Reply(s.cfg.Channel, "sent")
 			}
 			s.rt.Hasten() // the platform answers: queued chats need not wait out their backoff
-			return false
+			return false, nil
 		}
 		if since.IsZero() {
 			since = time.Now()
 		}
-		if s.ctx.Err() != nil {
-			return s.parkOrLose(q, it, since, err, 0)
+		if ctx.Err() != nil {
+			return cut(err, 0)
 		}
 		f := s.p.Classify(err)
 		wait := f.After
+		if f.Throttled {
+			s.cfg.Metrics.Reply(s.cfg.Channel, "throttled")
+		}
 		switch {
 		case f.Outcome == Blocked:
 			if ack {
 				s.lost(q.user, it, "blocked", err, f.Code)
-				return false
+				return false, err
 			}
 			s.stats.blocked.Add(1)
 			dropped := s.Block(q.user)
@@ -474,34 +487,95 @@ func (s *Sender) deliver(q *queue, it item) bool {
 			if dropped > 0 {
 				s.log.Warn(s.cfg.Channel+": messages undeliverable", "user", q.user, "reason", "blocked", "count", dropped)
 			}
-			return false
+			return false, err
 		case f.Outcome != Retry:
 			s.lost(q.user, it, "refused", err, f.Code)
-			return false
+			return false, err
 		case f.After > 0:
-			s.cfg.Metrics.Reply(s.cfg.Channel, "throttled")
 			throttles++
 			// A long retry-after is waited out in the delivery queue (capped), which outlives
 			// a restart, not in the chat's worker.
 			if throttles > 2*s.cfg.MaxAttempts || wait > s.cfg.MaxInlineRetryAfter {
-				return s.parkAfter(q, it, since, err, f.Code, wait)
+				return s.parkAfter(q, it, since, err, f.Code, wait), nil
 			}
 		default:
 			attempts++
 			if ack && attempts >= 2 {
 				s.lost(q.user, it, "unreachable", err, f.Code)
-				return false
+				return false, nil
 			}
 			if attempts >= s.cfg.MaxAttempts {
-				return s.park(q, it, since, err)
+				return s.park(q, it, since, err), nil
 			}
 			wait = s.Backoff(attempts)
 		}
 		s.stats.retries.Add(1)
-		if !sleep(s.ctx, wait) {
-			return s.parkOrLose(q, it, since, err, f.Code)
+		if !sleep(ctx, wait) {
+			return cut(err, f.Code)
 		}
 	}
+}
+
+// Deliver sends the messages of one turn to a user now, in the caller's goroutine, for a
+// channel that runs each user's work one at a time already (WhatsApp, whose per-user sequence
+// also holds messages while the store fails). It is the worker of Enqueue without the queue:
+// the same turn order across replicas, pacing, retries and parking. It stops at the first
+// message the platform refuses, so later ones do not arrive out of context; those count as
+// failed in Metrics too (not in Stats: they were not tried), and the refusal is returned. A message parked (or the rest of them, once one
+// is) is not an error: the runtime delivers it. ctx bounds the sending; what it cuts off is
+// parked.
+func (s *Sender) Deliver(ctx context.Context, user string, msgs []Message, t bot.Turn, ordered bool) error {
+	q := &queue{user: user}
+	turn := t.N
+	items := make([]item, 0, len(msgs)+1)
+	for i := range msgs {
+		items = append(items, item{msg: &msgs[i], turn: turn, unordered: !ordered})
+	}
+	if turn > 0 {
+		if len(items) == 0 {
+			items = append(items, item{turn: turn, unordered: !ordered}) // the marker
+		}
+		items[len(items)-1].last = true
+	}
+	if t.Clear && ordered {
+		q.done = turn - 1
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer context.AfterFunc(s.ctx, stop)()
+	if turn > q.done+1 && ordered && !s.parkedHere(user) {
+		s.awaitTurn(q, turn)
+	}
+	var refused error
+	queued := false
+	for i, it := range items {
+		if refused != nil {
+			if it.msg != nil {
+				s.cfg.Metrics.Reply(s.cfg.Channel, "failed") // not sent, but not tried either
+			}
+			continue
+		}
+		switch {
+		case it.msg == nil:
+			queued = it.last && s.isParked(user) && s.park(q, it, time.Now(), nil)
+		case s.blocked.has(user):
+			s.lost(user, it, "blocked", nil, 0)
+		default:
+			queued, refused = s.deliver(ctx, q, it)
+			if refused != nil {
+				s.log.Warn(s.cfg.Channel+": send failed; dropping the rest of this answer", "user", user, "count", len(items)-1-i)
+			}
+		}
+	}
+	switch {
+	case queued || turn == 0:
+		// The runtime records the turn once the message is out (parkedChannel.Done).
+	case !ordered:
+		s.unorderedDone(q, turn)
+	default:
+		s.turnDone(q, turn)
+	}
+	return refused
 }
 
 // Backoff is the wait before retry n (1, 2, ...): doubling from Backoff, capped at MaxBackoff,

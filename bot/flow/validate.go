@@ -61,105 +61,156 @@ type use struct {
 // every locale and fits the platforms' limits. The staff chat's texts (StaffMessages) are
 // checked only in staff languages: translators of user languages are not asked for them.
 func Validate(c *bot.Content, cat *lang.Catalog) *Report {
-	r := &Report{}
-	bad := func(file string, line int, format string, args ...any) {
-		r.Problems = append(r.Problems, &Error{File: file, Line: line, Reason: fmt.Sprintf(format, args...)})
-	}
-	for _, id := range []string{bot.MainFlow, bot.LanguageFlow, bot.HandoffFlow} {
-		if c.Flows[id] == nil {
-			bad(id+".yaml", 0, "missing: the engine needs a flow %q", id)
-		}
-	}
-	if f := c.Flows[bot.LanguageFlow]; f != nil && !f.Nodes[f.Start].Picker {
-		bad(f.File, f.Nodes[f.Start].Line, "the start node of flow %q must be a picker (picker: true)", f.ID)
-	}
-	var uses []use
+	v := &validator{r: &Report{}, c: c, langs: cat.Languages()}
+	v.engineFlows()
 	for _, id := range bot.EngineMessages {
-		uses = append(uses, use{id: id, file: "(engine)"})
+		v.uses = append(v.uses, use{id: id, file: "(engine)"})
 	}
-	uses = append(uses, use{id: lang.MsgCommonWords, file: "(language detection)"})
-	target := func(f *bot.Flow, n *bot.Node, line int, what, t string) {
-		if t == "" {
-			bad(f.File, line, "node %q: %s has no target", n.ID, what)
-			return
-		}
-		if c.Node(c.Resolve(f.ID, t)) == nil {
-			bad(f.File, line, "node %q: %s goes to %q, which does not exist", n.ID, what, t)
-		}
-	}
+	v.uses = append(v.uses, use{id: lang.MsgCommonWords, file: "(language detection)"})
 	for _, f := range sortedFlows(c) {
 		for _, n := range sortedNodes(f) {
-			for _, id := range n.Say {
-				uses = append(uses, use{id: id, file: f.File, line: n.Line})
-			}
-			if n.Keywords != "" {
-				uses = append(uses, use{id: n.Keywords, file: f.File, line: n.Line})
-			}
-			if n.Venue != "" && c.Offices[n.Venue] == nil {
-				bad(f.File, n.Line, "node %q: venue %q is not an office in %s", n.ID, n.Venue, OfficesFile)
-			}
-			if n.Lang != "" && !slices.Contains(cat.Languages(), n.Lang) {
-				bad(f.File, n.Line, "node %q: language %q has no locale file", n.ID, n.Lang)
-			}
-			waits := len(n.Options) > 0 || n.Picker || n.Ask != ""
-			switch {
-			case n.Picker && n.Next == "":
-				bad(f.File, n.Line, "node %q: a picker needs next (where to go after a language is chosen)", n.ID)
-			case n.Ask != "" && n.Next == "":
-				bad(f.File, n.Line, "node %q: ask needs next (where to go after the answer)", n.ID)
-			case len(n.Say) == 0 && !waits && n.Next == "" && len(n.Branch) == 0:
-				bad(f.File, n.Line, "node %q does nothing: give it say, options, ask, next or branch", n.ID)
-			}
-			if len(n.Options) > 0 && (n.Ask != "" || n.Picker) {
-				bad(f.File, n.Line, "node %q: options cannot be combined with ask or picker", n.ID)
-			}
-			if n.Next != "" {
-				target(f, n, n.Line, "next", n.Next)
-			}
-			fallback := n.Next != ""
-			for _, cs := range n.Branch {
-				target(f, n, cs.Line, "branch", cs.Goto)
-				fallback = fallback || len(cs.When) == 0
-			}
-			if len(n.Branch) > 0 && !fallback {
-				bad(f.File, n.Line, "node %q: branch needs a last case without when (or next) for answers no case matches", n.ID)
-			}
-			limit := MaxButtonLabel
-			if len(n.Options) > 3 {
-				limit = MaxListLabel
-			}
-			if len(n.Options) > MaxListRows {
-				limit = 0
-			}
-			seen := map[string]bool{}
-			for _, o := range n.Options {
-				switch {
-				case o.ID == "":
-					bad(f.File, o.Line, "node %q: option has no id", n.ID)
-				case seen[o.ID]:
-					bad(f.File, o.Line, "node %q: option id %q is used twice", n.ID, o.ID)
-				}
-				seen[o.ID] = true
-				if d := bot.OptionData(n.Ref(), o.ID); len(d) > bot.MaxDataBytes {
-					bad(f.File, o.Line, "node %q: button data %q is %d bytes, Telegram allows %d: shorten the ids", n.ID, d, len(d), bot.MaxDataBytes)
-				}
-				if o.Label == "" {
-					bad(f.File, o.Line, "node %q: option %q has no label", n.ID, o.ID)
-				} else {
-					uses = append(uses, use{id: o.Label, file: f.File, line: o.Line, labelLimit: limit})
-				}
-				if o.Lang != "" && !slices.Contains(cat.Languages(), o.Lang) {
-					bad(f.File, o.Line, "node %q: option %q: language %q has no locale file", n.ID, o.ID, o.Lang)
-				}
-				target(f, n, o.Line, "option "+o.ID, o.Goto)
-			}
+			v.node(f, n)
 		}
 	}
-	r.validateReach(c, cat)
-	uses = append(uses, reachUses(c)...)
-	r.unreachable(c)
-	r.messages(cat, uses, staffUses(c))
-	return r
+	v.r.validateReach(c, cat)
+	v.uses = append(v.uses, reachUses(c)...)
+	v.r.unreachable(c)
+	v.r.messages(cat, v.uses, staffUses(c))
+	return v.r
+}
+
+// validator collects the problems of one content and the messages it uses; each check is one
+// method, run per flow or per node in the order the report lists them.
+type validator struct {
+	r     *Report
+	c     *bot.Content
+	langs []string
+	uses  []use
+}
+
+// bad reports a problem at file:line.
+func (v *validator) bad(file string, line int, format string, args ...any) {
+	v.r.Problems = append(v.r.Problems, &Error{File: file, Line: line, Reason: fmt.Sprintf(format, args...)})
+}
+
+// engineFlows checks the flows the engine jumps to by itself, and that the language flow starts
+// with a picker.
+func (v *validator) engineFlows() {
+	for _, id := range []string{bot.MainFlow, bot.LanguageFlow, bot.HandoffFlow} {
+		if v.c.Flows[id] == nil {
+			v.bad(id+".yaml", 0, "missing: the engine needs a flow %q", id)
+		}
+	}
+	if f := v.c.Flows[bot.LanguageFlow]; f != nil && !f.Nodes[f.Start].Picker {
+		v.bad(f.File, f.Nodes[f.Start].Line, "the start node of flow %q must be a picker (picker: true)", f.ID)
+	}
+}
+
+// node runs every check of one node.
+func (v *validator) node(f *bot.Flow, n *bot.Node) {
+	for _, id := range n.Say {
+		v.uses = append(v.uses, use{id: id, file: f.File, line: n.Line})
+	}
+	if n.Keywords != "" {
+		v.uses = append(v.uses, use{id: n.Keywords, file: f.File, line: n.Line})
+	}
+	v.references(f, n)
+	v.shape(f, n)
+	v.targets(f, n)
+	v.options(f, n)
+}
+
+// references checks the office and the language a node names.
+func (v *validator) references(f *bot.Flow, n *bot.Node) {
+	if n.Venue != "" && v.c.Offices[n.Venue] == nil {
+		v.bad(f.File, n.Line, "node %q: venue %q is not an office in %s", n.ID, n.Venue, OfficesFile)
+	}
+	if n.Lang != "" && !slices.Contains(v.langs, n.Lang) {
+		v.bad(f.File, n.Line, "node %q: language %q has no locale file", n.ID, n.Lang)
+	}
+}
+
+// shape checks that a node does something, and that what waits for the user says where to go.
+func (v *validator) shape(f *bot.Flow, n *bot.Node) {
+	waits := len(n.Options) > 0 || n.Picker || n.Ask != ""
+	switch {
+	case n.Picker && n.Next == "":
+		v.bad(f.File, n.Line, "node %q: a picker needs next (where to go after a language is chosen)", n.ID)
+	case n.Ask != "" && n.Next == "":
+		v.bad(f.File, n.Line, "node %q: ask needs next (where to go after the answer)", n.ID)
+	case len(n.Say) == 0 && !waits && n.Next == "" && len(n.Branch) == 0:
+		v.bad(f.File, n.Line, "node %q does nothing: give it say, options, ask, next or branch", n.ID)
+	}
+	if len(n.Options) > 0 && (n.Ask != "" || n.Picker) {
+		v.bad(f.File, n.Line, "node %q: options cannot be combined with ask or picker", n.ID)
+	}
+}
+
+// targets checks next and the branch cases, and that a branch has a fallback.
+func (v *validator) targets(f *bot.Flow, n *bot.Node) {
+	if n.Next != "" {
+		v.target(f, n, n.Line, "next", n.Next)
+	}
+	fallback := n.Next != ""
+	for _, cs := range n.Branch {
+		v.target(f, n, cs.Line, "branch", cs.Goto)
+		fallback = fallback || len(cs.When) == 0
+	}
+	if len(n.Branch) > 0 && !fallback {
+		v.bad(f.File, n.Line, "node %q: branch needs a last case without when (or next) for answers no case matches", n.ID)
+	}
+}
+
+// target checks that t, reached from node n by what, names a node.
+func (v *validator) target(f *bot.Flow, n *bot.Node, line int, what, t string) {
+	if t == "" {
+		v.bad(f.File, line, "node %q: %s has no target", n.ID, what)
+		return
+	}
+	if v.c.Node(v.c.Resolve(f.ID, t)) == nil {
+		v.bad(f.File, line, "node %q: %s goes to %q, which does not exist", n.ID, what, t)
+	}
+}
+
+// options checks a node's options: unique ids, button data within Telegram's limit, a label
+// (whose length limit depends on how many options there are), a known language, a target.
+func (v *validator) options(f *bot.Flow, n *bot.Node) {
+	limit := labelLimit(len(n.Options))
+	seen := map[string]bool{}
+	for _, o := range n.Options {
+		switch {
+		case o.ID == "":
+			v.bad(f.File, o.Line, "node %q: option has no id", n.ID)
+		case seen[o.ID]:
+			v.bad(f.File, o.Line, "node %q: option id %q is used twice", n.ID, o.ID)
+		}
+		seen[o.ID] = true
+		if d := bot.OptionData(n.Ref(), o.ID); len(d) > bot.MaxDataBytes {
+			v.bad(f.File, o.Line, "node %q: button data %q is %d bytes, Telegram allows %d: shorten the ids", n.ID, d, len(d), bot.MaxDataBytes)
+		}
+		if o.Label == "" {
+			v.bad(f.File, o.Line, "node %q: option %q has no label", n.ID, o.ID)
+		} else {
+			v.uses = append(v.uses, use{id: o.Label, file: f.File, line: o.Line, labelLimit: limit})
+		}
+		if o.Lang != "" && !slices.Contains(v.langs, o.Lang) {
+			v.bad(f.File, o.Line, "node %q: option %q: language %q has no locale file", n.ID, o.ID, o.Lang)
+		}
+		v.target(f, n, o.Line, "option "+o.ID, o.Goto)
+	}
+}
+
+// labelLimit is the most characters an option label may have among n options: buttons up to
+// three, list rows beyond, and no limit past MaxListRows (such a menu is sent as numbered text).
+func labelLimit(n int) int {
+	switch {
+	case n > MaxListRows:
+		return 0
+	case n > 3:
+		return MaxListLabel
+	default:
+		return MaxButtonLabel
+	}
 }
 
 // unreachable reports nodes no path leads to. Paths start at the flows the engine jumps to for

@@ -20,7 +20,7 @@ import (
 // up when the visitor comes, and staff are told that nothing reaches the user any more.
 func TestBlockingKeepsTheVisit(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
-		blockingKeepsTheVisit(t, procStores{inmem.New(0), handoff.NewMemStore()})
+		blockingKeepsTheVisit(t, procStores{inmem.New(0), inmem.NewHandoff()})
 	})
 	t.Run("redis", func(t *testing.T) {
 		p, _ := redisProcess(t, redistest.Server(t))

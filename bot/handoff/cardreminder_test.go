@@ -36,7 +36,7 @@ func TestCardPromisesReminderOnlyWhenOneIsSent(t *testing.T) {
 		for _, lang := range pack.Catalog.Languages() {
 			t.Run(c.name+"/"+lang, func(t *testing.T) {
 				eng, cal := handofftest.Engine(t)
-				hs := handoff.NewMemStore()
+				hs := inmem.NewHandoff()
 				secret := []byte("0123456789abcdef0123456789abcdef")
 				sealer, err := handoff.NewSealer(secret)
 				if err != nil {

@@ -36,7 +36,7 @@ func newService(t *testing.T, store handoff.Store, now func() time.Time) (*hando
 // then 60 an hour) and audited without what was typed; look-ups that find a ticket cost nothing,
 // and another staff member is not held back.
 func TestCodeLookupsLimited(t *testing.T) {
-	store := handoff.NewMemStore()
+	store := inmem.NewHandoff()
 	svc, _ := newService(t, store, time.Now)
 	ctx := context.Background()
 	code := handoff.NewCodes(secret).Code(1)

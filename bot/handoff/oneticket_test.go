@@ -42,7 +42,7 @@ func planAgain(t *testing.T, srv *telegramtest.Server, chat int64, lang, day str
 // told kindly, in their language, and staff see nothing.
 func TestOneOpenTicketPerUser(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	hs := handoff.NewMemStore()
+	hs := inmem.NewHandoff()
 	clk := &clock{}
 	loc := osloTime(t)
 	clk.set(time.Date(2027, 3, 24, 16, 0, 0, 0, loc))
@@ -118,7 +118,7 @@ func TestTicketLimitOverall(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	clk := &clock{}
 	clk.set(time.Date(2027, 3, 24, 16, 0, 0, 0, osloTime(t)))
-	startDesk(t, srv, inmem.New(0), handoff.NewMemStore(), clk)
+	startDesk(t, srv, inmem.New(0), inmem.NewHandoff(), clk)
 	burst := handoff.DefaultTicketRate.Burst
 	for i := range burst {
 		if code := planVisit(t, srv, userChat+int64(i), "en", "2027-03-30"); code == "" {
@@ -141,7 +141,7 @@ func TestTicketLimitOverall(t *testing.T) {
 // after at most a few of the first user's messages, not after all of them. None is lost.
 func TestFloodDoesNotDelayAnotherUsersCard(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	hs := handoff.NewMemStore()
+	hs := inmem.NewHandoff()
 	clk := &clock{}
 	clk.set(time.Date(2027, 3, 30, 11, 0, 0, 0, osloTime(t))) // open
 	startDeskWith(t, srv, inmem.New(0), hs, clk, func(c *telegram.Config) {

@@ -67,7 +67,7 @@ func TestStaffRepliesReachOnlyTheMeantUser(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	clk := &clock{}
 	clk.set(time.Date(2027, 3, 30, 11, 0, 0, 0, osloTime(t))) // Tuesday, the office is open
-	hs := handoff.NewMemStore()
+	hs := inmem.NewHandoff()
 	startDesk(t, srv, inmem.New(0), hs, clk)
 	const userA, userB = userChat, userChat + 1
 	cardA, codeA := askChat(t, srv, hs, userA, "en")

@@ -218,7 +218,7 @@ var codeRE = regexp.MustCompile(handoff.CodePattern)
 func TestVisitChatStaffAndHandBack(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	sessions := inmem.New(0)
-	hs := handoff.NewMemStore()
+	hs := inmem.NewHandoff()
 	clk := &clock{}
 	loc := osloTime(t)
 	// Wednesday before Easter 2027, after closing: Thu, Fri (Easter) and Mon 29 are holidays.
@@ -367,7 +367,7 @@ func TestVisitChatStaffAndHandBack(t *testing.T) {
 
 func TestReminderOnceWithTwoProcesses(t *testing.T) {
 	sessions := inmem.New(0)
-	hs := handoff.NewMemStore()
+	hs := inmem.NewHandoff()
 	reminderOnce(t, procStores{sessions, hs}, procStores{sessions, hs})
 }
 
@@ -415,7 +415,7 @@ func reminderOnce(t *testing.T, pa, pb procStores) {
 
 func TestNoRemindCancels(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	hs := handoff.NewMemStore()
+	hs := inmem.NewHandoff()
 	clk := &clock{}
 	loc := osloTime(t)
 	clk.set(time.Date(2027, 3, 24, 16, 0, 0, 0, loc))
@@ -436,7 +436,7 @@ func TestStaffCommandInPrivateChatIsRefused(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	clk := &clock{}
 	clk.set(time.Date(2027, 3, 24, 11, 0, 0, 0, osloTime(t)))
-	startDesk(t, srv, inmem.New(0), handoff.NewMemStore(), clk)
+	startDesk(t, srv, inmem.New(0), inmem.NewHandoff(), clk)
 	srv.Push(userMsg(userChat, "en", "/reply ACD-346 hello"))
 	waitText(t, srv, userChat, text("en", bot.MsgNotAllowed))
 }

@@ -165,7 +165,7 @@ func cardFor(t *testing.T, fl, loc fs.FS, staffLang string, answers map[string]s
 	}
 	sealer, _ := handoff.NewSealer(secret)
 	svc, err := handoff.NewService(handoff.Config{
-		Store: handoff.NewMemStore(), Sessions: inmem.New(0), Language: p.Catalog, Content: p.Content,
+		Store: inmem.NewHandoff(), Sessions: inmem.New(0), Language: p.Catalog, Content: p.Content,
 		Calendar: cal, Codes: handoff.NewCodes(secret), Sealer: sealer, Secret: secret, StaffLang: staffLang,
 	})
 	if err != nil {

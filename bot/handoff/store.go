@@ -49,7 +49,7 @@ type Audit struct {
 
 // Store keeps tickets, routes, reminders and the audit trail. Every record expires (ttl); one
 // user's records are kept under the user's key so that EraseUser removes them all.
-// Implementations: MemStore here, redis.Handoff in bot/redis.
+// Implementations: inmem.Handoff in bot/inmem, redis.Handoff in bot/redis.
 type Store interface {
 	// NextCounter returns a new value of the visit code counter (never the same twice).
 	NextCounter(ctx context.Context) (uint64, error)

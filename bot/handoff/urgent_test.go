@@ -21,7 +21,7 @@ func TestCrisisGivesStaffAnUrgentTicketInOfficeHours(t *testing.T) {
 	loc := osloTime(t)
 	sealer, _ := handoff.NewSealer(secret)
 	svc, err := handoff.NewService(handoff.Config{
-		Store: handoff.NewMemStore(), Sessions: inmem.New(0), Language: pack.Catalog, Content: pack.Content,
+		Store: inmem.NewHandoff(), Sessions: inmem.New(0), Language: pack.Catalog, Content: pack.Content,
 		Calendar: cal, Codes: handoff.NewCodes(secret), Sealer: sealer, Secret: secret, StaffLang: "en",
 	})
 	if err != nil {

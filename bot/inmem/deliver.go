@@ -16,11 +16,22 @@ type DeliveryQueue struct {
 	mu    sync.Mutex
 	items map[string][][]byte
 	due   map[string]time.Time // users due (or claimed until) then
+	n     int                  // items held, of all users
+	max   int
 }
 
-// NewDeliveryQueue returns an empty queue.
-func NewDeliveryQueue() *DeliveryQueue {
-	return &DeliveryQueue{items: map[string][][]byte{}, due: map[string]time.Time{}}
+// DefaultDeliveryLimit is how many items a DeliveryQueue holds at most (of all users): an outage
+// of the platform that outlasts it loses what comes after (counted and logged by the channel),
+// rather than the process its memory. The runtime gives items up after Policy.MaxAge anyway.
+const DefaultDeliveryLimit = 100_000
+
+// NewDeliveryQueue returns an empty queue of DefaultDeliveryLimit items.
+func NewDeliveryQueue() *DeliveryQueue { return NewDeliveryQueueOf(DefaultDeliveryLimit) }
+
+// NewDeliveryQueueOf returns an empty queue that holds at most max items; Push refuses more with
+// deliver.ErrFull.
+func NewDeliveryQueueOf(max int) *DeliveryQueue {
+	return &DeliveryQueue{items: map[string][][]byte{}, due: map[string]time.Time{}, max: max}
 }
 
 // Push implements deliver.Queue. ttl is not needed: the queue goes with the process.
@@ -30,6 +41,10 @@ func (q *DeliveryQueue) Push(ctx context.Context, user string, item []byte, _ ti
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.n >= q.max {
+		return deliver.ErrFull
+	}
+	q.n++
 	q.items[user] = append(q.items[user], bytes.Clone(item))
 	if _, ok := q.due[user]; !ok {
 		q.due[user] = time.Now()
@@ -80,6 +95,7 @@ func (q *DeliveryQueue) Pop(_ context.Context, user string, head []byte) (int, e
 	l := q.items[user]
 	if len(l) > 0 && bytes.Equal(l[0], head) {
 		l = l[1:]
+		q.n--
 	}
 	if len(l) == 0 {
 		delete(q.items, user)

@@ -1,5 +1,7 @@
-// Package inmem is the in-process Store: the default when no Redis is configured, and the store of
-// `returnbot chat`. It keeps everything in memory with the same TTLs and atomicity as bot/redis.
+// Package inmem is the one home of the in-process implementations: the Store (the default when
+// no Redis is configured, and the store of `returnbot chat`), the rate Limiter, the delivery
+// queue, the web chat outbox and the handoff store. They keep everything in memory with the same
+// TTLs and atomicity as their bot/redis counterparts, which pass the same contract tests.
 package inmem
 
 import (
@@ -34,7 +36,7 @@ type entry struct {
 	// The fields below are guarded by Store.mu, not entry.mu, so reading them never waits for
 	// a running update.
 	//
-	// delivered is the TurnLog record.
+	// delivered is the turn record (deliver.Turns).
 	delivered uint64
 	// user is the entry's key in Store.sessions.
 	user string
@@ -247,7 +249,7 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 	return ctx.Err()
 }
 
-// DeliveredTurn implements bot.TurnLog.
+// DeliveredTurn implements deliver.Turns.
 func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -257,7 +259,7 @@ func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) 
 	return 0, ctx.Err()
 }
 
-// MarkDelivered implements bot.TurnLog. The record lives with the session: a user without one
+// MarkDelivered implements deliver.Turns. The record lives with the session: a user without one
 // (erased, expired) has nothing to order.
 func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) error {
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
 )
 
 // ReserveHorizon is how far ahead Reserve hands out tokens. Within it every call takes a token
@@ -62,7 +63,7 @@ func (s *Store) Reserve(ctx context.Context, key string, perSecond float64, burs
 	return s.reserve(ctx, "", []bot.Bucket{{Key: key, PerSecond: perSecond, Burst: burst}})
 }
 
-// ReserveAll implements bot.ChainLimiter in one round trip. Its buckets live at
+// ReserveAll implements deliver.ChainLimiter in one round trip. Its buckets live at
 // <prefix>rl:{paced}:<key>, apart from Reserve's.
 func (s *Store) ReserveAll(ctx context.Context, buckets ...bot.Bucket) (time.Duration, error) {
 	return s.reserve(ctx, pacedTag, buckets)
@@ -90,7 +91,7 @@ func (s *Store) reserve(ctx context.Context, tag string, buckets []bot.Bucket) (
 	return time.Duration(max(res, 0)) * time.Microsecond, nil
 }
 
-var _ bot.ChainLimiter = (*Store)(nil)
+var _ deliver.ChainLimiter = (*Store)(nil)
 
 // admitScript is GCRA admission over the buckets KEYS, all or none: a bucket has a token while
 // its TAT (as in reserveScript) lies at most burst-1 intervals ahead of now. When every bucket

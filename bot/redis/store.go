@@ -4,7 +4,7 @@
 // Keys (Prefix defaults to "rb:"; every key carries a TTL):
 //
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
-//	rb:{<user>}:turn       the turn log (bot.TurnLog): last turn whose replies went out
+//	rb:{<user>}:turn       the turn log (deliver.Turns): last turn whose replies went out
 //	rb:{<user>}:upd        digests of the user's handled updates (UpdateOnce), sorted set by
 //	                       time: the latest MaxUpdatesKept, TTL bot.SeenTTL after the last;
 //	                       kept by Erase, so a replayed update stays a duplicate

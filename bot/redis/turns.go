@@ -12,7 +12,7 @@ import (
 )
 
 // TurnSuffix names the user's turn log key: <prefix>{<user>}:turn, the last turn whose replies
-// went out (bot.TurnLog). It lives in the user's hash tag, expires with the session TTL and goes
+// went out (deliver.Turns). It lives in the user's hash tag, expires with the session TTL and goes
 // with Erase. Not "t": that is the handoff's latest-ticket key (handoff.go).
 const TurnSuffix = "turn"
 
@@ -31,7 +31,7 @@ var markSHA = func() string {
 	return hex.EncodeToString(h[:])
 }()
 
-// DeliveredTurn implements bot.TurnLog.
+// DeliveredTurn implements deliver.Turns.
 func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) {
 	if user == "" {
 		return 0, errNoUser
@@ -52,7 +52,7 @@ func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) 
 	return n, nil
 }
 
-// MarkDelivered implements bot.TurnLog in one round trip.
+// MarkDelivered implements deliver.Turns in one round trip.
 func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) error {
 	if user == "" {
 		return errNoUser

@@ -37,7 +37,8 @@ type Account struct {
 	Role string `json:"role"`
 	// Hash is the password's argon2id hash in PHC form (HashPassword).
 	Hash string `json:"hash"`
-	// TOTP is the base32 secret of the second factor; "" without one.
+	// TOTP is the second factor's secret, sealed with the server's secret (SealTOTP); "" without
+	// one.
 	TOTP string `json:"totp,omitempty"`
 	// TOTPStep is the last time step a code was accepted for, so a code works once.
 	TOTPStep int64     `json:"totp_step,omitempty"`

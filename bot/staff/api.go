@@ -35,6 +35,12 @@ func view(t *handoff.Ticket) TicketView {
 		Day: t.Day, Time: t.Time, Interp: t.Interp, Visit: t.Visit, Topics: t.Topics, Nudged: t.Nudged, Created: t.Created}
 }
 
+// pathCode is the route's code in its canonical form (for the log; it was found, so it is one).
+func pathCode(r *http.Request) string {
+	code, _ := handoff.NormalizeCode(r.PathValue("code"))
+	return code
+}
+
 // deskError answers a failed handoff action.
 func (s *Server) deskError(w http.ResponseWriter, err error) {
 	var held *handoff.HeldError
@@ -96,6 +102,7 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request, sess *Session) {
 		s.deskError(w, err)
 		return
 	}
+	s.logAction(sess.Name, "take", t.Code)
 	s.events.notify()
 	t.Status, t.Staff = handoff.StatusTaken, sess.Name
 	writeJSON(w, http.StatusOK, view(t))
@@ -128,6 +135,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, sess *Session) {
 		s.deskError(w, err)
 		return
 	}
+	s.logAction(sess.Name, "reply", pathCode(r))
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
@@ -143,6 +151,7 @@ func (s *Server) canned(w http.ResponseWriter, r *http.Request, sess *Session) {
 		s.deskError(w, err)
 		return
 	}
+	s.logAction(sess.Name, "canned:"+req.MessageID, pathCode(r))
 	writeJSON(w, http.StatusOK, map[string]string{"text": text})
 }
 
@@ -151,6 +160,7 @@ func (s *Server) handback(w http.ResponseWriter, r *http.Request, sess *Session)
 		s.deskError(w, err)
 		return
 	}
+	s.logAction(sess.Name, "back", pathCode(r))
 	s.events.notify()
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
@@ -160,6 +170,7 @@ func (s *Server) close(w http.ResponseWriter, r *http.Request, sess *Session) {
 		s.deskError(w, err)
 		return
 	}
+	s.logAction(sess.Name, "close", pathCode(r))
 	s.events.notify()
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
@@ -273,6 +284,7 @@ func (s *Server) visitOutcome(outcome string) handler {
 			s.deskError(w, err)
 			return
 		}
+		s.logAction(sess.Name, "visit:"+outcome, t.Code)
 		writeJSON(w, http.StatusOK, view(t))
 	}
 }

@@ -71,7 +71,13 @@ func TestRoles(t *testing.T) {
 	}
 	role := map[string]string{"kari": staff.RoleCounsellor, "resa": staff.RoleReception, "ada": staff.RoleAdmin}
 	for _, r := range routes {
-		if r.role == "" || r.path == "/staff/api/events" {
+		if r.role == "" {
+			continue
+		}
+		if r.path == "/staff/api/events" { // a stream: only the refusal is checked here (TestEventsStream)
+			if got := users["resa"].do(r.method, r.path, nil, nil); got != http.StatusForbidden {
+				t.Errorf("reception opened the event stream: %d", got)
+			}
 			continue
 		}
 		path := strings.Replace(r.path, "ACD-346", code, 1)
@@ -178,7 +184,15 @@ func TestLoginUnknownNameTakesAsLong(t *testing.T) {
 		_ = d.anon().do("POST", "/staff/api/login", map[string]string{"name": name, "password": "wrong password!"}, nil)
 		return time.Since(start)
 	}
-	known, unknown := time1("kari"), time1("nobody")
+	// The fastest of several tries each: a loaded machine slows single requests at random.
+	fastest := func(name string) time.Duration {
+		best := time.Hour
+		for range 4 {
+			best = min(best, time1(name))
+		}
+		return best
+	}
+	known, unknown := fastest("kari"), fastest("nobody")
 	if unknown < known/3 {
 		t.Fatalf("unknown name answered in %v, a known one in %v", unknown, known)
 	}
@@ -270,15 +284,18 @@ func TestRemovedAccountEndsSessions(t *testing.T) {
 // TestTOTP: an account with a second factor needs its current code; a code works once.
 func TestTOTP(t *testing.T) {
 	d := newDesk(t)
-	a, err := staff.AddAccount(context.Background(), d.store, "tove", staff.RoleCounsellor, password, true, d.clk.now())
-	if err != nil || a.TOTP == "" {
+	a, totp, err := staff.AddAccount(context.Background(), d.store, "tove", staff.RoleCounsellor, password, secret, d.clk.now())
+	if err != nil || a.TOTP == "" || totp == "" || strings.Contains(a.TOTP, totp) {
 		t.Fatal(a, err)
+	}
+	if stored, _ := d.store.Account(context.Background(), "tove"); stored.TOTP == totp {
+		t.Fatal("the TOTP secret is stored in the clear")
 	}
 	var e struct{ Error string }
 	if got := d.anon().do("POST", "/staff/api/login", map[string]string{"name": "tove", "password": password}, &e); got != 401 || e.Error != "totp_required" {
 		t.Fatalf("without a code: %d %+v", got, e)
 	}
-	code, _ := staff.TOTPCode(a.TOTP, d.clk.now())
+	code, _ := staff.TOTPCode(totp, d.clk.now())
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
@@ -400,6 +417,28 @@ func TestConversationReplyCannedHandback(t *testing.T) {
 	kari.do("GET", "/staff/api/tickets", nil, &list)
 	if len(list.Tickets) != 0 {
 		t.Fatalf("closed ticket still listed: %+v", list)
+	}
+	// The audit trail has every action, by kari, with the code, and no message text.
+	trail, _ := d.office.Service.AuditTrail(context.Background(), 100)
+	did := map[string]bool{}
+	for _, a := range trail {
+		if strings.Contains(a.Action+a.Code+a.Staff, "Salam") || strings.Contains(a.Action, "thanks") {
+			t.Fatalf("audit entry carries text: %+v", a)
+		}
+		if a.Staff == "kari" && (a.Code == code || a.Code == "") {
+			did[a.Action] = true
+		}
+	}
+	for _, a := range []string{"login", "read", "take", "reply", "canned:" + pick.ID, "back", "close"} {
+		if !did[a] {
+			t.Errorf("audit trail lacks %q by kari: %+v", a, trail)
+		}
+	}
+	// The log has the actions too, under a pseudonym: no name, no text.
+	logs := d.logs.String()
+	if !strings.Contains(logs, `"action":"take"`) || strings.Contains(logs, "kari") || strings.Contains(logs, "Salam") ||
+		strings.Contains(logs, "thanks") || strings.Contains(logs, "u1") {
+		t.Fatalf("log lines:\n%s", logs)
 	}
 }
 

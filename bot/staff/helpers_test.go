@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -68,6 +69,25 @@ type desk struct {
 	srv    *staff.Server
 	http   *httptest.Server
 	out    *sentTo
+	logs   *syncBuffer // the workspace's log
+}
+
+// syncBuffer is a log sink that tests can read while servers write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // newDesk starts the workspace on the shipped content, on a Wednesday morning (open), with the
@@ -81,8 +101,9 @@ func newDesk(t *testing.T, tune ...func(*staff.Config)) *desk {
 	d := &desk{t: t, clk: clk, store: mem, out: &sentTo{}}
 	d.office = handofftest.NewOffice(t, inmem.New(0), secret, clk.now)
 	d.office.Service.SetUserSender("web", d.out)
+	d.logs = &syncBuffer{}
 	cfg := staff.Config{Store: d.store, Handoff: d.office.Service, Language: handofftest.Content(t).Catalog,
-		Secret: secret, Location: oslo(t), Now: clk.now}
+		Secret: secret, Location: oslo(t), Now: clk.now, Log: slog.New(slog.NewJSONHandler(d.logs, nil))}
 	for _, f := range tune {
 		f(&cfg)
 	}
@@ -97,7 +118,7 @@ func newDesk(t *testing.T, tune ...func(*staff.Config)) *desk {
 	t.Cleanup(d.http.Close)
 	for name, role := range map[string]string{"kari": staff.RoleCounsellor, "nils": staff.RoleCounsellor,
 		"resa": staff.RoleReception, "ada": staff.RoleAdmin} {
-		if _, err := staff.AddAccount(context.Background(), d.store, name, role, password, false, clk.now()); err != nil {
+		if _, _, err := staff.AddAccount(context.Background(), d.store, name, role, password, nil, clk.now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -70,13 +71,14 @@ func CheckPassword(hash, password string) (bool, error) {
 
 // dummyHash is checked when a sign-in names no account, so that it takes as long as one that
 // does and the answer's timing does not tell which names exist.
-var dummyHash = func() string {
+// It is made on first use, not at start-up: every process of the binary would pay for it.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("no account has this password")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 // GeneratePassword returns a random password of 20 characters from an alphabet without
 // look-alikes (about 114 bits).

@@ -56,6 +56,9 @@ type Config struct {
 	Location *time.Location
 	Log      *slog.Logger
 	Now      func() time.Time
+	// AccountsChanged, when set, is called after the workspace created an account (the setup
+	// link), so that whoever caches "some account exists" knows at once.
+	AccountsChanged func()
 }
 
 // Server is the staff workspace: the page and its API under /staff. It is also the handoff.Desk
@@ -176,6 +179,12 @@ func (s *Server) pseudonym(name string) string { return "staff:" + s.digest("log
 // a pseudonym. Never message text.
 func (s *Server) audit(ctx context.Context, who, action, code string) {
 	s.svc.Audit(ctx, who, action, code)
+	s.logAction(who, action, code)
+}
+
+// logAction logs an action the handoff service put in the audit trail itself (take, reply,
+// canned answer, hand back, close, visit outcome).
+func (s *Server) logAction(who, action, code string) {
 	s.log.Info("staff action", "staff", s.pseudonym(who), "action", action, "code", code)
 }
 

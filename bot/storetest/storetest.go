@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
 )
 
 // Factory returns two handles (clients) on one fresh, empty backend whose sessions expire after
@@ -154,10 +155,10 @@ func concurrentUpdateOnce(t *testing.T, newStores Factory) {
 // turnLog: the delivered turn is shared by both clients, never goes back, and goes with Erase.
 func turnLog(t *testing.T, newStores Factory) {
 	a, b := newStores(t, time.Hour)
-	la, okA := a.(bot.TurnLog)
-	lb, okB := b.(bot.TurnLog)
+	la, okA := a.(deliver.Turns)
+	lb, okB := b.(deliver.Turns)
 	if !okA || !okB {
-		t.Fatalf("%T does not implement bot.TurnLog", a)
+		t.Fatalf("%T does not implement deliver.Turns", a)
 	}
 	ctx := context.Background()
 	put(t, a, "u1", func(s *bot.Session) { s.Turn = 1 })

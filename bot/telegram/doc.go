@@ -1,5 +1,5 @@
 // Package telegram is the Telegram channel: it receives updates by webhook or long polling,
-// turns them into bot.Events, and sends the bot's replies through a paced queue, on
+// turns them into bot.Events, and sends the bot's replies through bot/deliver, on
 // go-telegram-bot-api v5 (with our own contexts, retries and raw calls where the library falls
 // short).
 //
@@ -52,13 +52,16 @@
 // Replies go out as plain text (no parse_mode, so no translated or typed character can cause a
 // parse error), split at paragraph, then line, then word boundaries when longer than 4096 UTF-16
 // units; options become an inline keyboard (one button per row, callback_data = bot.Button.Data);
-// a venue becomes sendVenue. Each chat has its own queue (order kept, no chat holds up another).
-// Every message takes a token from the chat's bucket ("tg:chat:<pseudonym>", 1/s, burst 3) and
-// the global one ("tg:global", 30/s) of the bot.Limiter, shared across replicas with Redis. A 429
-// waits parameters.retry_after; 5xx, timeouts and network errors are retried with jittered
-// exponential backoff up to Config.MaxAttempts; a 403 stops sending to that user. A message given
-// up on is counted (Stats.Undeliverable) and logged with the pseudonym. A retry after a timeout
-// may, rarely, deliver a message twice: Telegram gives no idempotency key.
+// a venue becomes sendVenue. Sending itself is bot/deliver's: the channel is its
+// deliver.Platform (platform.go: render, post one call, classify a failure), and the runtime
+// keeps a queue per chat (order kept, no chat holds up another), orders a chat's turns across
+// replicas, paces every message with a token from the chat's bucket ("tg:chat:<pseudonym>",
+// 1/s, burst 3) and the global one ("tg:global", 30/s), shared across replicas with Redis,
+// waits out a 429's parameters.retry_after, retries 5xx, timeouts and network errors with
+// jittered exponential backoff up to Config.MaxAttempts and then parks the message in the
+// delivery queue; a 403 stops sending to that user. A message given up on is counted
+// (Stats.Undeliverable) and logged with the pseudonym. A retry after a timeout may, rarely,
+// deliver a message twice: Telegram gives no idempotency key.
 //
 // The staff chat's posts (PostStaff) have a worker of their own: paced and retried alike, the
 // posts of different tickets taking turns, and each delivered message's id handed back
@@ -69,5 +72,5 @@
 //
 // The user key is bot.UserKey(secret, "telegram", from.id). Logs carry that pseudonym, counts
 // and Bot API error codes only: never a message text, a chat or user id, a name or a phone
-// number. Raw chat ids live in memory only, in the send queue.
+// number. Raw chat ids live in memory only, in the send queue, and sealed in the delivery queue.
 package telegram

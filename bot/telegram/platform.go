@@ -59,7 +59,7 @@ func (p platform) Classify(err error) deliver.Failure {
 	f := deliver.Failure{Outcome: deliver.Retry, Code: errCode(err)}
 	switch out {
 	case throttled:
-		f.After = wait
+		f.After, f.Throttled = wait, true
 	case blocked:
 		f.Outcome = deliver.Blocked
 	case permanent:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
 	"github.com/returnbot/returnbot/bot/telegram"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 )
@@ -148,7 +149,7 @@ func (r *recordingChain) ReserveAll(ctx context.Context, buckets ...bot.Bucket) 
 		r.keys[b.Key]++
 	}
 	r.mu.Unlock()
-	return r.next.(bot.ChainLimiter).ReserveAll(ctx, buckets...)
+	return r.next.(deliver.ChainLimiter).ReserveAll(ctx, buckets...)
 }
 
 // failingLimiter is a shared limiter that is down.
@@ -176,7 +177,7 @@ func TestPacing(t *testing.T) {
 				c.ChatRate, c.GlobalRate = chatRate, globalRate
 				switch tc.lim.(type) {
 				case nil:
-				case bot.ChainLimiter:
+				case deliver.ChainLimiter:
 					c.Limiter = chain
 				default:
 					c.Limiter = rec
@@ -206,7 +207,7 @@ func TestPacing(t *testing.T) {
 				if rec.keys["tg:global"] != 12 || rec.keys["tg:chat:"+key(701)] != 4 {
 					t.Errorf("limiter keys %v", rec.keys)
 				}
-				if _, ok := tc.lim.(bot.ChainLimiter); ok && chain.chained != 12 {
+				if _, ok := tc.lim.(deliver.ChainLimiter); ok && chain.chained != 12 {
 					t.Errorf("%d calls for 12 messages, want one each", chain.chained)
 				}
 				for k := range rec.keys {

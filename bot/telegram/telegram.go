@@ -108,7 +108,7 @@ type Config struct {
 	// PollConcurrency is how many chats of one getUpdates batch are handled at once (default 16).
 	PollConcurrency int
 	// TurnWait bounds how long a chat's replies wait for those of the chat's previous update
-	// when another replica sends them (default 30s; see bot.TurnLog).
+	// when another replica sends them (default 30s; see deliver.Turns).
 	TurnWait time.Duration
 	// Queue keeps the messages the Bot API did not take within MaxAttempts (5xx, network
 	// errors, long 429s) until they can be delivered, in order per chat (bot/deliver); share it

@@ -18,9 +18,9 @@ import (
 	"github.com/returnbot/returnbot/bot/deliver"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/inmem"
-	"github.com/returnbot/returnbot/bot/internal/logleak"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/flows"
+	"github.com/returnbot/returnbot/internal/logleak"
 	"github.com/returnbot/returnbot/locales"
 )
 

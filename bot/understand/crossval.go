@@ -49,6 +49,9 @@ type Report struct {
 type Miss struct {
 	Case
 	Got, GotLang string
+	// Score is the best intent's score: a miss with a high one is often an example filed
+	// under the wrong label.
+	Score float64
 }
 
 func newReport() *Report {
@@ -110,7 +113,11 @@ func Evaluate(m *Model, cases []Case) *Report {
 			r.Confusions[[2]string{want, got}]++
 		}
 		if got != want || lg != c.Lang {
-			r.Misses = append(r.Misses, Miss{Case: c, Got: got, GotLang: lg})
+			ms := Miss{Case: c, Got: got, GotLang: lg}
+			if len(u.Intents) > 0 {
+				ms.Score = u.Intents[0].Score
+			}
+			r.Misses = append(r.Misses, ms)
 		}
 		tally(r.Lang, c.Lang, lg == c.Lang)
 		if c.Crisis {

@@ -23,7 +23,7 @@ const (
 // letters (a word of one letter is a word feature): they carry typos, missing diacritics and Latin-letter spellings that words miss.
 const (
 	minGram = 3
-	maxGram = 5
+	maxGram = 4
 )
 
 // features appends the hashed features of a normalised text to dst: words, word pairs and
@@ -42,9 +42,10 @@ func features(dst []uint64, norm string, chars, words bool) []uint64 {
 			if n >= MaxRunes {
 				break
 			}
-			r = append(r, c)
 			n++
+			r = append(r, c)
 		}
+		r = squeeze(r)
 		r = append(r, '$')
 		if words {
 			h := hashRunes(kindWord, r[1:len(r)-1])
@@ -63,6 +64,26 @@ func features(dst []uint64, norm string, chars, words bool) []uint64 {
 		}
 	}
 	return dst
+}
+
+// squeeze turns a letter typed three times or more in a row ("hiiii", "pleeease", "ممممنون")
+// into that letter once, in place: people stretch words, the examples mostly do not. Doubled
+// letters stay ("salaam", "takk").
+func squeeze(r []rune) []rune {
+	out := r[:0]
+	for i := 0; i < len(r); {
+		j := i + 1
+		for j < len(r) && r[j] == r[i] {
+			j++
+		}
+		if j-i >= 3 {
+			out = append(out, r[i])
+		} else {
+			out = append(out, r[i:j]...)
+		}
+		i = j
+	}
+	return out
 }
 
 // textFeatures normalises a text and returns its features.

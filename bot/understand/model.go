@@ -14,9 +14,6 @@ type model struct {
 	entries []entry
 	// base is each class's score for a known feature it never saw: log(α / (total+αV)).
 	base []float64
-	// logistic marks a logistic regression: entries are weights, base the biases, and a text's
-	// features count 1/sqrt(n) each.
-	logistic bool
 	// scale turns summed log-likelihoods per feature into the softmax's logits (see posterior).
 	scale float64
 }
@@ -38,22 +35,25 @@ const alpha = 0.1
 func train(classes []string, docs [][]uint64, labels []int, scale float64) *model {
 	m := &model{classes: classes, index: map[uint64]span{}, scale: scale}
 	nc := len(classes)
+	// Docs are deduplicated (as dedupe leaves them): each feature counts once per example.
+	// A first pass numbers the features, so that the counts are allocated once.
 	slot := map[uint64]int32{}
-	var counts []float32 // per feature slot, nc counts
-	total := make([]float64, nc)
-	var seen []uint64
-	for i, d := range docs {
-		seen = append(seen[:0], d...)
-		seen = dedupe(seen)
-		c := labels[i]
-		for _, f := range seen {
-			j, ok := slot[f]
-			if !ok {
-				j = int32(len(slot))
-				slot[f] = j
-				counts = append(counts, make([]float32, nc)...)
+	for _, d := range docs {
+		for _, f := range d {
+			if _, ok := slot[f]; !ok {
+				slot[f] = int32(len(slot))
 			}
-			counts[int(j)*nc+c]++
+		}
+	}
+	counts := make([]uint16, len(slot)*nc) // per feature slot, nc counts
+	total := make([]float64, nc)
+	for i, d := range docs {
+		c := labels[i]
+		for _, f := range d {
+			j := slot[f]
+			if n := &counts[int(j)*nc+c]; *n < 65535 {
+				*n++
+			}
 			total[c]++
 		}
 	}
@@ -100,21 +100,6 @@ func (m *model) posterior(feats []uint64, p []float64) int {
 		for _, e := range m.entries[sp.from:sp.to] {
 			p[e.class] += float64(e.bonus)
 		}
-	}
-	if m.logistic {
-		total := 0
-		for _, f := range feats {
-			if _, ok := m.index[f]; ok {
-				total++
-			}
-		}
-		_ = total
-		x := 1 / math.Sqrt(float64(max(1, len(feats))))
-		for c := range p {
-			p[c] = p[c]*x + m.base[c]
-		}
-		softmax(p)
-		return known
 	}
 	if known == 0 {
 		u := 1 / float64(len(p))

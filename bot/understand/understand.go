@@ -1,7 +1,8 @@
 // Package understand reads what people type: which language, whether they are in danger, and
 // which topic they ask about. Its models are trained at load time from the examples an office
-// keeps in locales/examples/<lang>.yaml (character n-grams and words, naive Bayes), combined with
-// the topics' keyword lists. It implements bot.Understander.
+// keeps in locales/examples/<lang>.yaml: per language a logistic regression on TF-IDF weighted
+// words, word pairs and letter runs, one crisis detector for all languages, and a naive Bayes
+// language model, combined with the topics' keyword lists. It implements bot.Understander.
 package understand
 
 import (
@@ -33,7 +34,7 @@ type Config struct {
 
 // Settings of the models, measured by cross-validation on the shipped examples (see
 // docs/flows.md, "How well it understands").
-var (
+const (
 	// langScale sharpens the language model's naive Bayes posteriors (see model.posterior).
 	langScale = 30.0
 	// unknownWordsTrust is how far the model is trusted on a text none of whose words it knows.
@@ -54,7 +55,9 @@ var (
 	SwitchLanguage = 0.9
 	// CrisisFrom is the summed probability of the crisis labels from which a text is treated as a
 	// person in danger. Low on purpose: a false alarm costs a page of help numbers, a miss more.
-	CrisisFrom = 0.08
+	CrisisFrom = 0.09
+	// lookAlikeWeight is how many times a look-alike counts in training the crisis detector.
+	lookAlikeWeight = 3
 	// dangerMix is the crisis detector's share in the crisis score, next to the topic model's
 	// crisis labels.
 	dangerMix = 0.5
@@ -98,6 +101,7 @@ func New(cfg Config) (*Model, error) {
 		classes []string
 		docs    [][]uint64
 		ys      []int
+		look    []bool
 	}
 	var jobs []job
 	var langDocs [][]uint64
@@ -114,6 +118,7 @@ func New(cfg Config) (*Model, error) {
 		tm := &topicModel{}
 		var docs [][]uint64
 		var ys []int
+		var look []bool
 		var classes []string
 		for _, ex := range exs {
 			c, ok := labels[ex.Label]
@@ -124,26 +129,21 @@ func New(cfg Config) (*Model, error) {
 				tm.target = append(tm.target, cfg.Intents[ex.Label])
 				tm.crisis = append(tm.crisis, strings.HasPrefix(ex.Label, CrisisPrefix))
 			}
-			f := textFeatures(nil, ex.Text, true, true)
+			// Sorted, each feature once: as the models read a text; shared by all of them.
+			f := dedupe(textFeatures(nil, ex.Text, true, true))
 			docs = append(docs, f)
 			ys = append(ys, c)
+			look = append(look, ex.LookAlike)
 			langDocs = append(langDocs, f)
 			langLabels = append(langLabels, ci)
 		}
 		m.topics[code] = tm
-		jobs = append(jobs, job{tm, classes, docs, ys})
+		jobs = append(jobs, job{tm, classes, docs, ys, look})
 	}
 	// The languages' models are independent: train them side by side.
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		wg.Go(func() {
-			dd := make([][]uint64, len(j.docs))
-			for i, d := range j.docs {
-				dd[i] = dedupe(slices.Clone(d))
-			}
-			j.tm.lin = trainLinear(len(j.classes), dd, j.ys)
-
-		})
+		wg.Go(func() { j.tm.lin = trainLinear(len(j.classes), j.docs, j.ys) })
 	}
 	// One crisis detector for all languages: people in danger use the same words across
 	// languages typed in Latin letters, and a language with few crisis examples learns from the others.
@@ -151,12 +151,18 @@ func New(cfg Config) (*Model, error) {
 	var bin []int
 	for _, j := range jobs {
 		for i, d := range j.docs {
-			allDocs = append(allDocs, dedupe(slices.Clone(d)))
-			y := 0
+			y, n := 0, 1
 			if j.tm.crisis[j.ys[i]] {
 				y = 1
+			} else if j.look[i] {
+				// A harmless message with crisis words is what the detector must learn
+				// to tell apart: it counts several times.
+				n = lookAlikeWeight
 			}
-			bin = append(bin, y)
+			for range n {
+				allDocs = append(allDocs, d)
+				bin = append(bin, y)
+			}
 		}
 	}
 	wg.Go(func() {
@@ -427,7 +433,7 @@ func (m *Model) keywordsOnly(code, text string) []bot.Guess {
 
 // identify ranks the languages a text may be in: its script decides which are possible (Ethiopic
 // is Tigrinya, Cyrillic Russian; Arabic script one of Arabic, Dari, Pashto and Sorani; Latin
-// letters any, since people type Dari, Arabic, Pashto, Sorani and Russian in Latin letters too),
+// letters any, since people type Dari, Arabic, Pashto, Sorani, Russian and Tigrinya in Latin letters too),
 // the model trained on all examples decides among those.
 func (m *Model) identify(sc *scratch, text string) []bot.Guess {
 	if m.langID == nil {
@@ -453,6 +459,12 @@ func (m *Model) identify(sc *scratch, text string) []bot.Guess {
 			latin++
 		}
 	}
+	// Loanwords in Latin letters ("laissez passer", "UDI", "skippergata") are common in texts
+	// written in another script, rarely the other way round; and an Ethiopic letter is a
+	// syllable, an Arabic word often lacks its vowels. So the other scripts count more.
+	ethiopic *= 3
+	arabic *= 2
+	cyrillic *= 2
 	var allowed func(string) bool
 	switch max(arabic, cyrillic, ethiopic, latin) {
 	case 0:
@@ -464,7 +476,7 @@ func (m *Model) identify(sc *scratch, text string) []bot.Guess {
 	case arabic:
 		allowed = func(c string) bool { return c == "ar" || c == "fa" || c == "ps" || c == "ckb" }
 	default:
-		allowed = func(c string) bool { return c != "ti" }
+		allowed = func(string) bool { return true }
 	}
 	sc.lp = grow(sc.lp, len(m.langID.classes))
 	m.langID.posterior(sc.feats, sc.lp)

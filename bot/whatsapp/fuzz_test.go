@@ -15,8 +15,8 @@ import (
 
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/inmem"
-	"github.com/returnbot/returnbot/bot/internal/logleak"
 	"github.com/returnbot/returnbot/bot/whatsapp"
+	"github.com/returnbot/returnbot/internal/logleak"
 )
 
 // fuzzSeeds are edge cases next to the real payloads in testdata/fuzz: shapes Meta does not send

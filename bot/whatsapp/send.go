@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/deliver"
 )
 
 // WhatsApp's limits for what the bot sends.
@@ -147,44 +148,25 @@ func (a *Adapter) menuLabel(lang string) string {
 	return a.cfg.Bot.Engine().Language().Text(lang, bot.MsgMenu, "")
 }
 
-// sendReplies sends replies in order to a user who has just written (inside the window).
-func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply) {
-	if err := a.sendAll(ctx, user, to, replies); err != nil {
-		a.cfg.Log.Warn("whatsapp: send failed; dropping the rest of this answer", "user", user, "err", err)
-	}
+// sendReplies sends the replies of one turn in order to a user who has just written (inside
+// the window), through the delivery runtime (bot/deliver): after the user's turn before, paced,
+// retried, and parked in the delivery queue when the Graph API does not take them in time.
+func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply, t bot.Turn, ordered bool) {
+	_ = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), t, ordered)
 }
 
-// sendAll sends the messages that show replies, in order. A message the Graph API does not take
-// within MaxAttempts (5xx, 429, network errors) is parked in the delivery queue with the rest of
-// the answer behind it, as are the user's later messages while it waits there (parked.go). It
-// stops at the first message the Graph API refuses, so later ones do not arrive out of context;
-// those count as failed too, as the user never gets them.
-func (a *Adapter) sendAll(ctx context.Context, user, to string, replies []bot.Reply) error {
-	var msgs []OutMessage
-	for _, r := range replies {
-		msgs = append(msgs, Render(to, r, a.menuLabel(r.Lang))...)
-	}
-	return a.sendMessages(ctx, user, msgs)
-}
-
-// sendMessages posts msgs in order, parking them from the first that cannot be sent now.
+// sendMessages sends messages built here (a template) through the delivery runtime, as
+// sendReplies does rendered replies; it returns the Graph API's refusal, if any.
 func (a *Adapter) sendMessages(ctx context.Context, user string, msgs []OutMessage) error {
-	if len(msgs) > 0 && a.isParked(ctx, user) {
-		return a.park(ctx, user, msgs, nil)
-	}
-	for i, m := range msgs {
-		err := a.post(ctx, m)
-		if errors.Is(err, errTransient) {
-			return a.park(ctx, user, msgs[i:], err)
-		}
+	out := make([]deliver.Message, 0, len(msgs))
+	for _, m := range msgs {
+		body, err := json.Marshal(m)
 		if err != nil {
-			for range msgs[i+1:] {
-				a.cfg.Metrics.Reply(Channel, "failed")
-			}
 			return err
 		}
+		out = append(out, deliver.Message{Body: body, Kind: typeOf(m)})
 	}
-	return nil
+	return a.send.Deliver(ctx, user, out, bot.Turn{}, true)
 }
 
 // SendProactive sends replies the bot starts itself (handoff answers, reminders) to the WhatsApp
@@ -202,7 +184,7 @@ func (a *Adapter) SendProactive(ctx context.Context, to string, replies []bot.Re
 		done := make(chan struct{})
 		a.seq.do(user, func() {
 			defer close(done)
-			sendErr = a.sendAll(ctx, user, to, replies)
+			sendErr = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), bot.Turn{}, true)
 		})
 		select {
 		case <-done:
@@ -234,73 +216,12 @@ type SendError struct {
 	Status int
 	Code   int
 	Type   string
+	// retryAfter is the Retry-After of a 429 or 5xx (0: none).
+	retryAfter time.Duration
 }
 
 func (e *SendError) Error() string {
 	return fmt.Sprintf("graph API answered %d (error code %d, %s)", e.Status, e.Code, e.Type)
-}
-
-// errTransient marks a send given up on after MaxAttempts for errors retrying may cure: the
-// message is parked, not lost.
-var errTransient = errors.New("whatsapp: graph API unavailable")
-
-// post sends one message, retrying 429, 5xx and network errors with growing waits (the
-// Retry-After header wins when given), at most MaxAttempts times; then it returns an error
-// wrapping errTransient. It counts the message sent or (refused) failed, and each 429 answer as
-// throttled.
-func (a *Adapter) post(ctx context.Context, m OutMessage) error {
-	body, err := json.Marshal(m)
-	if err != nil {
-		a.failed()
-		return err
-	}
-	url := strings.TrimRight(a.cfg.Endpoint, "/") + "/" + a.cfg.PhoneNumberID + "/messages"
-	wait := a.cfg.Backoff
-	var last error
-	for attempt := 1; ; attempt++ {
-		retry, err := a.postOnce(ctx, url, body)
-		if err == nil {
-			a.stats.sent.Add(1)
-			a.cfg.Metrics.Reply(Channel, "sent")
-			a.rt.Hasten() // the Graph API answers: queued users need not wait out their backoff
-			return nil
-		}
-		last = err
-		var se *SendError
-		if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
-			a.cfg.Metrics.Reply(Channel, "throttled")
-		}
-		if retry < 0 && ctx.Err() != nil {
-			// Cut off by the caller's deadline: maybe sent, maybe not; the queue tries again.
-			return fmt.Errorf("%w: %w", errTransient, err)
-		}
-		if retry < 0 {
-			break
-		}
-		if attempt >= a.cfg.MaxAttempts {
-			return fmt.Errorf("%w: %w", errTransient, err)
-		}
-		if retry > 0 {
-			wait = min(retry, 30*time.Second)
-		}
-		a.stats.retries.Add(1)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%w: %w", errTransient, ctx.Err())
-		case <-t.C:
-		}
-		wait *= 2
-	}
-	a.failed()
-	return last
-}
-
-// failed counts a message given up on.
-func (a *Adapter) failed() {
-	a.stats.sendErrors.Add(1)
-	a.cfg.Metrics.Reply(Channel, "failed")
 }
 
 // postOnce makes one request. retry is -1 when retrying cannot help, else the server's
@@ -330,7 +251,8 @@ func (a *Adapter) postOnce(ctx context.Context, url string, body []byte) (retry 
 	se := &SendError{Status: res.StatusCode, Code: ge.Error.Code, Type: ge.Error.Type}
 	if res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500 {
 		if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
-			return time.Duration(s) * time.Second, se
+			se.retryAfter = time.Duration(s) * time.Second
+			return se.retryAfter, se
 		}
 		return 0, se
 	}

@@ -293,7 +293,7 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 		pause := spoolPause
 		for try := 0; ; try++ {
 			hctx, cancel := context.WithTimeout(ctx, handleTimeout)
-			replies, err := a.cfg.Bot.Handle(hctx, ev)
+			replies, turn, err := a.cfg.Bot.HandleTurn(hctx, ev)
 			if errors.Is(err, bot.ErrDuplicate) {
 				cancel()
 				a.stats.duplicates.Add(1)
@@ -304,13 +304,13 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 			if err == nil {
 				a.stats.received.Add(1)
 				answer(ack, false)
-				a.sendReplies(hctx, user, to, replies)
+				a.sendReplies(hctx, user, to, replies, turn, true)
 				cancel()
 				return
 			}
 			// Not acted on. The notice (the user's first in this outage) goes out at once.
 			a.cfg.Log.Debug("whatsapp: store unavailable; the message waits", "user", user, "err", err)
-			a.sendReplies(hctx, user, to, replies)
+			a.sendReplies(hctx, user, to, replies, bot.Turn{}, false)
 			cancel()
 			answer(ack, true)
 			if try == 0 {

@@ -56,6 +56,14 @@ type Config struct {
 	Window Window
 	// Client sends Graph API requests; nil means a client with a 20 s timeout.
 	Client *http.Client
+	// Limiter paces sending (keys "wa:global" and "wa:chat:<pseudonym>"); share it across
+	// replicas (bot/redis). nil means an in-process limiter.
+	Limiter bot.Limiter
+	// GlobalRate and ChatRate pace sending (DefaultGlobalRate, DefaultChatRate when zero).
+	GlobalRate, ChatRate deliver.Rate
+	// TurnWait bounds how long a user's replies wait for those of their previous message when
+	// another replica sends them (default 30s).
+	TurnWait time.Duration
 	// MaxAttempts bounds the tries of one send on 429, 5xx and network errors (default 4);
 	// Backoff is the first wait, doubled each time (default 500 ms).
 	MaxAttempts int
@@ -106,10 +114,8 @@ type Adapter struct {
 	spool *spool
 	stats counters
 
-	rt     *deliver.Runtime
-	parkMu sync.Mutex
-	parked map[string]bool // pseudonyms of users this process parked messages for
-	odd    oddCounters     // odd.go
+	send *deliver.Sender // the delivery runtime: order, pacing, retries, the delivery queue
+	odd  oddCounters     // odd.go
 }
 
 // New returns an Adapter for cfg.
@@ -145,16 +151,32 @@ func New(cfg Config) *Adapter {
 	if cfg.Spool <= 0 {
 		cfg.Spool = DefaultSpool
 	}
-	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool), parked: map[string]bool{}}
+	if cfg.GlobalRate.PerSecond <= 0 {
+		cfg.GlobalRate = DefaultGlobalRate
+	}
+	if cfg.ChatRate.PerSecond <= 0 {
+		cfg.ChatRate = DefaultChatRate
+	}
+	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool)}
 	q := cfg.Queue
 	if q == nil {
 		q = inmem.NewDeliveryQueue()
 	}
-	rt, err := deliver.New(q, deliverChannel{a}, cfg.Secret, cfg.Redeliver, cfg.Log)
-	if err != nil {
-		panic("whatsapp: " + err.Error()) // only for a nil queue or channel, set just above
+	var turns deliver.Turns
+	if cfg.Bot != nil && cfg.Bot.Store() != nil {
+		turns, _ = cfg.Bot.Store().(deliver.Turns) // nil: one process, nothing to wait for
 	}
-	a.rt = rt
+	send, err := deliver.NewSender(deliver.Config{
+		Channel: Channel, KeyPrefix: "wa", Limiter: cfg.Limiter, Global: cfg.GlobalRate, Chat: cfg.ChatRate,
+		MaxAttempts: cfg.MaxAttempts, Backoff: cfg.Backoff, MaxBackoff: 30 * time.Second,
+		TurnWait: cfg.TurnWait, Turns: turns, Queue: q, Secret: cfg.Secret, Redeliver: cfg.Redeliver,
+		Metrics: cfg.Metrics, Log: cfg.Log,
+	}, platform{a})
+	if err != nil {
+		panic("whatsapp: " + err.Error()) // only for a nil queue or platform, set just above
+	}
+	send.Start() // no connection to make first: the Graph API is plain HTTPS
+	a.send = send
 	if cfg.Bot != nil {
 		cfg.Bot.OnLate(Channel, a.late)
 	}
@@ -165,13 +187,17 @@ func New(cfg Config) *Adapter {
 // (bot.LateFunc): Meta's redelivery of it was a duplicate. They go first in the user's queue:
 // the job running is the spool's try of that very message (the bot hands them on before a try
 // can find the message handled), and what waits behind it came after it.
-func (a *Adapter) late(ev bot.Event, replies []bot.Reply, _ bot.Turn) {
+func (a *Adapter) late(ev bot.Event, replies []bot.Reply, t bot.Turn) {
 	a.seq.first(ev.User, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
 		defer cancel()
-		a.sendReplies(ctx, ev.User, ev.Route, replies)
+		a.sendReplies(ctx, ev.User, ev.Route, replies, t, true)
 	})
 }
+
+// Run delivers the messages waiting in the delivery queue, this process's and those that other
+// replicas or an earlier run left, until ctx ends.
+func (a *Adapter) Run(ctx context.Context) { a.send.Redeliver(ctx) }
 
 // Routes registers GET and POST /whatsapp/webhook.
 func (a *Adapter) Routes(mux *http.ServeMux) {
@@ -215,7 +241,6 @@ type Stats struct {
 
 type counters struct {
 	received, duplicates, badSignature                    atomic.Int64
-	sent, sendErrors, retries, queued                     atomic.Int64
 	statusSent, statusDelivered, statusRead, statusFailed atomic.Int64
 	templateSent, heldBack, retried                       atomic.Int64
 }
@@ -223,9 +248,10 @@ type counters struct {
 // Stats returns a snapshot of the counters.
 func (a *Adapter) Stats() Stats {
 	c := &a.stats
+	d := a.send.Stats()
 	return Stats{
 		Received: c.received.Load(), Duplicates: c.duplicates.Load(), BadSignature: c.badSignature.Load(),
-		Sent: c.sent.Load(), SendErrors: c.sendErrors.Load(), Retries: c.retries.Load(), Queued: c.queued.Load(),
+		Sent: d.Sent, SendErrors: d.Undeliverable, Retries: d.Retries, Queued: d.Queued,
 		StatusSent: c.statusSent.Load(), StatusDelivered: c.statusDelivered.Load(),
 		StatusRead: c.statusRead.Load(), StatusFailed: c.statusFailed.Load(),
 		TemplateSent: c.templateSent.Load(), HeldBack: c.heldBack.Load(),

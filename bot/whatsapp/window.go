@@ -26,20 +26,33 @@ type Window interface {
 
 // MemoryWindow is a Window in this process's memory. It forgets everything on restart, so after
 // a restart every proactive message goes out as a template (or is held back) until the user
-// writes again: the safe side. Entries older than the window are dropped.
+// writes again: the safe side. Entries older than the window are dropped, and past
+// MaxMemoryWindow users the one who wrote longest ago is forgotten (the safe side again).
 type MemoryWindow struct {
 	mu    sync.Mutex
 	last  map[string]time.Time
 	sweep time.Time
+	max   int
 }
 
-// NewMemoryWindow returns an empty MemoryWindow.
-func NewMemoryWindow() *MemoryWindow { return &MemoryWindow{last: map[string]time.Time{}} }
+// MaxMemoryWindow is how many users a MemoryWindow remembers at most.
+const MaxMemoryWindow = 200_000
+
+// NewMemoryWindow returns an empty MemoryWindow of MaxMemoryWindow users.
+func NewMemoryWindow() *MemoryWindow { return NewMemoryWindowOf(MaxMemoryWindow) }
+
+// NewMemoryWindowOf returns an empty MemoryWindow that remembers at most max users.
+func NewMemoryWindowOf(max int) *MemoryWindow {
+	return &MemoryWindow{last: map[string]time.Time{}, max: max}
+}
 
 // Touch records that user wrote at t.
 func (w *MemoryWindow) Touch(_ context.Context, user string, t time.Time) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if _, ok := w.last[user]; !ok && len(w.last) >= w.max {
+		w.evict(t)
+	}
 	if t.After(w.last[user]) {
 		w.last[user] = t
 	}
@@ -52,6 +65,25 @@ func (w *MemoryWindow) Touch(_ context.Context, user string, t time.Time) error 
 		w.sweep = t
 	}
 	return nil
+}
+
+// evict makes room for one user: it drops the entries older than the window, or else the
+// oldest one. A full window costs one pass over it per new user, which only a flood of new
+// users reaches.
+func (w *MemoryWindow) evict(now time.Time) {
+	oldest, at := "", time.Time{}
+	for u, t := range w.last {
+		if now.Sub(t) > ServiceWindow {
+			delete(w.last, u)
+			continue
+		}
+		if oldest == "" || t.Before(at) {
+			oldest, at = u, t
+		}
+	}
+	if len(w.last) >= w.max && oldest != "" {
+		delete(w.last, oldest)
+	}
 }
 
 // Erase forgets user ("forget me").

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/cmd/internal/app"
 )
 
 // chatLine is one bot message in `chat --json` output.
@@ -41,19 +42,19 @@ func chatCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := readConfig(os.Getenv)
-	if err := cfg.check(); err != nil {
+	cfg := app.ReadConfig(os.Getenv)
+	if err := cfg.Check(); err != nil {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
 	}
-	store, closeStore, err := openStore(context.Background(), cfg, log, nil)
+	store, closeStore, err := app.OpenStore(context.Background(), cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	defer closeStore()
 	b := bot.New(pack.Engine, store, log)
-	key := bot.UserKey(cfg.secretOrLocal(), "cli", *user)
+	key := cfg.UserKey("cli", *user)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	in := bufio.NewScanner(stdin)

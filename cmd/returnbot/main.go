@@ -1,6 +1,7 @@
 // Command returnbot is the chatbot for assisted voluntary return: one binary that serves the
 // channels (serve), talks in the terminal (chat), and checks and draws content (validate, graph).
-// This package only parses flags and wires the packages under bot/ together.
+// This package only parses flags; cmd/internal/app builds and runs the bot. The load generator is
+// its own command, cmd/returnbot-loadgen, kept out of this binary.
 package main
 
 import (
@@ -20,7 +21,6 @@ Usage:
   returnbot eval FILE.tsv        accuracy of lang<TAB>intent-or-node<TAB>text lines per language and intent
   returnbot i18n missing --lang CODE   untranslated messages with their source text, as JSON
   returnbot posters --out DIR [--source NAME]   printable A4 posters with QR codes, one per language
-  returnbot loadgen [flags]      drive the bot with synthetic Telegram users and measure it
   returnbot staff add NAME --role ROLE | list | remove NAME   staff workspace accounts (Redis)
 
 Run 'returnbot COMMAND -h' for a command's flags.
@@ -53,8 +53,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return i18nCmd(args, stdout, stderr)
 	case "posters":
 		return postersCmd(args, stdout, stderr)
-	case "loadgen":
-		return loadgenCmd(args, stdout, stderr)
 	case "staff":
 		return staffCmd(args, stdin, stdout, stderr)
 	case "help", "-h", "--help":

@@ -88,9 +88,9 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
 		printReport(stdout, r, *confusions)
 		if *misses {
-			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, language got, text):")
+			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, score, language got, text):")
 			for _, m := range r.Misses {
-				fmt.Fprintf(stdout, "  %s\t%s -> %s\t%s\t%s\n", m.Lang, m.Want, m.Got, m.GotLang, m.Text)
+				fmt.Fprintf(stdout, "  %s\t%s -> %s\t%.2f\t%s\t%s\n", m.Lang, m.Want, m.Got, m.Score, m.GotLang, m.Text)
 			}
 		}
 		return 0
@@ -140,19 +140,26 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 
 func printReport(w io.Writer, r *understand.Report, top int) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "lang\tcases\ttopic\tlanguage\tcrisis recall\tfalse alarms\t")
+	fmt.Fprintln(tw, "lang\tcases\ttopic\tlanguage\tcrisis recall\tfalse alarms\tof them look-alikes\t")
 	for _, l := range understand.Keys(r.Topic) {
-		rec, fa := "-", "-"
+		rec, fa, la := "-", "-", "-"
 		if s := r.Recall[l]; s != nil {
 			rec = fmt.Sprintf("%.1f%% of %d", s.Pct(), s.All)
 		}
 		if s := r.FalseAlarm[l]; s != nil {
 			fa = fmt.Sprintf("%.1f%% of %d", 100-s.Pct(), s.All)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f%%\t%.1f%%\t%s\t%s\t\n", l, r.Topic[l].All, r.Topic[l].Pct(), r.Lang[l].Pct(), rec, fa)
+		if s := r.LookAlikeAlarm[l]; s != nil {
+			la = fmt.Sprintf("%.1f%% of %d", 100-s.Pct(), s.All)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.1f%%\t%.1f%%\t%s\t%s\t%s\t\n", l, r.Topic[l].All, r.Topic[l].Pct(), r.Lang[l].Pct(), rec, fa, la)
 	}
 	all, lang, rec, fa := understand.Sum(r.Topic), understand.Sum(r.Lang), understand.Sum(r.Recall), understand.Sum(r.FalseAlarm)
-	fmt.Fprintf(tw, "all\t%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t\n", all.All, all.Pct(), lang.Pct(), rec.Pct(), 100-fa.Pct())
+	la := "-"
+	if s := understand.Sum(r.LookAlikeAlarm); s.All > 0 {
+		la = fmt.Sprintf("%.1f%%", 100-s.Pct())
+	}
+	fmt.Fprintf(tw, "all\t%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%s\t\n", all.All, all.Pct(), lang.Pct(), rec.Pct(), 100-fa.Pct(), la)
 	tw.Flush()
 	fmt.Fprintf(w, "\nanswered at once (score >= %.2f): %.1f%% of topic answers, %.1f%% of them right; offered under \"did you mean\": %.1f%%, %.1f%% right\n",
 		bot.SureIntent, 100*float64(r.Sure.All)/float64(max(1, all.All)), r.Sure.Pct(), 100*float64(r.Maybe.All)/float64(max(1, all.All)), r.Maybe.Pct())

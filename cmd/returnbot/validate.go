@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/cmd/internal/app"
 )
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
@@ -40,7 +41,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d problems, %d missing texts\n", len(pack.Report.Problems), len(pack.Report.Missing))
 		return 1
 	}
-	printStaffAvailability(stdout, readConfig(os.Getenv)) // staff.go
+	app.StaffAvailability(stdout, app.ReadConfig(os.Getenv))
 	fmt.Fprintf(stdout, "ok: %d flows, %d languages\n", len(pack.Content.Flows), len(pack.Catalog.Languages()))
 	return 0
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/handoff"
+	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/flows"
 	"github.com/returnbot/returnbot/locales"
 )
@@ -117,7 +118,7 @@ func NewOffice(t testing.TB, sessions bot.Store, secret []byte, now func() time.
 	}
 	o := &Office{Staff: &StaffPosts{}}
 	o.Service, err = handoff.NewService(handoff.Config{
-		Store: handoff.NewMemStore(), Sessions: sessions, Language: pack.Catalog, Content: c, Calendar: cal,
+		Store: inmem.NewHandoff(), Sessions: sessions, Language: pack.Catalog, Content: c, Calendar: cal,
 		Codes: handoff.NewCodes(secret), Sealer: sealer, Secret: secret, StaffIDs: map[string]bool{"4242": true},
 		Staff: o.Staff, Now: now,
 	})
