@@ -62,4 +62,14 @@ func TestBrowserDeepLink(t *testing.T) {
 	if q := eval[string](t, ctx, `location.search`); q != "" {
 		t.Errorf("the address kept its query %q", q)
 	}
+	// The page ends with "Was this helpful?": 👍 is live next to the page's own buttons, and a
+	// tap is thanked in Tigrinya.
+	menu := p.Catalog.Text("ti", bot.MsgMenu, "")
+	do(t, ctx, "answer 👍",
+		chromedp.WaitVisible(botSaid(p.Catalog.Text("ti", bot.MsgHelpfulAsk, ""))),
+		chromedp.WaitVisible(liveButton(menu)),
+		chromedp.Click(liveButton(bot.HelpfulYes)),
+		chromedp.WaitVisible(botSaid(p.Catalog.Text("ti", bot.MsgHelpfulThanks, ""))),
+		chromedp.WaitVisible(liveButton(menu)),
+	)
 }
