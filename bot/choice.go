@@ -122,12 +122,19 @@ func (t *turn) choices() ([]Button, []string) {
 			return nil, nil
 		}
 		if labels, ok := t.e.labels[t.lang()+"\x00"+n.Ref()]; ok {
-			// Options: labels were normalised once, at start-up.
-			b := make([]Button, len(n.Options))
+			// Options: labels were normalised once, at start-up. A typed number counts the
+			// buttons shown, so an option hidden from view (chat with nobody to answer) is skipped.
+			noStaff := !t.staffThere()
+			b := make([]Button, 0, len(n.Options))
+			shown := make([]string, 0, len(labels))
 			for i, o := range n.Options {
-				b[i] = Button{Data: OptionData(n.Ref(), o.ID)}
+				if noStaff && t.chatOption(n, o) {
+					continue
+				}
+				b = append(b, Button{Data: OptionData(n.Ref(), o.ID)})
+				shown = append(shown, labels[i])
 			}
-			return b, labels
+			return b, shown
 		}
 		buttons = t.nodeButtons(n)
 	}

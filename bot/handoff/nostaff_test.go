@@ -87,3 +87,42 @@ func joinText(rs []bot.Reply) string {
 	}
 	return b.String()
 }
+
+// TestNoStaffTypedNumberPicksWhatIsShown: a typed "1" chooses the first button on screen; with
+// "chat now" hidden (nobody to answer) that is the next option, not the hidden chat.
+func TestNoStaffTypedNumberPicksWhatIsShown(t *testing.T) {
+	loc := osloTime(t)
+	open := time.Date(2027, 3, 24, 11, 0, 0, 0, loc)
+	for _, staff := range []bool{false, true} {
+		eng, _ := handofftest.Engine(t)
+		eng.SetStaffAvailable(func() bool { return staff })
+		b := bot.New(eng, inmem.New(0), nil)
+		user := "u-typed"
+		press(t, b, user, "l|fa", open)
+		shown := buttonData(press(t, b, user, "c|counsellor", open))
+		if len(shown) == 0 {
+			t.Fatalf("staff=%v: the handoff page has no buttons", staff)
+		}
+		typed, err := b.Handle(context.Background(), bot.Event{Channel: "web", User: user, Lang: "fa", Kind: bot.KindText, Text: "1", Time: open})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Pressing the first button shown must answer the same as typing 1.
+		other := "u-pressed"
+		press(t, b, other, "l|fa", open)
+		press(t, b, other, "c|counsellor", open)
+		pressed := press(t, b, other, shown[0], open)
+		if got, want := firstNode(typed), firstNode(pressed); got != want {
+			t.Fatalf("staff=%v: typing 1 led to %s, the first button shown (%s) to %s", staff, got, shown[0], want)
+		}
+	}
+}
+
+func firstNode(rs []bot.Reply) string {
+	for _, r := range rs {
+		if r.Node != "" {
+			return r.Flow + "." + r.Node
+		}
+	}
+	return ""
+}

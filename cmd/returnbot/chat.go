@@ -47,13 +47,12 @@ func chatCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "returnbot:", err)
 		return 1
 	}
-	store, closeStore, err := app.OpenStore(context.Background(), cfg, log)
+	b, closeBot, err := app.Chat(context.Background(), cfg, pack, log) // the same handoff as serve
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	defer closeStore()
-	b := bot.New(pack.Engine, store, log)
+	defer closeBot()
 	key := cfg.UserKey("cli", *user)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
