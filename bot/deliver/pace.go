@@ -69,7 +69,7 @@ const farWait = 50 * time.Second
 func (p *pacer) wait(ctx context.Context, buckets ...bot.Bucket) bool {
 	for {
 		d := p.reserve(ctx, buckets)
-		if !sleep(ctx, d) {
+		if !Sleep(ctx, d) {
 			return false
 		}
 		// A wait this long may come from a limiter that took no token (bot/redis past its
@@ -181,8 +181,9 @@ func (l *localLimiter) sweep(now time.Time) {
 	}
 }
 
-// sleep waits d or until ctx ends; it reports whether the whole wait passed.
-func sleep(ctx context.Context, d time.Duration) bool {
+// Sleep waits d or until ctx ends; it reports whether the whole wait passed. Channels use it
+// for their own waits (polling back-off, webhook retries) so every wait stops on shutdown alike.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}

@@ -510,7 +510,7 @@ func (s *Sender) deliver(ctx context.Context, q *queue, it item) (bool, error) {
 			wait = s.Backoff(attempts)
 		}
 		s.stats.retries.Add(1)
-		if !sleep(ctx, wait) {
+		if !Sleep(ctx, wait) {
 			return cut(err, f.Code)
 		}
 	}

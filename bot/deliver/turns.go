@@ -75,7 +75,7 @@ func (s *Sender) awaitTurn(q *queue, turn uint64) bool {
 			s.joinParked(q.user)
 			return true
 		}
-		if !sleep(s.ctx, pause) {
+		if !Sleep(s.ctx, pause) {
 			return true
 		}
 		pause = min(2*pause, 50*time.Millisecond)
@@ -112,7 +112,7 @@ func (s *Sender) unorderedDone(q *queue, turn uint64) {
 			if (err == nil && done+1 >= turn) || time.Now().After(deadline) {
 				break
 			}
-			if !sleep(s.ctx, pause) {
+			if !Sleep(s.ctx, pause) {
 				return
 			}
 		}
@@ -138,7 +138,7 @@ func (s *Sender) markUntil(user string, turn uint64, deadline time.Time) {
 		if !time.Now().Before(deadline) {
 			break
 		}
-		if !sleep(s.ctx, pause) {
+		if !Sleep(s.ctx, pause) {
 			return // stopping: the drain bound is over
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot/internal/jsonerr"
+
+	"github.com/returnbot/returnbot/bot/deliver"
 )
 
 // runPolling receives updates with getUpdates until ctx ends.
@@ -56,7 +58,7 @@ func (c *Adapter) runPolling(ctx context.Context, a *api) error {
 					offset = max(offset, failed)
 					storeWait = min(max(storeWait*2, c.cfg.Backoff), MaxStoreBackoff)
 					c.log.Debug("telegram: store unavailable; asking for the updates again", "in", storeWait)
-					if !sleep(ctx, storeWait) {
+					if !deliver.Sleep(ctx, storeWait) {
 						break
 					}
 					continue
@@ -82,7 +84,7 @@ func (c *Adapter) runPolling(ctx context.Context, a *api) error {
 			}
 			c.log.Warn("telegram: getUpdates failed; retrying", "err", err, "in", wait)
 		}
-		if !sleep(ctx, wait) {
+		if !deliver.Sleep(ctx, wait) {
 			break
 		}
 		wait = min(wait*2, c.cfg.MaxBackoff)

@@ -10,6 +10,8 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot"
+
+	"github.com/returnbot/returnbot/bot/deliver"
 )
 
 // staffPoster delivers the staff chat's posts (bot/handoff's cards, relayed user messages and
@@ -164,7 +166,7 @@ func (p *staffPoster) deliver(m tgbotapi.Chattable) (int64, bool) {
 			return 0, false
 		}
 		p.c.stats.retries.Add(1)
-		if !sleep(p.ctx, wait) {
+		if !deliver.Sleep(p.ctx, wait) {
 			p.lost("stopped", err)
 			return 0, false
 		}

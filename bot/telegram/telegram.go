@@ -363,7 +363,7 @@ func (c *Adapter) connectRetry(ctx context.Context) (*api, error) {
 			return nil, fmt.Errorf("telegram: the Bot API rejected the token (getMe: %d %v); check TELEGRAM_TOKEN", code, err)
 		}
 		c.log.Warn("telegram: cannot reach the Bot API; retrying", "err", err, "in", wait)
-		if !sleep(ctx, wait) {
+		if !deliver.Sleep(ctx, wait) {
 			return nil, ctx.Err()
 		}
 		wait = min(wait*2, c.cfg.MaxBackoff)
@@ -422,19 +422,4 @@ type counters struct {
 	// sent, retries and undeliverable count the staff chat's posts; the users' messages are
 	// counted by the delivery runtime.
 	received, duplicates, ignored, malformed, sent, retries, undeliverable, blocked, retried atomic.Int64
-}
-
-// sleep waits d or until ctx ends; it reports whether the whole wait passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

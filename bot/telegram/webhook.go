@@ -14,6 +14,8 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot/internal/jsonerr"
+
+	"github.com/returnbot/returnbot/bot/deliver"
 )
 
 // ServeHTTP is the webhook: it checks the secret token (401), the size (413) and the JSON (400),
@@ -203,7 +205,7 @@ func (c *Adapter) callRetry(ctx context.Context, method string, p tgbotapi.Param
 			wait = ra
 		}
 		c.log.Warn("telegram: "+method+" failed; retrying", "err", err, "in", wait)
-		if !sleep(ctx, wait) {
+		if !deliver.Sleep(ctx, wait) {
 			return nil
 		}
 		wait = min(wait*2, c.cfg.MaxBackoff)
