@@ -54,6 +54,12 @@ type Result struct {
 	// Relay is what the user wrote while staff hold the chat (Session.Mode): the handoff service
 	// passes it to staff; the bot itself says nothing.
 	Relay string
+	// RelayMedium is the medium the user sent while staff hold the chat (Event.Medium), for the
+	// handoff service to pass to staff with Relay as its description; nil when there is none.
+	RelayMedium *Medium
+
+	// medium is what became of a medium the user sent this turn, for the metric ("" for none).
+	medium string
 
 	newTopics []string
 	// notUnderstood lists the nodes at which a text was not understood (for the metric).
@@ -129,8 +135,7 @@ func (t *turn) handle() {
 	}
 	switch ev.Kind {
 	case KindMedia:
-		t.say(MsgMedia)
-		t.showCurrent()
+		t.mediaAnswer()
 	case KindChoice:
 		if t.greetIfIdle() {
 			return
