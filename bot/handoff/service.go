@@ -155,18 +155,30 @@ func (s *Service) post(text string, buttons ...bot.Button) {
 // user made. Once delivered, each message is linked to the ticket, so that a staff reply to it
 // reaches the ticket's user (and only a reply to such a message, or /reply CODE, does).
 func (s *Service) postFor(t *Ticket, text string, buttons ...bot.Button) {
-	if s.cfg.Staff == nil {
-		return
+	if s.cfg.Staff != nil {
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons, Ticket: t.Code, Posted: s.linker(t)})
 	}
+}
+
+// linker is the Posted of a post about t: it links each delivered message to the ticket.
+func (s *Service) linker(t *Ticket) func(ref string) {
 	user, code := t.User, t.Code
-	s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons, Ticket: code, Posted: func(ref string) {
+	return func(ref string) {
 		ctx, cancel := context.WithTimeout(context.Background(), linkTimeout)
 		defer cancel()
 		if err := s.cfg.Store.LinkPost(ctx, user, code, ref, s.cfg.TicketTTL); err != nil {
 			// Replies to this message will reach nobody; staff are told so and use /reply.
 			s.cfg.Log.Error("handoff: staff chat message not linked to its ticket", "user", user, "err", err)
 		}
-	}})
+	}
+}
+
+// postMedium is postFor for a medium: the staff chat gets the medium itself with text as its
+// caption, linked to the ticket like any post about it.
+func (s *Service) postMedium(t *Ticket, text string, m *bot.Medium) {
+	if s.cfg.Staff != nil {
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Ticket: t.Code, Medium: m, Posted: s.linker(t)})
+	}
 }
 
 // linkTimeout bounds storing a staff chat message's link to its ticket.
@@ -187,7 +199,7 @@ func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Sessio
 	}
 	var errs []error
 	if res.Relay != "" {
-		errs = append(errs, s.relay(ctx, ev, sess, res.Relay))
+		errs = append(errs, s.relay(ctx, ev, sess, res.Relay, res.RelayMedium))
 	}
 	for i := range replies {
 		switch replies[i].Handoff {
@@ -243,7 +255,9 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 	}
 	s.cfg.Count("opened")
 	s.observe("opened", t)
-	s.postFor(t, s.card(t), s.ticketButtons(t)...)
+	if s.cfg.Staff != nil {
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: s.card(t), Buttons: s.ticketButtons(t), Ticket: t.Code, Card: true, Posted: s.linker(t)})
+	}
 	return t, nil
 }
 
@@ -260,8 +274,10 @@ func (s *Service) schedule(ctx context.Context, t *Ticket) error {
 	return s.cfg.Store.Remind(ctx, t.User, at)
 }
 
-// relay passes what a user wrote to staff, marked with the ticket's code so a reply finds it.
-func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, text string) error {
+// relay passes what a user wrote or sent to staff, marked with the ticket's code so a reply
+// finds it. A medium goes to the staff chat as itself, with the text (its kind and size) and
+// its caption above; the workspace records the text.
+func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, text string, m *bot.Medium) error {
 	t, err := s.userTicket(ctx, ev.User)
 	if err != nil {
 		return err
@@ -272,7 +288,16 @@ func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, tex
 			return err
 		}
 	}
-	s.postFor(t, fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text))
+	line := fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text)
+	if m != nil {
+		if m.Caption != "" {
+			line += "\n" + m.Caption
+		}
+		s.postMedium(t, line, m)
+		s.recordRelay(ctx, t, "", text)
+		return nil
+	}
+	s.postFor(t, line)
 	s.recordRelay(ctx, t, "", text)
 	return nil
 }

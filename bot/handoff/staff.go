@@ -28,6 +28,9 @@ type StaffMsg struct {
 	ReplyToBot bool
 	// Data is a pressed button's data ("take|ACD-346", "close|ACD-346").
 	Data string
+	// Medium is a voice note, photo, ... staff sent (Text is its caption). Only as a reply to a
+	// message posted about a ticket does it reach the ticket's user; nothing of it is stored.
+	Medium *bot.Medium
 }
 
 // Staff runs a staff action and returns the answer for the staff chat ("" for none). Only
@@ -38,7 +41,9 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 	switch {
 	case m.Data != "":
 		cmd, arg, _ = strings.Cut(m.Data, "|")
-	case strings.HasPrefix(m.Text, "/"):
+	case m.Medium != nil && m.ReplyTo == "":
+		return "" // staff sharing a file among themselves
+	case m.Medium == nil && strings.HasPrefix(m.Text, "/"):
 		word, rest, _ := strings.Cut(strings.TrimSpace(m.Text[1:]), " ")
 		if i := strings.IndexByte(word, '@'); i >= 0 {
 			word = word[:i]
@@ -109,6 +114,9 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 	case "take":
 		return s.take(ctx, t, display)
 	case "reply":
+		if m.Medium != nil {
+			return s.replyMedium(ctx, t, display, m.Medium, strings.TrimSpace(rest))
+		}
 		return s.reply(ctx, t, display, strings.TrimSpace(rest))
 	case "back":
 		t.Staff = ""

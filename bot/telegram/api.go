@@ -167,6 +167,12 @@ func (a *api) postFor(ctx context.Context, method string, body []byte, result bo
 	if err != nil {
 		return nil, err
 	}
+	return decodeAnswer(resp, result)
+}
+
+// decodeAnswer reads a Bot API answer (and closes its body), keeping the result when result is
+// set.
+func decodeAnswer(resp *http.Response, result bool) (*tgbotapi.APIResponse, error) {
 	defer resp.Body.Close()
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	defer bodyBuffers.Put(buf)
