@@ -19,6 +19,7 @@ var fixtureOutcome = map[string]string{
 	"command_with_bot_mention.json":          "reply",
 	"command_with_entities.json":             "reply",
 	"contact.json":                           "media",
+	"document.json":                          "media",
 	"edited_message.json":                    "ignored",
 	"location.json":                          "media",
 	"my_chat_member_kicked_private.json":     "erased",
