@@ -123,11 +123,11 @@ func writeForm(mw *multipart.Writer, fields map[string]string, field string, m *
 	}
 	h := textproto.MIMEHeader{}
 	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, fileName(m)))
-	mime := m.MIME
-	if mime == "" {
-		mime = "application/octet-stream"
+	ct := m.MIME
+	if ct == "" {
+		ct = "application/octet-stream"
 	}
-	h.Set("Content-Type", mime)
+	h.Set("Content-Type", ct)
 	w, err := mw.CreatePart(h)
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func fileName(m *bot.Medium) string {
 		"audio/ogg": ".ogg", "audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/aac": ".aac", "audio/webm": ".webm",
 		"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "video/mp4": ".mp4", "video/webm": ".webm",
 		"application/pdf": ".pdf",
-	}[m.MIME]
+	}[baseType(m.MIME)]
 	return m.Kind + ext
 }
 

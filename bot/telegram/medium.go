@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"encoding/json"
+	"mime"
 	"strconv"
 
 	"github.com/returnbot/returnbot/bot"
@@ -110,7 +111,7 @@ func largestPhoto(raw json.RawMessage) *bot.Medium {
 func sendMethod(m *bot.Medium) (method, field string) {
 	switch m.Kind {
 	case bot.MediumVoice:
-		if m.MIME == "audio/ogg" || m.MIME == "audio/mpeg" || m.MIME == "audio/mp4" || m.MIME == "" {
+		if t := baseType(m.MIME); t == "audio/ogg" || t == "audio/mpeg" || t == "audio/mp4" || t == "" {
 			return "sendVoice", "voice"
 		}
 		return "sendAudio", "audio"
@@ -121,7 +122,7 @@ func sendMethod(m *bot.Medium) (method, field string) {
 	case bot.MediumVideo:
 		return "sendVideo", "video"
 	case bot.MediumSticker:
-		if m.MIME == "image/webp" {
+		if baseType(m.MIME) == "image/webp" {
 			return "sendSticker", "sticker"
 		}
 	}
@@ -142,4 +143,12 @@ func clipCaption(s string) string {
 		return s
 	}
 	return string(r[:maxCaption-1]) + "…"
+}
+
+// baseType is a MIME type without its parameters ("audio/ogg; codecs=opus" is "audio/ogg").
+func baseType(t string) string {
+	if mt, _, err := mime.ParseMediaType(t); err == nil {
+		return mt
+	}
+	return t
 }
