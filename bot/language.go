@@ -71,7 +71,7 @@ const (
 
 // EngineMessages are the message IDs the engine uses outside the flows; every locale needs them.
 var EngineMessages = []string{
-	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgMediaVoice, MsgMediaTooLarge, MsgUnavailable,
+	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgMediaVoice, MsgMediaTooLarge, MsgMediaType, MsgUnavailable,
 	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
 	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange,
 	"common.days", // the plural days of {{.Retention}} (bot/lang)

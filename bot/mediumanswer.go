@@ -10,6 +10,8 @@ const (
 	MsgMediaVoice = "common.media_voice"
 	// MsgMediaTooLarge answers a medium too large to pass to staff (MediumLimit).
 	MsgMediaTooLarge = "common.media_too_large"
+	// MsgMediaType answers a web chat upload that is not a voice note, photo or PDF.
+	MsgMediaType = "common.media_type"
 )
 
 // The pages a media answer offers, when the content has them: a counsellor, and the phone.

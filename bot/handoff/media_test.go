@@ -3,8 +3,10 @@ package handoff_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
+	"github.com/returnbot/returnbot/internal/logleak"
 )
 
 // fixtureFrom is a real Telegram update (testdata/fixtures/telegram) as sent from chat, in lang;
@@ -63,6 +66,39 @@ func replyTo(c telegramtest.Call) int64 {
 	return rp.MessageID
 }
 
+// recordLogs sends every log of the test (the bot, the service, the adapters: all log to
+// slog.Default when given no logger) to a recorder, for checkLogs.
+func recordLogs(t *testing.T) *logleak.Recorder {
+	rec := logleak.NewRecorder()
+	old := slog.Default()
+	slog.SetDefault(slog.New(rec))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return rec
+}
+
+// mediaLogAllow are the attributes that carry no user data by construction.
+var mediaLogAllow = logleak.Allow{
+	Strings: map[string]*regexp.Regexp{"user": logleak.Pseudonym, "kind": logleak.Enum, "reason": logleak.Enum},
+	Counts:  map[string]bool{"size": true, "code": true, "sent": true, "undeliverable": true, "changed": true, "failures": true},
+}
+
+// checkLogs fails when a log attribute holds a string or number of the payloads the test sent
+// or one of the extra canaries (ids, captions, file names).
+func checkLogs(t *testing.T, logs *logleak.Recorder, bodies [][]byte, extra ...string) {
+	t.Helper()
+	canaries := extra
+	for _, b := range bodies {
+		canaries = append(canaries, logleak.Canaries(b, nil)...)
+	}
+	recs := logs.Take()
+	if len(recs) == 0 {
+		t.Fatal("nothing was logged: the check sees nothing")
+	}
+	if leaked := logleak.Leaks(recs, canaries, mediaLogAllow); len(leaked) > 0 {
+		t.Errorf("the logs hold what users or staff sent: %v", leaked)
+	}
+}
+
 // dump is every key of the server with its serialized value.
 func dump(t *testing.T, c goredis.UniversalClient) map[string]string {
 	t.Helper()
@@ -88,6 +124,7 @@ func dump(t *testing.T, c goredis.UniversalClient) map[string]string {
 func TestTelegramMediaRelayBothWays(t *testing.T) {
 	url := redistest.Server(t)
 	p, rc := redisProcess(t, url)
+	logs := recordLogs(t)
 	srv := telegramtest.NewServer(t)
 	clk := &clock{}
 	clk.set(time.Date(2027, 3, 30, 11, 0, 0, 0, osloTime(t))) // Tuesday, the office is open
@@ -106,8 +143,10 @@ func TestTelegramMediaRelayBothWays(t *testing.T) {
 		{"sticker.json", "[sticker · 39 KB]", "", 123456},
 	}
 	var copies []telegramtest.Call
+	var bodies [][]byte
 	for i, m := range sent {
 		upd, _ := fixtureFrom(t, m.fixture, userChat, "en", func(msg map[string]any) { msg["message_id"] = m.msgID + int64(i) })
+		bodies = append(bodies, upd)
 		srv.Push(upd)
 		id := itoa(m.msgID + int64(i))
 		c := waitCall(t, srv, m.fixture+" copied to the staff chat", "copyMessage", func(c telegramtest.Call) bool {
@@ -176,6 +215,7 @@ func TestTelegramMediaRelayBothWays(t *testing.T) {
 		}
 	}
 	waitText(t, srv, staffChat, code+": sendt")
+	checkLogs(t, logs, bodies, "STAFFVOICE", "STAFFPHOTO", "the form", itoa(userChat))
 
 	after := dump(t, rc)
 	for k := range after {

@@ -40,6 +40,8 @@ type waDesk struct {
 	graph *graphtest.Server
 	hook  http.Handler
 	n     int
+	// bodies are the webhook payloads delivered, for the log check.
+	bodies [][]byte
 }
 
 func startWADesk(t *testing.T, srv *telegramtest.Server, p procStores, clk *clock) *waDesk {
@@ -75,6 +77,7 @@ func (w *waDesk) deliver(t *testing.T, name string, edit func(msg map[string]any
 		edit(msg)
 	}
 	body := mustJSON(p)
+	w.bodies = append(w.bodies, body)
 	r := httptest.NewRequest("POST", "/whatsapp/webhook", bytes.NewReader(body))
 	r.Header.Set("X-Hub-Signature-256", whatsapp.Sign(waAppSecret, body))
 	rec := httptest.NewRecorder()
@@ -111,6 +114,7 @@ func (w *waDesk) waSent(t *testing.T, typ, want string) graphtest.Call {
 // line. Redis gets no new key but the staff chat links, and nothing of the media.
 func TestWhatsAppMediaRelayBothWays(t *testing.T) {
 	p, rc := redisProcess(t, redistest.Server(t))
+	logs := recordLogs(t)
 	srv := telegramtest.NewServer(t)
 	clk := &clock{}
 	clk.set(time.Date(2027, 3, 30, 11, 0, 0, 0, osloTime(t)))
@@ -173,6 +177,14 @@ func TestWhatsAppMediaRelayBothWays(t *testing.T) {
 	if n := len(w.graph.Calls("")); n == 0 {
 		t.Fatal("the Graph API was never asked")
 	}
+	// A photo Meta no longer has (its media id unknown): staff get its line, the logs its kind.
+	w.deliver(t, "image_message.json", func(msg map[string]any) {
+		msg["image"].(map[string]any)["id"] = "5550001112223334"
+		msg["image"].(map[string]any)["caption"] = "lost letter"
+	})
+	if line := waitText(t, srv, staffChat, "[photo]"); !strings.Contains(line.Params["text"], "lost letter") || !strings.Contains(line.Params["text"], code) {
+		t.Errorf("the line of a photo that could not be fetched: %q", line.Params["text"])
+	}
 
 	// A counsellor's voice note, replying to the user's, goes back to WhatsApp.
 	srv.AddFile("STAFFVOICE", oggOpus[:2000])
@@ -199,6 +211,7 @@ func TestWhatsAppMediaRelayBothWays(t *testing.T) {
 	w.waSent(t, "text", firstLine(text("en", bot.MsgFromStaff)))
 	waitText(t, srv, staffChat, code+": sendt")
 
+	checkLogs(t, logs, w.bodies, "5550001112223334", "lost letter", "STAFFVOICE", waUser)
 	for k, v := range dump(t, rc) {
 		if _, ok := snapshot[k]; !ok && !strings.HasPrefix(k, "rb:p:") && k != "rb:audit" && k != "rb:h:"+code && !strings.HasPrefix(k, "rb:seen:") && !strings.HasSuffix(k, "}:turn") {
 			t.Errorf("relaying media added key %q to Redis", k)

@@ -89,7 +89,7 @@ func (a *api) upload(ctx context.Context, m *bot.Medium, fields map[string]strin
 	}
 	src, err := m.Open(ctx)
 	if err != nil {
-		return nil, scrub(err, a.token)
+		return nil, &unreadable{scrub(err, a.token)}
 	}
 	defer src.Close()
 	method, field := sendMethod(m)
@@ -174,3 +174,9 @@ func copyBody(to int64, from string, caption *string, replyTo int64) ([]byte, er
 	err := json.NewEncoder(&b).Encode(body)
 	return b.Bytes(), err
 }
+
+// unreadable is a medium its platform would not give: trying the upload again cannot help.
+type unreadable struct{ err error }
+
+func (u *unreadable) Error() string { return "medium not readable: " + u.err.Error() }
+func (u *unreadable) Unwrap() error { return u.err }

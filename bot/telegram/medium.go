@@ -114,7 +114,7 @@ func sendMethod(m *bot.Medium) (method, field string) {
 		if t := baseType(m.MIME); t == "audio/ogg" || t == "audio/mpeg" || t == "audio/mp4" || t == "" {
 			return "sendVoice", "voice"
 		}
-		return "sendAudio", "audio"
+		return "sendDocument", "document" // a browser's WebM recording: Telegram plays it as a file
 	case bot.MediumAudio:
 		return "sendAudio", "audio"
 	case bot.MediumPhoto:

@@ -182,7 +182,8 @@ func (c *Adapter) retried(ctx context.Context, key string, maxAge time.Duration,
 			}
 			return msg.MessageID, nil
 		}
-		if errors.Is(err, bot.ErrMediumTooLarge) {
+		var ur *unreadable
+		if errors.Is(err, bot.ErrMediumTooLarge) || errors.As(err, &ur) {
 			return 0, err
 		}
 		out, wait := classify(ctx, err)
@@ -224,6 +225,10 @@ func reasonOf(ctx context.Context, err error) string {
 		return "unreachable"
 	case errors.Is(err, bot.ErrMediumTooLarge):
 		return "too_large"
+	}
+	var ur *unreadable
+	if errors.As(err, &ur) {
+		return "unreadable"
 	}
 	return "refused"
 }

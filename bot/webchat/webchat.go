@@ -191,6 +191,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /webchat/ethiopic.woff2", h.asset("ethiopic.woff2", "font/woff2"))
 	mux.HandleFunc("POST /webchat/api/message", h.message)
 	mux.HandleFunc("POST /webchat/api/inbox", h.inbox)
+	mux.HandleFunc("POST /webchat/api/upload", h.upload)
 }
 
 // ServeHTTP serves the web chat on its own mux (handy in tests and for mounting elsewhere).
