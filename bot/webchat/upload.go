@@ -23,7 +23,6 @@ import (
 // MaxUpload is the largest body the upload endpoint reads (the largest kind's limit).
 const MaxUpload = bot.MaxMediumBytes
 
-
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
 		h.fail(w, http.StatusForbidden, "cross-origin requests are not allowed")

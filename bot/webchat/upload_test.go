@@ -48,7 +48,7 @@ func TestSniffByMagicBytes(t *testing.T) {
 	for name, data := range map[string][]byte{
 		"gif": pad("GIF89a"), "html": pad("<!doctype html><script>"), "elf": pad("\x7fELF\x02\x01"),
 		"ogg vorbis": pad("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x1e\x01vorbis"),
-		"matroska": pad("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska"), "empty": nil, "svg": pad("<svg xmlns="),
+		"matroska":   pad("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska"), "empty": nil, "svg": pad("<svg xmlns="),
 		"zip (docx)": pad("PK\x03\x04"),
 	} {
 		if kind, _, ok := webchat.Sniff(data); ok {
