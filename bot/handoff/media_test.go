@@ -187,6 +187,17 @@ func TestTelegramMediaRelayBothWays(t *testing.T) {
 		t.Errorf("a Telegram user's media went through %d uploads or downloads instead of copies", n)
 	}
 
+	// Someone in the group who is not staff: their voice note replying to the user's reaches
+	// nobody.
+	intruder := staffMessage(outsiderID, "")
+	delete(intruder, "text")
+	intruder["voice"] = map[string]any{"duration": 1, "mime_type": "audio/ogg", "file_id": "OUTSIDERVOICE", "file_unique_id": "ov", "file_size": 900}
+	intruder["reply_to_message"] = map[string]any{"message_id": copies[0].MessageID, "date": 1,
+		"from": map[string]any{"id": 111111111, "is_bot": true, "first_name": "Returnbot test", "username": telegramtest.BotUsername},
+		"chat": map[string]any{"id": staffChat, "type": "supergroup", "title": "staff"}}
+	srv.Push(mustJSON(map[string]any{"message": intruder}))
+	waitText(t, srv, staffChat, text("nb", "staff.not_allowed"))
+
 	// A counsellor's voice note and photo, replying to the user's voice note and photo.
 	for i, kind := range []string{"voice", "photo"} {
 		m := staffMessage(staffID, "")
@@ -215,6 +226,11 @@ func TestTelegramMediaRelayBothWays(t *testing.T) {
 		}
 	}
 	waitText(t, srv, staffChat, code+": sendt")
+	for _, c := range srv.Calls("copyMessage", "sendVoice", "getFile") {
+		if c.Params["message_id"] == itoa(intruder["message_id"].(int64)) || c.Params["file_id"] == "OUTSIDERVOICE" {
+			t.Errorf("an outsider's voice note reached the user: %v", c.Params)
+		}
+	}
 	checkLogs(t, logs, bodies, "STAFFVOICE", "STAFFPHOTO", "the form", itoa(userChat))
 
 	after := dump(t, rc)

@@ -288,11 +288,11 @@ func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, tex
 			return err
 		}
 	}
+	if m != nil && m.Caption != "" {
+		text += "\n" + m.Caption // what the user wrote with it
+	}
 	line := fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text)
 	if m != nil {
-		if m.Caption != "" {
-			line += "\n" + m.Caption
-		}
 		s.postMedium(t, line, m)
 		s.recordRelay(ctx, t, "", text)
 		return nil
