@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/returnbot/returnbot/bot"
 )
@@ -22,6 +23,12 @@ import (
 
 // MaxUpload is the largest body the upload endpoint reads (the largest kind's limit).
 const MaxUpload = bot.MaxMediumBytes
+
+// UploadReadTime is how long an admitted upload may take to arrive: the server's read timeout
+// (30 s for a whole request) is meant for messages of a few hundred bytes, and 16 MB over a
+// slow mobile connection (under 1 Mbit/s) takes minutes. Only a request that passed the rate
+// limits gets it.
+const UploadReadTime = 3 * time.Minute
 
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
@@ -47,6 +54,9 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	if len(lang) > 35 {
 		lang = ""
 	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(UploadReadTime)) // unsupported (a test recorder): the server's
+	_ = rc.SetWriteDeadline(time.Now().Add(UploadReadTime + time.Minute))
 	if r.ContentLength > MaxUpload {
 		h.refuseMedium(w, r, user, lang, http.StatusRequestEntityTooLarge, bot.MsgMediaTooLarge, "too_large")
 		return
