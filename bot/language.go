@@ -85,7 +85,7 @@ var EngineMessages = []string{
 	MsgPageInput, MsgPagePlaceholder, MsgPageSend, MsgPageLanguage, MsgPageRestart, MsgPageOffline, MsgPageWait,
 	MsgPageQueued, MsgPageSent, MsgPagePending, MsgPageFailed, MsgPageDirections, MsgPageKeepInfo, MsgPageKeepYes,
 	MsgPageKeepNo, MsgPageKept, MsgPageCard, MsgPageRestartAsk, MsgPageCancel, MsgPageTyping, MsgPageNewMessage,
-	MsgPageClose, MsgPageLog, MsgPageOpen, MsgPageNoScript,
+	MsgPageClose, MsgPageLog, MsgPageOpen, MsgPageNoScript, MsgPageAttach, MsgPageUploading, MsgPageUploadFailed, MsgPageRetry,
 }
 
 // Message IDs used by the engine.

@@ -87,6 +87,17 @@ type UI struct {
 	Open        string `json:"open"`
 	Back        string `json:"back"`
 	NoScript    string `json:"noscript"`
+	// Attach, Uploading, UploadFailed and Retry are the words of the file button (app.js: attach).
+	Attach       string `json:"attach"`
+	Uploading    string `json:"uploading"`
+	UploadFailed string `json:"upload_failed"`
+	Retry        string `json:"retry"`
+	// TooLarge is the kind answer to a file over the limits, which the page gives at once for a
+	// file the browser says is larger than MaxImage (an image) or MaxFile (anything else); the
+	// server checks again by the file's own bytes.
+	TooLarge string `json:"too_large"`
+	MaxImage int64  `json:"max_image"`
+	MaxFile  int64  `json:"max_file"`
 }
 
 // PageUI is the page's own words in a language.
@@ -100,7 +111,9 @@ func PageUI(l bot.Language, code string) *UI {
 		KeepNo: t(bot.MsgPageKeepNo), Kept: t(bot.MsgPageKept), Card: t(bot.MsgPageCard), RestartAsk: t(bot.MsgPageRestartAsk),
 		Cancel: t(bot.MsgPageCancel), Typing: t(bot.MsgPageTyping), NewMessage: t(bot.MsgPageNewMessage),
 		Close: t(bot.MsgPageClose), Log: t(bot.MsgPageLog), Open: t(bot.MsgPageOpen), Back: t(bot.MsgBack),
-		NoScript: t(bot.MsgPageNoScript),
+		NoScript: t(bot.MsgPageNoScript), Attach: t(bot.MsgPageAttach), Uploading: t(bot.MsgPageUploading),
+		UploadFailed: t(bot.MsgPageUploadFailed), Retry: t(bot.MsgPageRetry),
+		TooLarge: t(bot.MsgMediaTooLarge), MaxImage: bot.MaxImageBytes, MaxFile: bot.MaxMediumBytes,
 	}
 }
 

@@ -137,6 +137,7 @@
     label($('back'), u.back);
     label(cardBtn, u.card);
     label($('close'), u.close);
+    if (u.attach) { label($('attach'), u.attach); }
     if (u.conversation) { log.setAttribute('aria-label', u.conversation); }
     if (u.office) {
       baseTitle = u.office;
@@ -630,6 +631,106 @@
     var close = function () { window.parent.postMessage({ returnbot: 'close' }, '*'); };
     closeBtn.addEventListener('click', close);
     document.addEventListener('keydown', function (ev) { if (ev.key === 'Escape') { close(); } });
+  }
+
+  // attach: the file button sends a voice note, photo or PDF to /webchat/api/upload, the body
+  // being the file itself (the server tells what it is from its first bytes). A file too large
+  // for the server's limits gets the same kind answer without being sent; one that could not be
+  // sent says so and keeps a retry button for as long as the page is open (a file is never kept
+  // on the device, so after a reload its bubble only says it was not sent).
+  var UPLOAD = '/webchat/api/upload';
+  var attachBtn = $('attach');
+  var fileInput = $('file');
+  var files = {}; // msg_id → File, until it is sent
+  function fileSize(n) { return n < 1024 * 1024 ? Math.max(1, Math.round(n / 1024)) + ' KB' : (n / 1024 / 1024).toFixed(1) + ' MB'; }
+  function botSays(replies) {
+    var first = null;
+    (replies || []).forEach(function (r) {
+      var e = { reply: r, t: Date.now() };
+      remember(e);
+      var m = render(e);
+      if (!first) { first = m; }
+      setDirection(r.lang, r.dir);
+    });
+    return first;
+  }
+  function uploadFailed(mid, text) {
+    markUser(mid, 'failed');
+    var m = log.querySelector('.msg.me[data-mid="' + mid + '"]');
+    if (m && files[mid] && !m.querySelector('.retry')) {
+      var b = el('button', 'retry', ui.retry || '↻');
+      b.type = 'button';
+      b.setAttribute('data-retry', mid);
+      m.appendChild(b);
+    }
+    showStatus('⚠ ' + (text || ui.upload_failed || ui.offline || ''));
+  }
+  function upload(mid) {
+    var file = files[mid];
+    if (!file) { return; }
+    var retry = log.querySelector('.msg.me[data-mid="' + mid + '"] .retry');
+    if (retry) { retry.remove(); }
+    markUser(mid, 'pending');
+    showStatus(ui.uploading || '…');
+    var q = '?id=' + encodeURIComponent(id) + '&msg_id=' + encodeURIComponent(mid) + (navigator.language ? '&lang=' + encodeURIComponent(navigator.language) : '');
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', UPLOAD + q);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = function (ev) {
+      if (ev.lengthComputable && ev.total > 0) { showStatus((ui.uploading || '…') + ' ' + Math.floor(100 * ev.loaded / ev.total) + ' %'); }
+    };
+    xhr.onload = function () {
+      var data = xhr.response || {};
+      if (xhr.status === 200) {
+        delete files[mid];
+        markUser(mid, 'sent');
+        showStatus('');
+        var first = showInbox(data.inbox);
+        var r = botSays(data.replies);
+        applyUI(data.ui);
+        refreshButtons();
+        scrollTo(first || r);
+      } else if (xhr.status === 413 || xhr.status === 415) {
+        // The server's kind answer (too large, not a kind it takes): sending it again would not help.
+        delete files[mid];
+        markUser(mid, 'failed');
+        showStatus('');
+        scrollTo(botSays(data.replies));
+      } else {
+        uploadFailed(mid, xhr.status === 429 ? ui.wait : '');
+      }
+    };
+    xhr.onerror = function () { uploadFailed(mid, ''); };
+    xhr.ontimeout = xhr.onerror;
+    xhr.send(file);
+  }
+  if (attachBtn && fileInput) {
+    attachBtn.addEventListener('click', function () { fileInput.click(); });
+    fileInput.addEventListener('change', function () {
+      var file = fileInput.files && fileInput.files[0];
+      fileInput.value = '';
+      if (!file) { return; }
+      var mid = randomID(12);
+      var entry = { me: true, text: (file.name || '') + ' · ' + fileSize(file.size), mid: mid, t: Date.now(), state: 'pending' };
+      remember(entry);
+      renderUser(entry);
+      refreshButtons();
+      scrollDown();
+      var limit = /^image\//.test(file.type) ? ui.max_image : ui.max_file;
+      if (limit && file.size > limit) {
+        // Over the server's limit for what the browser says it is: the kind answer at once,
+        // without sending megabytes over a slow connection only to be refused.
+        markUser(mid, 'failed');
+        scrollTo(botSays([{ text: ui.too_large || '', lang: ui.lang, dir: ui.dir }]));
+        return;
+      }
+      files[mid] = file;
+      upload(mid);
+    });
+    log.addEventListener('click', function (ev) {
+      var b = ev.target.closest('button[data-retry]');
+      if (b) { upload(b.getAttribute('data-retry')); }
+    });
   }
 
   // poll fetches the inbox: every 5 s while the page is visible, every 30 s while it is in the
