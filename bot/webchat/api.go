@@ -134,6 +134,8 @@ type Reply struct {
 	// these, so an address a user typed (echoed back, or in a counsellor's quote) never becomes
 	// a link.
 	Links []string `json:"links,omitempty"`
+	// Media is a counsellor's voice note, photo or document, held for the page (media.go).
+	Media *Media `json:"media,omitempty"`
 }
 
 // Venue is a map pin with links to OpenStreetMap: the place, and directions to it.

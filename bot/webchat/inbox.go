@@ -81,11 +81,18 @@ func (h *Handler) SendTo(route, user string, replies []bot.Reply) error {
 	if route != user {
 		return errors.New("webchat: the route is not the user's outbox")
 	}
-	data, err := json.Marshal(h.convert(replies))
+	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+	defer cancel()
+	return h.push(ctx, user, h.convert(replies))
+}
+
+// push puts replies into the user's outbox.
+func (h *Handler) push(ctx context.Context, user string, replies []Reply) error {
+	data, err := json.Marshal(replies)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	_, err = h.cfg.Outbox.Push(ctx, user, data, h.cfg.OutboxTTL)
 	return err
@@ -95,5 +102,6 @@ func (h *Handler) SendTo(route, user string, replies []bot.Reply) error {
 // the answers kept for resends.
 func (h *Handler) EraseUser(ctx context.Context, user string) error {
 	h.answers.erase(user)
+	h.held.erase(user)
 	return h.cfg.Outbox.Erase(ctx, user)
 }

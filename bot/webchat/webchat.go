@@ -122,6 +122,8 @@ type Handler struct {
 	urls     map[string]bool
 	// answers are the recent answers by msg_id, for resends whose answer was lost (answers.go).
 	answers *answerCache
+	// held are counsellors' media waiting for the page, in memory only (held.go).
+	held *heldMedia
 }
 
 // New returns a Handler for cfg.
@@ -163,9 +165,10 @@ func New(cfg Config) *Handler {
 			ancestors += " " + o
 		}
 	}
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src blob:; font-src 'self'; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
-	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux(), answers: newAnswerCache(cfg.Now)}
+	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux(), answers: newAnswerCache(cfg.Now),
+		held: newHeldMedia(cfg.Now, MaxHeldCount, MaxHeldBytes)}
 	h.Routes(h.mux)
 	if cfg.Bot != nil {
 		// A message whose write was in doubt and turned out saved: the page's resend was a
@@ -192,6 +195,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /webchat/api/message", h.message)
 	mux.HandleFunc("POST /webchat/api/inbox", h.inbox)
 	mux.HandleFunc("POST /webchat/api/upload", h.upload)
+	mux.HandleFunc("POST /webchat/api/media", h.media)
 }
 
 // ServeHTTP serves the web chat on its own mux (handy in tests and for mounting elsewhere).
