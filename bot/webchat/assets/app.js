@@ -273,6 +273,7 @@
     m.setAttribute('dir', r.dir === 'rtl' ? 'rtl' : 'ltr');
     if (r.text) { m.appendChild(linkify(el('div', 'bubble'), r.text, r.links)); }
     if (r.venue) { m.appendChild(venueCard(r.venue)); }
+    if (r.media && r.media.token) { m.appendChild(mediaBox(r.media, r.text)); }
     if (r.buttons && r.buttons.length) {
       var g = el('div', 'buttons');
       r.buttons.forEach(function (btn) {
@@ -731,6 +732,53 @@
       var b = ev.target.closest('button[data-retry]');
       if (b) { upload(b.getAttribute('data-retry')); }
     });
+  }
+
+  // mediaBox shows a counsellor's voice note, photo or document: the server holds it in memory
+  // for a few minutes and hands it out once to this browser id (POST /webchat/api/media), so it
+  // is fetched as soon as it is shown and kept in this page only, as a blob: address. After a
+  // reload it is gone from the server too, and the box goes away.
+  var MEDIA = '/webchat/api/media';
+  var mediaURLs = {}; // token → blob: URL, for this page only
+  function mediaBox(media, text) {
+    var box = el('div', 'bubble media');
+    var show = function (src) {
+      var e;
+      if (media.kind === 'voice' || media.kind === 'audio') {
+        e = el('audio');
+        e.controls = true;
+        e.preload = 'metadata';
+        if (text) { e.setAttribute('aria-label', text); }
+      } else if (media.kind === 'photo' || media.kind === 'sticker') {
+        e = el('img');
+        e.alt = text || '';
+      } else {
+        e = el('a', 'file', (media.mime === 'application/pdf' ? 'PDF' : media.kind) + ' · ' + fileSize(media.size || 0));
+        e.download = '';
+        e.rel = 'noopener';
+      }
+      if (e.tagName === 'A') { e.href = src; } else { e.src = src; }
+      box.appendChild(e);
+    };
+    if (mediaURLs[media.token]) {
+      show(mediaURLs[media.token]);
+      return box;
+    }
+    fetch(MEDIA, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: id, token: media.token }),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    }).then(function (res) {
+      if (!res.ok) { throw new Error('gone'); }
+      return res.blob();
+    }).then(function (blob) {
+      mediaURLs[media.token] = URL.createObjectURL(blob);
+      show(mediaURLs[media.token]);
+    }).catch(function () { box.remove(); });
+    return box;
   }
 
   // poll fetches the inbox: every 5 s while the page is visible, every 30 s while it is in the
