@@ -140,6 +140,9 @@ func (u *Uploads) ID(ctx context.Context, c *Clip, upload func(context.Context) 
 	if err != nil {
 		return "", false, err
 	}
+	if id == "" {
+		return "", true, nil // done, but with no id to keep (the upload was the message)
+	}
 	_ = u.local.SetMediaID(ctx, key, id, u.TTL)
 	if u.Shared != nil {
 		_ = u.Shared.SetMediaID(ctx, key, encodeShared(now.Add(u.TTL), id), u.TTL)
