@@ -45,7 +45,7 @@ func TestValidateAudio(t *testing.T) {
 		t.Fatalf("good recordings: exit %d\n%s%s", code, out, errOut)
 	}
 	row := func(lang string) string {
-		m := regexp.MustCompile(`(?m)^\s*` + lang + `\s+(\d+/\d+)\s+\d+%\s*$`).FindAllStringSubmatch(out, -1)
+		m := regexp.MustCompile(`(?m)^\s*`+lang+`\s+(\d+/\d+)\s+\d+%\s*$`).FindAllStringSubmatch(out, -1)
 		if len(m) < 2 {
 			t.Fatalf("no audio row for %s in\n%s", lang, out)
 		}
