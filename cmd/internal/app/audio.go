@@ -58,3 +58,12 @@ func audioErrors(probs []bataudio.Problem) error {
 	}
 	return errors.Join(errs...)
 }
+
+// audioIDs is where channels keep the platform ids of uploaded recordings: the shared store
+// with Redis (so replicas upload each recording once), else nil, the channel's own memory.
+func audioIDs(d deps) bataudio.IDStore {
+	if s, ok := d.store.(bataudio.IDStore); ok {
+		return s
+	}
+	return nil
+}
