@@ -121,6 +121,8 @@ type Reply struct {
 	// these, so an address a user typed (echoed back, or in a counsellor's quote) never becomes
 	// a link.
 	Links []string `json:"links,omitempty"`
+	// Audio is the address of a recorded answer the page plays in an <audio> player (audio.go).
+	Audio string `json:"audio,omitempty"`
 }
 
 // Venue is a map pin with links to OpenStreetMap: the place, and directions to it.
