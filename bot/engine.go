@@ -43,6 +43,8 @@ type Engine struct {
 	topicLabels map[string]string
 	// prefills maps the normalised wa.me prefill text of each language to it (reach.go).
 	prefills map[string]string
+	// rec says which texts are recorded (listen.go); nil: none.
+	rec Recordings
 }
 
 // Result is what one event produced.
@@ -373,5 +375,5 @@ func (t *turn) showCurrent() {
 		}
 		n = t.e.content.Node(MainFlow)
 	}
-	t.attach(t.nodeButtons(n))
+	t.attach(t.withListen(n, t.nodeButtons(n)))
 }

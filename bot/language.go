@@ -86,6 +86,8 @@ var EngineMessages = []string{
 	MsgPageQueued, MsgPageSent, MsgPagePending, MsgPageFailed, MsgPageDirections, MsgPageKeepInfo, MsgPageKeepYes,
 	MsgPageKeepNo, MsgPageKept, MsgPageCard, MsgPageRestartAsk, MsgPageCancel, MsgPageTyping, MsgPageNewMessage,
 	MsgPageClose, MsgPageLog, MsgPageOpen, MsgPageNoScript, MsgPageAttach, MsgPageUploading, MsgPageUploadFailed, MsgPageRetry,
+	// and the button that plays a recorded answer (listen.go)
+	MsgListen,
 }
 
 // Message IDs used by the engine.

@@ -136,6 +136,8 @@ type Reply struct {
 	Links []string `json:"links,omitempty"`
 	// Media is a counsellor's voice note, photo or document, held for the page (media.go).
 	Media *Media `json:"media,omitempty"`
+	// Audio is the address of a recorded answer the page plays in an <audio> player (audio.go).
+	Audio string `json:"audio,omitempty"`
 }
 
 // Venue is a map pin with links to OpenStreetMap: the place, and directions to it.

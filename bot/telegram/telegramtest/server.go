@@ -294,10 +294,10 @@ func (s *Server) Calls(methods ...string) []Call {
 	return out
 }
 
-// Sent returns the successful sends (sendMessage and sendVenue) to one chat, in order.
+// Sent returns the successful sends (sendMessage, sendVenue and sendVoice) to one chat, in order.
 func (s *Server) Sent(chat int64) []Call {
 	var out []Call
-	for _, c := range s.Calls("sendMessage", "sendVenue") {
+	for _, c := range s.Calls("sendMessage", "sendVenue", "sendVoice") {
 		if c.ChatID() == chat && c.Status == http.StatusOK {
 			out = append(out, c)
 		}
@@ -415,6 +415,8 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, metho
 		return s.getUpdates(ctx, w, p)
 	case "sendMessage", "sendVenue":
 		return s.send(w, method, chat, p, call)
+	case "sendVoice":
+		return s.sendVoice(w, chat, p, call)
 	case "answerCallbackQuery":
 		if p["callback_query_id"] == "" {
 			return writeErr(w, Fault{Code: 400, Description: "Bad Request: query is too old and response timeout expired or query ID is invalid"})
@@ -426,7 +428,7 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, metho
 		return s.copyMessage(w, p, call)
 	case "getFile":
 		return s.getFile(w, p)
-	case "sendVoice", "sendAudio", "sendPhoto", "sendVideo", "sendDocument", "sendSticker":
+	case "sendAudio", "sendPhoto", "sendVideo", "sendDocument", "sendSticker":
 		return s.sendFile(w, method, chat, p, call)
 	}
 	return writeErr(w, Fault{Code: 404, Description: "Not Found"})
