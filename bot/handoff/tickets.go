@@ -42,12 +42,12 @@ func (s *Service) limited(ctx context.Context, ev bot.Event, lang string, r *bot
 }
 
 // keepRoute stores the route to the user again (it may have changed, and it lives as long as
-// their ticket).
-func (s *Service) keepRoute(ctx context.Context, ev bot.Event) error {
+// their ticket t).
+func (s *Service) keepRoute(ctx context.Context, ev bot.Event, t *Ticket) error {
 	if ev.Route == "" {
 		return nil
 	}
-	return s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.cfg.TicketTTL)
+	return s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.ttl(t))
 }
 
 // chatRequested acts on "chat now" (the office is open): the user's open ticket takes the
@@ -62,7 +62,7 @@ func (s *Service) chatRequested(ctx context.Context, ev bot.Event, sess bot.Sess
 	}
 	if t != nil {
 		s.postFor(t, fmt.Sprintf("💬 %s [%s]: %s", t.Code, t.Lang, s.st("wants_chat")))
-		return s.keepRoute(ctx, ev)
+		return s.keepRoute(ctx, ev, t)
 	}
 	_, err = s.open(ctx, ev, sess, bot.HandoffChat)
 	return err
@@ -78,7 +78,7 @@ func (s *Service) urgentRaised(ctx context.Context, ev bot.Event, sess bot.Sessi
 	}
 	if t != nil {
 		s.postFor(t, fmt.Sprintf("🚨 %s [%s]: %s", t.Code, t.Lang, s.st("urgent")))
-		return s.keepRoute(ctx, ev)
+		return s.keepRoute(ctx, ev, t)
 	}
 	_, err = s.open(ctx, ev, sess, bot.HandoffUrgent)
 	return err
@@ -102,7 +102,7 @@ func (s *Service) visitPlanned(ctx context.Context, ev bot.Event, sess bot.Sessi
 		if err := s.replan(ctx, t, day, interp); err != nil {
 			return err
 		}
-		if err := s.keepRoute(ctx, ev); err != nil {
+		if err := s.keepRoute(ctx, ev, t); err != nil {
 			return err
 		}
 	default:
@@ -118,7 +118,7 @@ func (s *Service) visitPlanned(ctx context.Context, ev bot.Event, sess bot.Sessi
 // reminder and tells staff.
 func (s *Service) replan(ctx context.Context, t *Ticket, day string, interp bool) error {
 	t.Kind, t.Day, t.Time, t.Interp = bot.HandoffVisit, day, "", interp
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err
 	}
 	if err := s.schedule(ctx, t); err != nil {

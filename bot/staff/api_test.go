@@ -515,6 +515,113 @@ func TestDaySheetLookupAndArrival(t *testing.T) {
 	}
 }
 
+// planVisit makes user a speaker of lang who plans a visit on day (with an interpreter or not);
+// it returns the visit code.
+func (d *desk) planVisit(user, lang, day string, interp bool) string {
+	d.t.Helper()
+	yes := "no"
+	if interp {
+		yes = "yes"
+	}
+	d.press(user, "l|"+lang, "c|counsellor", bot.OptionData("handoff.start", "visit"), "v|"+day, bot.OptionData("handoff.interp", yes))
+	return d.codeOf(user)
+}
+
+// sheetOf is the day sheet of day as reception gets it, by code.
+func (c *client) sheetOf(day string) (staff.DaySheet, map[string]staff.TicketView) {
+	c.d.t.Helper()
+	var sheet staff.DaySheet
+	if got := c.do("GET", "/staff/api/visits?day="+day, nil, &sheet); got != 200 {
+		c.d.t.Fatalf("day sheet of %s: %d", day, got)
+	}
+	byCode := map[string]staff.TicketView{}
+	for _, v := range sheet.Visits {
+		byCode[v.Code] = v
+	}
+	return sheet, byCode
+}
+
+// TestDaySheetOutlivesTheTicket: the day sheet is built from the visits themselves, not from
+// the open tickets: a visit whose ticket a counsellor closed (in the workspace or the staff
+// group) or handed back stays on its day's sheet with its language, interpreter and channel;
+// reception can still mark it arrived or not come; a visit of another day shows on that day
+// only; /forget takes it off.
+func TestDaySheetOutlivesTheTicket(t *testing.T) {
+	d := newDesk(t)
+	const day, other = "2027-03-30", "2027-03-31"
+	closed := d.planVisit("u1", "fa", day, true)
+	back := d.planVisit("u2", "ti", day, false)
+	group := d.planVisit("u3", "so", day, true)
+	later := d.planVisit("u4", "ar", other, true)
+	kari, resa := d.login("kari"), d.login("resa")
+	for _, step := range []struct{ path string }{
+		{"/staff/api/tickets/" + closed + "/take"}, {"/staff/api/tickets/" + closed + "/close"},
+		{"/staff/api/tickets/" + back + "/take"}, {"/staff/api/tickets/" + back + "/handback"},
+	} {
+		if got := kari.do("POST", step.path, nil, nil); got != 200 {
+			t.Fatalf("POST %s: %d", step.path, got)
+		}
+	}
+	if ans := d.office.Service.Staff(context.Background(), handoff.StaffMsg{StaffID: "4242", Name: "Ola", Text: "/close " + group}); !strings.Contains(ans, group) {
+		t.Fatalf("closing in the staff group: %q", ans)
+	}
+	var open []staff.TicketView
+	var list struct{ Tickets []staff.TicketView }
+	kari.do("GET", "/staff/api/tickets", nil, &list)
+	for _, tk := range list.Tickets {
+		if tk.Code == closed || tk.Code == group {
+			open = append(open, tk)
+		}
+	}
+	if len(open) != 0 {
+		t.Fatalf("closed tickets still in the inbox: %+v", open)
+	}
+
+	sheet, byCode := resa.sheetOf(day)
+	if len(sheet.Visits) != 3 {
+		t.Fatalf("%s lists %d visits, want 3 (closed, handed back, closed in the group): %+v", day, len(sheet.Visits), sheet.Visits)
+	}
+	for code, want := range map[string]staff.TicketView{
+		closed: {Lang: "fa", Interp: true, Status: handoff.StatusClosed},
+		back:   {Lang: "ti", Interp: false, Status: handoff.StatusOpen},
+		group:  {Lang: "so", Interp: true, Status: handoff.StatusClosed},
+	} {
+		got, ok := byCode[code]
+		if !ok || got.Lang != want.Lang || got.Interp != want.Interp || got.Status != want.Status ||
+			got.Channel != "web" || got.Day != day || got.Kind != bot.HandoffVisit || got.Visit != "" {
+			t.Errorf("%s on the sheet: %+v (listed %v), want %+v", code, got, ok, want)
+		}
+	}
+	if len(sheet.Interpreters) != 2 || sheet.Interpreters["fa"] != 1 || sheet.Interpreters["so"] != 1 {
+		t.Errorf("interpreters at a glance: %v, want fa 1 and so 1", sheet.Interpreters)
+	}
+	if _, byCode := resa.sheetOf(other); len(byCode) != 1 || byCode[later].Lang != "ar" {
+		t.Errorf("%s: %+v, want %s only", other, byCode, later)
+	}
+
+	// Arrived and did not come, on closed and handed-back tickets alike.
+	var tk staff.TicketView
+	if got := resa.do("POST", "/staff/api/code/"+closed+"/arrived", nil, &tk); got != 200 || tk.Visit != handoff.VisitArrived {
+		t.Fatalf("arrived on a closed ticket: %d %+v", got, tk)
+	}
+	if got := resa.do("POST", "/staff/api/code/"+back+"/noshow", nil, &tk); got != 200 || tk.Visit != handoff.VisitNoShow {
+		t.Fatalf("did not come on a handed-back ticket: %d %+v", got, tk)
+	}
+	if _, byCode = resa.sheetOf(day); byCode[closed].Visit != handoff.VisitArrived || byCode[back].Visit != handoff.VisitNoShow ||
+		byCode[group].Visit != "" || byCode[closed].Status != handoff.StatusClosed {
+		t.Fatalf("the sheet after arrival and no-show: %+v", byCode)
+	}
+
+	// /forget: the user's visit leaves the sheet (and the look-up).
+	d.press("u1", "c|menu", "c|forget", "c|forget_yes")
+	if sheet, byCode = resa.sheetOf(day); len(sheet.Visits) != 2 || byCode[closed].Code != "" || sheet.Interpreters["fa"] != 0 {
+		t.Fatalf("after /forget the sheet is %+v", sheet)
+	}
+	if got := resa.do("GET", "/staff/api/code/"+closed, nil, nil); got != 404 {
+		t.Fatalf("look-up after /forget: %d", got)
+	}
+}
+
 // TestLookupGuessingLimited: past 30 unknown codes in ten minutes an account's look-ups are
 // refused (429), even of a real code.
 func TestLookupGuessingLimited(t *testing.T) {
