@@ -85,10 +85,14 @@ func (s *Service) urgentRaised(ctx context.Context, ev bot.Event, sess bot.Sessi
 }
 
 // visitPlanned acts on the visit card: the same visit again shows the same code; another day
-// (or interpreter choice) moves the user's open ticket; else a new ticket opens. The card gets
-// the code in front.
+// (or interpreter choice) moves the user's open ticket, or the visit they planned before when
+// staff closed its ticket (it is still on the day sheet: planning again must not put the user
+// there twice); else a new ticket opens. The card gets the code in front.
 func (s *Service) visitPlanned(ctx context.Context, ev bot.Event, sess bot.Session, r *bot.Reply) error {
 	t, err := s.openTicket(ctx, ev.User)
+	if err == nil && t == nil {
+		t, err = s.plannedVisit(ctx, ev.User)
+	}
 	if err != nil {
 		return err
 	}
@@ -137,6 +141,9 @@ func (s *Service) replan(ctx context.Context, t *Ticket, day string, interp bool
 // offers the visit days: picking another day changes that visit.
 func (s *Service) showPlanned(ctx context.Context, user, lang string, r *bot.Reply) error {
 	t, err := s.openTicket(ctx, user)
+	if err == nil && t == nil {
+		t, err = s.plannedVisit(ctx, user)
+	}
 	if err != nil || t == nil || t.Kind != bot.HandoffVisit || t.Day == "" {
 		return err
 	}
@@ -145,4 +152,17 @@ func (s *Service) showPlanned(ctx context.Context, user, lang string, r *bot.Rep
 		l.Text(lang, bot.MsgCardWhen, "") + " " + s.dayLine(lang, t.Day, t.Time) + "\n" +
 		l.Text(lang, bot.MsgVisitCode, "") + " " + t.Code + "\n\n" + l.Text(lang, bot.MsgVisitChange, "")
 	return nil
+}
+
+// plannedVisit is the visit the user planned last when it is still to come (today or later, no
+// arrival or no-show recorded), whatever became of its ticket; nil when there is none.
+func (s *Service) plannedVisit(ctx context.Context, user string) (*Ticket, error) {
+	t, err := s.userTicket(ctx, user)
+	if err != nil || t == nil || t.VisitDay() == "" || t.Visit != "" {
+		return nil, err
+	}
+	if t.Day < s.cfg.Now().In(s.cfg.Calendar.loc).Format(bot.DayLayout) {
+		return nil, nil
+	}
+	return t, nil
 }

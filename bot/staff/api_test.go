@@ -622,6 +622,38 @@ func TestDaySheetOutlivesTheTicket(t *testing.T) {
 	}
 }
 
+// TestPlanningAgainAfterClose: a user whose visit's ticket was closed and who plans again sees
+// the visit they planned, and another day moves that visit (same code) instead of putting them
+// on two days' sheets.
+func TestPlanningAgainAfterClose(t *testing.T) {
+	d := newDesk(t)
+	code := d.planVisit("u1", "fa", "2027-03-30", true)
+	kari, resa := d.login("kari"), d.login("resa")
+	if got := kari.do("POST", "/staff/api/tickets/"+code+"/close", nil, nil); got != 200 {
+		t.Fatalf("close: %d", got)
+	}
+	d.press("u1", "c|menu", "c|counsellor")
+	r, err := d.office.Bot.Handle(context.Background(), bot.Event{Channel: "web", User: "u1", Kind: bot.KindChoice,
+		Data: bot.OptionData("handoff.start", "visit"), Time: d.clk.now(), Route: "r-u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown string
+	for _, rep := range r {
+		shown += rep.Text
+	}
+	if !strings.Contains(shown, code) || !strings.Contains(shown, "30.03.2027") {
+		t.Fatalf("planning again does not show the planned visit %s: %q", code, shown)
+	}
+	d.press("u1", "v|2027-03-31", bot.OptionData("handoff.interp", "yes"))
+	if sheet, _ := resa.sheetOf("2027-03-30"); len(sheet.Visits) != 0 {
+		t.Fatalf("the old day still lists %+v", sheet.Visits)
+	}
+	if sheet, byCode := resa.sheetOf("2027-03-31"); len(sheet.Visits) != 1 || byCode[code].Lang != "fa" {
+		t.Fatalf("the new day lists %+v, want %s moved there", sheet.Visits, code)
+	}
+}
+
 // TestLookupGuessingLimited: past 30 unknown codes in ten minutes an account's look-ups are
 // refused (429), even of a real code.
 func TestLookupGuessingLimited(t *testing.T) {
