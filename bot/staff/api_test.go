@@ -92,7 +92,7 @@ func TestRoles(t *testing.T) {
 }
 
 // TestCSRF: a state change needs the session's X-CSRF-Token: none or another session's token
-// is 403 and changes nothing; the right one works.
+// is 403 and changes nothing, on every POST route; the right one works.
 func TestCSRF(t *testing.T) {
 	d := newDesk(t)
 	code := d.askChat("u1")
@@ -117,6 +117,35 @@ func TestCSRF(t *testing.T) {
 	kari.csrf = ""
 	if got := kari.do("GET", "/staff/api/tickets", nil, nil); got != http.StatusOK {
 		t.Fatalf("GET without a token: %d", got)
+	}
+	// Every state change, for an admin (who may use them all): no token, or another session's,
+	// is 403 "csrf" and changes nothing.
+	visit := d.planVisit("u2", "fa", "2027-03-30", true)
+	ada := d.login("ada")
+	good := ada.csrf
+	for _, r := range routes {
+		if r.method != "POST" {
+			continue
+		}
+		path := strings.Replace(r.path, "ACD-346", visit, 1)
+		for _, bad := range []string{"", nils.csrf} {
+			ada.csrf = bad
+			var e struct{ Error string }
+			body := map[string]string{"text": "hello", "message_id": "contact.office"}
+			if got := ada.do(r.method, path, body, &e); got != http.StatusForbidden || e.Error != "csrf" {
+				t.Errorf("%s %s with token %q: %d %q, want 403 csrf", r.method, path, bad, got, e.Error)
+			}
+		}
+	}
+	ada.csrf = good
+	if got := ada.do("GET", "/staff/api/me", nil, nil); got != http.StatusOK {
+		t.Fatalf("the refused requests ended the session: %d", got)
+	}
+	if tk, _ := d.office.Service.Lookup(context.Background(), visit); tk.Status != handoff.StatusOpen || tk.Staff != "" || tk.Visit != "" {
+		t.Fatalf("refused state changes changed the ticket: %+v", tk)
+	}
+	if got := d.out.to("u2"); len(got) != 0 {
+		t.Fatalf("a refused request reached the user: %+v", got)
 	}
 }
 
