@@ -542,6 +542,19 @@ func TestDaySheetLookupAndArrival(t *testing.T) {
 	if got := resa.do("GET", "/staff/api/code/ZZZ-999", nil, nil); got != 404 {
 		t.Fatalf("unknown code: %d", got)
 	}
+	// Each of reception's actions is in the audit trail, by resa, with the code where there is one.
+	trail, _ := d.office.Service.AuditTrail(context.Background(), 100)
+	did := map[string]string{}
+	for _, a := range trail {
+		if a.Staff == "resa" {
+			did[a.Action] = a.Code
+		}
+	}
+	for action, want := range map[string]string{"login": "", "day_sheet": "", "code": code, "visit:arrived": code, "code_unknown": ""} {
+		if got, ok := did[action]; !ok || got != want {
+			t.Errorf("audit trail: %q by resa with code %q (listed %v), want code %q", action, got, ok, want)
+		}
+	}
 }
 
 // planVisit makes user a speaker of lang who plans a visit on day (with an interpreter or not);
@@ -784,9 +797,28 @@ func TestSetupLink(t *testing.T) {
 	if w.Code != http.StatusForbidden {
 		t.Fatalf("setup through a proxy: %d", w.Code)
 	}
+	// From another machine: refused, even with the right token.
+	req = httptest.NewRequest("POST", "/staff/api/setup", strings.NewReader(`{"token":"`+token+`","name":"boss","password":"`+password+`"}`))
+	req.RemoteAddr = "203.0.113.9:5555"
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), `"not_local"`) {
+		t.Fatalf("setup from another machine: %d %s", w.Code, w.Body.String())
+	}
 	if got := d.anon().do("POST", "/staff/api/setup", map[string]string{"token": "wrong", "name": "boss", "password": password}, nil); got != 403 {
 		t.Fatalf("wrong token: %d", got)
 	}
+	// A link is good for an hour.
+	d.clk.add(time.Hour + time.Minute)
+	var e struct{ Error string }
+	if got := d.anon().do("POST", "/staff/api/setup", body, &e); got != 403 || e.Error != "bad_token" {
+		t.Fatalf("setup after an hour: %d %q", got, e.Error)
+	}
+	if link, err = d.srv.SetupLink(ctx, "http://127.0.0.1:1"); err != nil || link == "" {
+		t.Fatalf("a new link: %q %v", link, err)
+	}
+	body["token"] = link[strings.Index(link, "=")+1:]
+	d.clk.add(59 * time.Minute)
 	if got := d.anon().do("POST", "/staff/api/setup", body, nil); got != 200 {
 		t.Fatalf("setup: %d", got)
 	}
