@@ -266,6 +266,13 @@ func TestSessionCookieAndTimeouts(t *testing.T) {
 	if strings.Contains(w.Header().Get("Set-Cookie"), "Secure") {
 		t.Fatal("X-Forwarded-Proto believed without a trusted proxy")
 	}
+	// Served over TLS directly (r.TLS), no proxy to trust: Secure.
+	req = httptest.NewRequest("POST", "https://staff.example/staff/api/login", strings.NewReader(`{"name":"kari","password":"`+password+`"}`))
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	if sc := w.Header().Get("Set-Cookie"); w.Code != 200 || !strings.Contains(sc, "; Secure") {
+		t.Fatalf("cookie over TLS: %d %q", w.Code, sc)
+	}
 
 	kari := d.login("kari")
 	d.clk.add(staff.DefaultIdleTimeout - time.Minute)
