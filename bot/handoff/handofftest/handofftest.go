@@ -315,7 +315,7 @@ func testDayVisits(t *testing.T, s handoff.Store) {
 // testDayVisitsExpiry: a visit leaves its day with its ticket; the day's index is not cut short
 // by a visit that expires sooner than another.
 func testDayVisitsExpiry(t *testing.T, s handoff.Store) {
-	const day, ttl = "2027-03-30", 150 * time.Millisecond
+	const day, ttl = "2027-03-30", 500 * time.Millisecond // long enough to read the day back first on a busy machine
 	now := time.Now()
 	save(t, s, visit("LNG-111", "u1", day, now), hour)
 	save(t, s, visit("SHO-222", "u2", day, now.Add(time.Second)), ttl)
