@@ -13,8 +13,13 @@ import (
 
 // Default lifetimes of what the service stores.
 const (
-	// DefaultTicketTTL keeps tickets and routes a while after the visit day.
+	// DefaultTicketTTL keeps tickets and routes after their last change (a planned visit's at
+	// least VisitGrace after its day).
 	DefaultTicketTTL = 21 * 24 * time.Hour
+	// VisitGrace keeps a planned visit's ticket, and so its place on the day sheet, at least this
+	// long after the end of its day, however far ahead it was planned: reception can still mark
+	// a late arrival or a no-show, and look back at last week's sheet.
+	VisitGrace = 7 * 24 * time.Hour
 	// DefaultAuditTTL keeps the staff audit trail.
 	DefaultAuditTTL = 90 * 24 * time.Hour
 	// ReminderHour is when (office time) the reminder goes out the day before a visit; the
@@ -240,11 +245,11 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 		t.Day = sess.Answers[bot.AnswerVisitDay]
 		t.Interp = sess.Answers[bot.AnswerInterpreter] == "yes"
 	}
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return nil, err
 	}
 	if ev.Route != "" {
-		if err := s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.cfg.TicketTTL); err != nil {
+		if err := s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.ttl(t)); err != nil {
 			return nil, err
 		}
 	}
@@ -259,6 +264,21 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 		s.cfg.Staff.PostStaff(bot.StaffPost{Text: s.card(t), Buttons: s.ticketButtons(t), Ticket: t.Code, Card: true, Posted: s.linker(t)})
 	}
 	return t, nil
+}
+
+// ttl is how long a ticket is kept from now: TicketTTL, and a planned visit's at least until
+// VisitGrace after the end of its day (office time).
+func (s *Service) ttl(t *Ticket) time.Duration {
+	day, err := time.ParseInLocation(bot.DayLayout, t.VisitDay(), s.cfg.Calendar.loc)
+	if err != nil {
+		return s.cfg.TicketTTL
+	}
+	return max(s.cfg.TicketTTL, day.AddDate(0, 0, 1).Add(VisitGrace).Sub(s.cfg.Now()))
+}
+
+// save writes a ticket for as long as ttl says.
+func (s *Service) save(ctx context.Context, t *Ticket) error {
+	return s.cfg.Store.SaveTicket(ctx, t, s.ttl(t))
 }
 
 // schedule sets the reminder for the day before the visit, unless that moment has passed.
@@ -317,7 +337,7 @@ func (s *Service) released(ctx context.Context, user string) error {
 		t.Status = StatusClosed
 		s.cfg.Count("closed")
 		_ = s.cfg.Store.Unclaim(ctx, code)
-		return s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL)
+		return s.save(ctx, t)
 	}
 	return nil
 }
@@ -451,7 +471,7 @@ func (s *Service) UserBlocked(ctx context.Context, user string) error {
 		if t.Kind == bot.HandoffChat {
 			t.Status = StatusClosed
 			s.cfg.Count("closed")
-			errs = append(errs, s.cfg.Store.Unclaim(ctx, t.Code), s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL))
+			errs = append(errs, s.cfg.Store.Unclaim(ctx, t.Code), s.save(ctx, t))
 		}
 	}
 	if e, ok := s.cfg.Sessions.(sessionEraser); ok {

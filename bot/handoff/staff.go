@@ -121,7 +121,7 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 	case "back":
 		t.Staff = ""
 		_ = s.cfg.Store.Unclaim(ctx, t.Code)
-		if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		if err := s.save(ctx, t); err != nil {
 			return err.Error()
 		}
 		_ = s.setMode(ctx, t.User, "")
@@ -141,7 +141,7 @@ func (s *Service) closeTicket(ctx context.Context, t *Ticket, display string) st
 	code := t.Code
 	t.Status = StatusClosed
 	_ = s.cfg.Store.Unclaim(ctx, t.Code)
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err.Error()
 	}
 	var mode string
@@ -169,7 +169,7 @@ func (s *Service) take(ctx context.Context, t *Ticket, display string) string {
 		return t.Code + " " + s.st("already") + " " + holder
 	}
 	t.Status, t.Staff = StatusTaken, display
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err.Error()
 	}
 	// The user waits for a counsellor (a chat ticket, or a visit's ticket that took a chat
@@ -201,7 +201,7 @@ func (s *Service) reply(ctx context.Context, t *Ticket, display, text string) st
 	}
 	if t.Status != StatusTaken || t.Staff != display {
 		t.Status, t.Staff = StatusTaken, display
-		_ = s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL)
+		_ = s.save(ctx, t)
 	}
 	_ = s.setMode(ctx, t.User, bot.ModeStaff)
 	msg := s.userText(t, bot.MsgFromStaff) + "\n" + text
@@ -232,7 +232,7 @@ func (s *Service) setVisit(ctx context.Context, t *Ticket, args string) string {
 		at = f[1]
 	}
 	t.Kind, t.Day, t.Time = bot.HandoffVisit, day.Format(bot.DayLayout), at
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err.Error()
 	}
 	if err := s.schedule(ctx, t); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -47,7 +48,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d problems, %d missing texts, %d unusable recordings\n", len(pack.Report.Problems), len(pack.Report.Missing), len(audioProbs))
 		return 1
 	}
-	app.StaffAvailability(stdout, app.ReadConfig(os.Getenv))
+	app.StaffAvailability(context.Background(), stdout, app.ReadConfig(os.Getenv))
 	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %d recordings\n", len(pack.Content.Flows), len(pack.Catalog.Languages()), clips.Len())
 	return 0
 }
