@@ -43,6 +43,16 @@ type Report struct {
 	// Misses are the cases answered wrongly, in order (for reading the training examples'
 	// cross-validation misses; never print an evaluation set's).
 	Misses []Miss
+	// Danger is every case's danger score, for the trade-off between recall and false alarms
+	// (see Curve).
+	Danger []Danger
+}
+
+// Danger is one case's danger score (on the scale of CrisisFrom) and what the case is.
+type Danger struct {
+	Lang              string
+	Crisis, LookAlike bool
+	Score             float64
 }
 
 // Miss is one case answered wrongly.
@@ -81,7 +91,8 @@ type Case struct {
 func Evaluate(m *Model, cases []Case) *Report {
 	r := newReport()
 	for _, c := range cases {
-		u := m.Understand(c.Lang, c.Text)
+		u, danger := m.understand(c.Lang, c.Text)
+		r.Danger = append(r.Danger, Danger{Lang: c.Lang, Crisis: c.Crisis, LookAlike: c.LookAlike, Score: danger})
 		got := ""
 		if u.Crisis {
 			got = "crisis"
@@ -174,6 +185,7 @@ func (r *Report) merge(o *Report) {
 		r.Confusions[k] += n
 	}
 	r.Misses = append(r.Misses, o.Misses...)
+	r.Danger = append(r.Danger, o.Danger...)
 	r.Sure.Right += o.Sure.Right
 	r.Sure.All += o.Sure.All
 	r.Maybe.Right += o.Maybe.Right

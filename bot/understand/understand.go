@@ -184,13 +184,23 @@ type scratch struct {
 	words []uint64
 	p, q  []float64
 	lp    []float64
+	// danger is the last text's danger score (see Model.understand).
+	danger float64
 }
 
 // Understand implements bot.Understander.
 func (m *Model) Understand(sessionLang, text string) bot.Understanding {
+	u, _ := m.understand(sessionLang, text)
+	return u
+}
+
+// understand reads a text and also returns its danger score on the scale of CrisisFrom (see
+// read): what cross-validation sweeps to draw the trade-off between recall and false alarms.
+func (m *Model) understand(sessionLang, text string) (bot.Understanding, float64) {
 	var u bot.Understanding
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
+	sc.danger = 0
 	text = clip(text)
 	sc.feats = dedupe(textFeatures(sc.feats[:0], text, true, true))
 	sc.words = textFeatures(sc.words[:0], text, false, true)
@@ -204,7 +214,7 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 		ranked = append([]bot.Guess{{Target: rule, Score: 1}}, ranked...)
 	}
 	if len(ranked) == 0 {
-		return u
+		return u, 0
 	}
 	if rule == "" && ranked[0].Score >= SureLanguage && !m.knowsAWord(sc, text) {
 		// Letters the model has seen but no word it knows ("Body Text"): not sure.
@@ -237,9 +247,10 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 		// A switch of language for a text not understood in that language either
 		// ("blablabla qwerty"): stay in the conversation's language.
 		u = bot.Understanding{Lang: sessionLang}
+		sc.danger = 0
 		m.read(sc, &u, sessionLang, text)
 	}
-	return u
+	return u, sc.danger
 }
 
 // read finds danger and intents in a text read as language code.
@@ -251,8 +262,11 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 	}
 	sc.p = grow(sc.p, len(tm.target))
 	known := tm.posterior(sc, sc.p)
-	u.Crisis = known > 0 && tm.dangerOf(sc, sc.p) >= m.crisisFrom(sc, tm)
-	if !u.Crisis && u.Lang == "" && len(u.Langs) > 1 {
+	score := 0.0
+	if known > 0 {
+		score = m.dangerScore(sc, tm, sc.p)
+	}
+	if score < CrisisFrom && u.Lang == "" && len(u.Langs) > 1 {
 		// Not sure of the language: a person in danger must not be missed for it.
 		other := u.Langs[0]
 		if other == code {
@@ -260,18 +274,26 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 		}
 		if om := m.topics[other]; om != nil {
 			op := make([]float64, len(om.target))
-			u.Crisis = om.posterior(sc, op) > 0 && om.dangerOf(sc, op) >= m.crisisFrom(sc, om)
+			if om.posterior(sc, op) > 0 {
+				score = max(score, m.dangerScore(sc, om, op))
+			}
 		}
 	}
 	mass := tm.dangerOf(sc, sc.p)
 	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
-	if u.Crisis && mass < CrisisWithoutWords && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 {
+	if mass < CrisisWithoutWords && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 && !tm.covers(u.Intents[0].Target) {
 		// A topic's own keywords, found clearly ("må jeg betale", "wife and children" for a
 		// topic the examples do not cover yet), outweigh a middling danger guess.
-		if !tm.covers(u.Intents[0].Target) {
-			u.Crisis = false
-		}
+		score = 0
 	}
+	sc.danger = score
+	u.Crisis = score >= CrisisFrom
+}
+
+// dangerScore is a text's danger on the scale of CrisisFrom: the detector's probability, scaled
+// down where the model knows none of the text's words (see crisisFrom).
+func (m *Model) dangerScore(sc *scratch, tm *topicModel, probs []float64) float64 {
+	return tm.dangerOf(sc, probs) * CrisisFrom / m.crisisFrom(sc, tm)
 }
 
 // posterior is the topic model's probability of each class.

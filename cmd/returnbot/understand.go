@@ -60,6 +60,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 	folds := fl.Int("cv", 0, "instead of a file: k-fold cross-validation on the examples (e.g. 5)")
 	misses := fl.Bool("misses", false, "with --cv: list every example answered wrongly (expected, got, text)")
 	confusions := fl.Int("confusions", 20, "how many of the commonest confusions to list")
+	curve := fl.Bool("curve", false, "also print the crisis trade-off: recall and false alarms for other thresholds of the danger score")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -87,6 +88,9 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
 		printReport(stdout, r, *confusions)
+		if *curve {
+			printCurve(stdout, r)
+		}
 		if *misses {
 			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, score, language got, text):")
 			for _, m := range r.Misses {
@@ -140,8 +144,26 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		c.Want = want
 		cases = append(cases, c)
 	}
-	printReport(stdout, understand.Evaluate(pack.Model, cases), *confusions)
+	r := understand.Evaluate(pack.Model, cases)
+	printReport(stdout, r, *confusions)
+	if *curve {
+		printCurve(stdout, r)
+	}
 	return 0
+}
+
+// printCurve prints the crisis trade-off for thresholds around understand.CrisisFrom.
+func printCurve(w io.Writer, r *understand.Report) {
+	var from []float64
+	for t := 0.02; t < 0.81; t += 0.02 {
+		from = append(from, t)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\ncrisis trade-off (now from %.2f):\nfrom\trecall\tweakest language\tfalse alarms\tlook-alike alarms\t\n", understand.CrisisFrom)
+	for _, p := range r.Curve(from) {
+		fmt.Fprintf(tw, "%.2f\t%.1f%%\t%.1f%% %s\t%.1f%%\t%.1f%%\t\n", p.From, p.Recall, p.WorstRecall, p.WorstLang, p.FalseAlarm, p.LookAlikeRate)
+	}
+	tw.Flush()
 }
 
 func printReport(w io.Writer, r *understand.Report, top int) {
