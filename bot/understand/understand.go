@@ -97,7 +97,7 @@ type topicModel struct {
 	// dangerNB is a naive Bayes crisis detector on the same examples: it ranks differently
 	// from the regression, and their mean separates danger from look-alikes better than either.
 	dangerNB *model
-	nb     *model
+	nb       *model
 	// target and crisis per class.
 	target []string
 	crisis []bool
@@ -338,7 +338,6 @@ func (tm *topicModel) dangerOf(sc *scratch, probs []float64) float64 {
 	sum += p[1]
 	return (sum + tm.crisisMass(probs)) / 3
 }
-
 
 // covers reports whether an intent leads to the page.
 func (tm *topicModel) covers(ref string) bool {
