@@ -39,8 +39,6 @@ const (
 	langScale = 30.0
 	// unknownWordsTrust is how far the model is trusted on a text none of whose words it knows.
 	unknownWordsTrust = 0.5
-	// keywordShare is the weight of the keyword lists against the model.
-	keywordShare = 0.25
 	// uncoveredShare is how far the model gives way to a keyword find of a topic no example
 	// teaches (a found keyword scoring 1 halves the model's scores).
 	uncoveredShare = 0.5
@@ -74,6 +72,8 @@ const (
 var dangerSettings = topicSettings
 
 var (
+	// keywordShare is the weight of the keyword lists against the model.
+	keywordShare = 0.25
 	// lookAlikeWeight is how many times a look-alike counts in training the crisis detectors.
 	lookAlikeWeight = 3
 	// dangerNBScale sharpens the naive Bayes crisis detector's posteriors (see model.posterior).
@@ -303,7 +303,16 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 			}
 		}
 	}
-	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
+	if om := m.borrow(sc, tm); om != nil {
+		// None of the text's words is in this language's examples, but they are in another's
+		// ("hello" in a Pashto conversation, a Norwegian word in a Somali one): that model reads it.
+		sc.q = grow(sc.q, len(om.target))
+		k := om.posterior(sc, sc.q)
+		u.Intents = m.intents(sc.q, k, om, code, text, true)
+		score = max(score, m.dangerScore(sc, om, om.dangerOf(sc, sc.q)))
+	} else {
+		u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
+	}
 	if mass < keywordsOutweigh && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 && !tm.covers(u.Intents[0].Target) {
 		// A topic's own keywords, found clearly ("må jeg betale", "wife and children" for a
 		// topic the examples do not cover yet), outweigh a middling danger guess.
@@ -312,6 +321,51 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 	sc.danger = score
 	u.Crisis = score >= CrisisFrom
 	u.Caution = !u.Crisis && score >= CautionFrom
+	// The safety page comes by the danger decision alone, measured and tuned as such
+	// (returnbot eval --cv 5 --curve): the crisis labels are no topic to answer or offer.
+	out := u.Intents[:0]
+	for _, g := range u.Intents {
+		if !tm.crisisTarget(g.Target) {
+			out = append(out, g)
+		}
+	}
+	u.Intents = out
+}
+
+// borrow finds, for a text none of whose words the language's model knows, the model of another
+// language that knows the most of them (nil if none does, or the text has no words).
+func (m *Model) borrow(sc *scratch, tm *topicModel) *topicModel {
+	if len(sc.words) == 0 || m.knowsWordIn(sc, tm) {
+		return nil
+	}
+	var best *topicModel
+	most := 0
+	for _, code := range m.langs {
+		om := m.topics[code]
+		if om == nil || om == tm {
+			continue
+		}
+		n := 0
+		for _, f := range sc.words {
+			if _, ok := om.lin.index[f]; ok {
+				n++
+			}
+		}
+		if n > most {
+			best, most = om, n
+		}
+	}
+	return best
+}
+
+// crisisTarget reports whether a crisis label leads to the page.
+func (tm *topicModel) crisisTarget(ref string) bool {
+	for c, t := range tm.target {
+		if t == ref && tm.crisis[c] {
+			return true
+		}
+	}
+	return false
 }
 
 // dangerScore is a text's danger score: the detectors' probability d, scaled down where the
