@@ -26,16 +26,18 @@ func shippedConfig(t testing.TB) Config {
 }
 
 // Floors for 5-fold cross-validation on the shipped examples (models alone, without the keyword
-// lists), measured as in docs/flows.md; they leave room for new examples, not for a worse model.
+// lists), measured as in docs/flows.md (73% topic, 98% language; crisis recall 89%, helped 94%,
+// false alarms 3.5%, on look-alikes 9.5%; the weakest language 70%, 98%, 83%, 90%, 4.6%, 14.5%);
+// they leave room for new examples, not for a worse model.
 // The crisis decision has two bands: the safety page (recall, and alarms on harmless messages,
 // look-alikes alone too) and the help numbers before the answer (helped: either band).
 const (
-	floorTopic, floorTopicLang   = 62.0, 58.0
-	floorLangID                  = 90.0
-	floorRecall, floorRecallLang = 78.0, 70.0
-	floorHelped, floorHelpedLang = 90.0, 85.0
-	ceilAlarm, ceilAlarmLang     = 4.0, 6.0
-	ceilLook, ceilLookLang       = 12.0, 20.0
+	floorTopic, floorTopicLang   = 68.0, 65.0
+	floorLangID                  = 93.0
+	floorRecall, floorRecallLang = 85.0, 78.0
+	floorHelped, floorHelpedLang = 92.0, 87.0
+	ceilAlarm, ceilAlarmLang     = 5.0, 7.0
+	ceilLook, ceilLookLang       = 12.0, 18.0
 )
 
 // TestCrossValidatedReport checks that the models, tested on examples they were not trained
