@@ -55,11 +55,11 @@ const (
 	// crisis labels) from which a text gets the safety page before anything else. Chosen by
 	// cross-validation to keep false alarms on look-alikes ("my father died years ago") near 10%:
 	// the safety page takes over the answer (returnbot eval --cv 5 --curve).
-	CrisisFrom = 0.34
+	CrisisFrom = 0.32
 	// CautionFrom is the danger score from which a text not sure enough for the safety page is
 	// answered with the help numbers first, and then its answer: low on purpose, since that
 	// costs a harmless message a few lines and never blocks, and a miss costs more.
-	CautionFrom = 0.10
+	CautionFrom = 0.12
 	// wordlessDanger scales the danger of a text none of whose words the model knows: letter
 	// runs alone ("body" in "nobody") are weak evidence; a person in danger nearly always uses a
 	// word the examples have.
@@ -77,7 +77,7 @@ var (
 	// lookAlikeWeight is how many times a look-alike counts in training the crisis detectors.
 	lookAlikeWeight = 3
 	// dangerNBScale sharpens the naive Bayes crisis detector's posteriors (see model.posterior).
-	dangerNBScale = 30.0
+	dangerNBScale = 10.0
 )
 
 // Model is trained understanding; safe for concurrent use.
