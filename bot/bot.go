@@ -195,6 +195,9 @@ func (b *Bot) finish(ctx context.Context, start time.Time, ev Event, res Result,
 	if o, ok := b.obs.(HelpfulObserver); ok && res.helpful != nil {
 		o.Helpful(res.helpful.topic, lang, res.helpful.yes)
 	}
+	if o, ok := b.obs.(MediumObserver); ok && res.medium != "" && ev.Medium != nil {
+		o.Medium(ev.Channel, ev.Medium.Kind, res.medium)
+	}
 	replies := res.Replies
 	if b.hook != nil {
 		var herr error

@@ -41,6 +41,8 @@ func (t *turn) choice(data string) {
 		t.visitDay(data[len(dataDay):])
 	case strings.HasPrefix(data, dataHelpful):
 		t.helpful(data[len(dataHelpful):])
+	case strings.HasPrefix(data, dataListen):
+		t.listen(data[len(dataListen):])
 	default:
 		t.stale()
 	}

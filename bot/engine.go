@@ -43,6 +43,8 @@ type Engine struct {
 	topicLabels map[string]string
 	// prefills maps the normalised wa.me prefill text of each language to it (reach.go).
 	prefills map[string]string
+	// rec says which texts are recorded (listen.go); nil: none.
+	rec Recordings
 }
 
 // Result is what one event produced.
@@ -54,6 +56,12 @@ type Result struct {
 	// Relay is what the user wrote while staff hold the chat (Session.Mode): the handoff service
 	// passes it to staff; the bot itself says nothing.
 	Relay string
+	// RelayMedium is the medium the user sent while staff hold the chat (Event.Medium), for the
+	// handoff service to pass to staff with Relay as its description; nil when there is none.
+	RelayMedium *Medium
+
+	// medium is what became of a medium the user sent this turn, for the metric ("" for none).
+	medium string
 
 	newTopics []string
 	// notUnderstood lists the nodes at which a text was not understood (for the metric).
@@ -129,8 +137,7 @@ func (t *turn) handle() {
 	}
 	switch ev.Kind {
 	case KindMedia:
-		t.say(MsgMedia)
-		t.showCurrent()
+		t.mediaAnswer()
 	case KindChoice:
 		if t.greetIfIdle() {
 			return
@@ -386,5 +393,5 @@ func (t *turn) showCurrent() {
 		}
 		n = t.e.content.Node(MainFlow)
 	}
-	t.attach(t.nodeButtons(n))
+	t.attach(t.withListen(n, t.nodeButtons(n)))
 }

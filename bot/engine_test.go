@@ -286,7 +286,7 @@ func TestBadInputGetsPoliteReply(t *testing.T) {
 		t.Errorf("empty line got replies: %+v", res.Replies)
 	}
 	res := e.Handle(s, bot.Event{Kind: bot.KindMedia, Media: "voice", Time: at})
-	if res.Replies[0].Text != "en:common.media" || len(last(res).Buttons) == 0 {
+	if res.Replies[0].Text != "en:common.media_voice" || len(last(res).Buttons) == 0 {
 		t.Errorf("voice: %+v", res.Replies)
 	}
 }

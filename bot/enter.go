@@ -45,7 +45,7 @@ func (t *turn) moveTo(ref string, remember bool) {
 			continue
 		}
 		t.remember(remember, from, n)
-		t.attach(t.nodeButtons(n))
+		t.attach(t.withListen(n, t.nodeButtons(n)))
 		if remember && helpfulPage(n) {
 			t.askHelpful(n)
 		}

@@ -30,8 +30,12 @@ type Event struct {
 	Text string
 	// Data is the button data for KindChoice.
 	Data string
-	// Media names the unreadable kind for KindMedia ("voice", "photo", ...).
+	// Media names the unreadable kind for KindMedia ("voice", "photo", "location", ...).
 	Media string
+	// Medium describes a voice note, photo, video, document or sticker (KindMedia, Media one of
+	// the Medium* kinds) so that staff holding the chat get the medium itself; nil for anything
+	// else. It lives in memory only: nothing of it is stored, and it is never logged.
+	Medium *Medium
 	// Time is when the user acted; the engine uses it for idle detection.
 	Time time.Time
 	// Update is the platform's id of the update that carried the event (unique among the

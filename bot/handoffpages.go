@@ -130,7 +130,7 @@ func (t *turn) held() bool {
 		}
 		return true
 	case ev.Kind == KindMedia:
-		t.res.Relay = "[" + ev.Media + "]"
+		t.heldMedium()
 		return true
 	}
 	s.Mode = ""

@@ -71,7 +71,7 @@ const (
 
 // EngineMessages are the message IDs the engine uses outside the flows; every locale needs them.
 var EngineMessages = []string{
-	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgUnavailable,
+	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgMediaVoice, MsgMediaTooLarge, MsgMediaType, MsgUnavailable,
 	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
 	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange, MsgSafetyBrief,
 	"common.days", // the plural days of {{.Retention}} (bot/lang)
@@ -86,6 +86,8 @@ var EngineMessages = []string{
 	MsgPageQueued, MsgPageSent, MsgPagePending, MsgPageFailed, MsgPageDirections, MsgPageKeepInfo, MsgPageKeepYes,
 	MsgPageKeepNo, MsgPageKept, MsgPageCard, MsgPageRestartAsk, MsgPageCancel, MsgPageTyping, MsgPageNewMessage,
 	MsgPageClose, MsgPageLog, MsgPageOpen, MsgPageNoScript,
+	// and the button that plays a recorded answer (listen.go)
+	MsgListen,
 }
 
 // Message IDs used by the engine.

@@ -13,6 +13,9 @@ type Reply struct {
 	Buttons []Button `json:"buttons,omitempty"`
 	// Venue is set when the reply is a map pin instead of text.
 	Venue *Venue `json:"venue,omitempty"`
+	// Audio names a recorded text (a message id, in Lang) to send as audio instead of Text:
+	// the answer to Listen (listen.go). Channels find the file in bot/audio's Library.
+	Audio string `json:"audio,omitempty"`
 	// Handoff names a handoff the user asked for ("counsellor", "visit"); the handoff package acts on it.
 	Handoff string `json:"handoff,omitempty"`
 }

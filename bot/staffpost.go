@@ -13,4 +13,10 @@ type StaffPost struct {
 	// is delivered (Telegram: "<chat id>:<message id>"). A staff reply to that message is for
 	// the ticket's user; a reply to anything else reaches nobody.
 	Posted func(ref string)
+	// Medium, when set, makes the post the medium itself (a user's voice note, photo, ...), with
+	// Text as its caption: the channel copies it by reference when it came from the same
+	// platform, else streams it from Medium.Open; nothing of it is stored.
+	Medium *Medium
+	// Card marks the ticket's card: media about the ticket are posted as replies to it.
+	Card bool
 }

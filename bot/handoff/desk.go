@@ -69,6 +69,19 @@ func (s *Service) Tickets(ctx context.Context) ([]*Ticket, error) {
 	return out, nil
 }
 
+// DayVisits lists the visits planned for day (bot.DayLayout), by time and then as planned: the
+// day sheet. It is built from the visits' own records, so a visit stays on it whatever became
+// of its ticket (taken, handed back, closed) until the record expires, VisitGrace after the day
+// at the earliest; /forget removes it.
+func (s *Service) DayVisits(ctx context.Context, day string) ([]*Ticket, error) {
+	list, err := s.cfg.Store.DayVisits(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].Time < list[j].Time })
+	return list, nil
+}
+
 // Lookup returns the live ticket of a code as a person typed it; ErrNoTicket when there is none.
 func (s *Service) Lookup(ctx context.Context, typed string) (*Ticket, error) {
 	code, ok := NormalizeCode(typed)
@@ -126,7 +139,7 @@ func (s *Service) holds(ctx context.Context, who, code string) (*Ticket, error) 
 	}
 	if t.Status != StatusTaken || t.Staff != who {
 		t.Status, t.Staff = StatusTaken, who
-		if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		if err := s.save(ctx, t); err != nil {
 			return nil, err
 		}
 	}
@@ -236,7 +249,7 @@ func (s *Service) DeskBack(ctx context.Context, who, code string) error {
 	s.audit(ctx, who, "back", t.Code)
 	t.Staff, t.Status = "", StatusOpen
 	_ = s.cfg.Store.Unclaim(ctx, t.Code)
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err
 	}
 	_ = s.setMode(ctx, t.User, "")
@@ -264,7 +277,7 @@ func (s *Service) DeskVisit(ctx context.Context, who, code, outcome string) (*Ti
 	}
 	s.audit(ctx, who, "visit:"+outcome, t.Code)
 	t.Visit = outcome
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return nil, err
 	}
 	if outcome != "" {

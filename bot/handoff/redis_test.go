@@ -39,8 +39,8 @@ func TestRedisReminderOnceWithTwoProcesses(t *testing.T) {
 	reminderOnce(t, a, b)
 }
 
-// TestRedisForgetLeavesNoTrace: a user plans a visit, staff take and close it, then the user
-// says /forget. Afterwards no key in Redis, and no value, names the user's pseudonym or the
+// TestRedisForgetLeavesNoTrace: a user plans a visit, staff take and close it (it stays on its
+// day's sheet), then the user says /forget. Afterwards no key in Redis, and no value, names the user's pseudonym or the
 // visit code, except the audit trail (which holds codes and staff pseudonyms only) and the user's
 // dedupe record (digests of update ids, kept so a replayed update stays a duplicate; it ends
 // within bot.SeenTTL).
@@ -65,8 +65,14 @@ func TestRedisForgetLeavesNoTrace(t *testing.T) {
 	}
 	srv.Push(staffPress(staffID, "take|"+code))
 	waitText(t, srv, staffChat, code+": tatt av Kari")
+	srv.Push(staffPress(staffID, "close|"+code))
+	waitText(t, srv, staffChat, code+": lukket av Kari")
 
+	// Closed, the visit is still on its day's sheet (rb:vd:<day>, with a TTL like every key).
 	ctx := context.Background()
+	if list, err := p.handoff.DayVisits(ctx, "2027-03-30"); err != nil || len(list) != 1 || list[0].Code != code || list[0].Status != "closed" {
+		t.Fatalf("the day's visits after closing: %+v, %v", list, err)
+	}
 	before := keysNaming(t, c, user, code)
 	if len(before) < 4 {
 		t.Fatalf("only %v name the user or the code before /forget: the test sees nothing", before)
@@ -90,6 +96,9 @@ func TestRedisForgetLeavesNoTrace(t *testing.T) {
 	}
 	if len(left) > 0 {
 		t.Fatalf("after /forget these keys still name the user or the code: %v", left)
+	}
+	if list, err := p.handoff.DayVisits(ctx, "2027-03-30"); err != nil || len(list) != 0 {
+		t.Fatalf("the day's visits after /forget: %+v, %v", list, err)
 	}
 	if ttl := c.PTTL(ctx, updates).Val(); ttl > bot.SeenTTL {
 		t.Errorf("the dedupe record outlives bot.SeenTTL: %v", ttl)

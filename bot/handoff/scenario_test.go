@@ -87,8 +87,9 @@ func startDeskWith(t *testing.T, srv *telegramtest.Server, sessions bot.Store, h
 		if !ok {
 			return
 		}
+		d.ad.Fetchable(a.Medium)
 		if ans := d.svc.Staff(ctx, handoff.StaffMsg{StaffID: itoa(a.UserID), Name: a.Name, Text: a.Text,
-			ReplyTo: a.ReplyTo, ReplyToBot: a.ReplyToBot, Data: a.Data}); ans != "" {
+			ReplyTo: a.ReplyTo, ReplyToBot: a.ReplyToBot, Data: a.Data, Medium: a.Medium}); ans != "" {
 			d.ad.PostStaff(bot.StaffPost{Text: ans})
 		}
 	}

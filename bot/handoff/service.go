@@ -13,8 +13,13 @@ import (
 
 // Default lifetimes of what the service stores.
 const (
-	// DefaultTicketTTL keeps tickets and routes a while after the visit day.
+	// DefaultTicketTTL keeps tickets and routes after their last change (a planned visit's at
+	// least VisitGrace after its day).
 	DefaultTicketTTL = 21 * 24 * time.Hour
+	// VisitGrace keeps a planned visit's ticket, and so its place on the day sheet, at least this
+	// long after the end of its day, however far ahead it was planned: reception can still mark
+	// a late arrival or a no-show, and look back at last week's sheet.
+	VisitGrace = 7 * 24 * time.Hour
 	// DefaultAuditTTL keeps the staff audit trail.
 	DefaultAuditTTL = 90 * 24 * time.Hour
 	// ReminderHour is when (office time) the reminder goes out the day before a visit; the
@@ -155,18 +160,30 @@ func (s *Service) post(text string, buttons ...bot.Button) {
 // user made. Once delivered, each message is linked to the ticket, so that a staff reply to it
 // reaches the ticket's user (and only a reply to such a message, or /reply CODE, does).
 func (s *Service) postFor(t *Ticket, text string, buttons ...bot.Button) {
-	if s.cfg.Staff == nil {
-		return
+	if s.cfg.Staff != nil {
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons, Ticket: t.Code, Posted: s.linker(t)})
 	}
+}
+
+// linker is the Posted of a post about t: it links each delivered message to the ticket.
+func (s *Service) linker(t *Ticket) func(ref string) {
 	user, code := t.User, t.Code
-	s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Buttons: buttons, Ticket: code, Posted: func(ref string) {
+	return func(ref string) {
 		ctx, cancel := context.WithTimeout(context.Background(), linkTimeout)
 		defer cancel()
 		if err := s.cfg.Store.LinkPost(ctx, user, code, ref, s.cfg.TicketTTL); err != nil {
 			// Replies to this message will reach nobody; staff are told so and use /reply.
 			s.cfg.Log.Error("handoff: staff chat message not linked to its ticket", "user", user, "err", err)
 		}
-	}})
+	}
+}
+
+// postMedium is postFor for a medium: the staff chat gets the medium itself with text as its
+// caption, linked to the ticket like any post about it.
+func (s *Service) postMedium(t *Ticket, text string, m *bot.Medium) {
+	if s.cfg.Staff != nil {
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: text, Ticket: t.Code, Medium: m, Posted: s.linker(t)})
+	}
 }
 
 // linkTimeout bounds storing a staff chat message's link to its ticket.
@@ -187,7 +204,7 @@ func (s *Service) AfterHandle(ctx context.Context, ev bot.Event, sess bot.Sessio
 	}
 	var errs []error
 	if res.Relay != "" {
-		errs = append(errs, s.relay(ctx, ev, sess, res.Relay))
+		errs = append(errs, s.relay(ctx, ev, sess, res.Relay, res.RelayMedium))
 	}
 	for i := range replies {
 		switch replies[i].Handoff {
@@ -228,11 +245,11 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 		t.Day = sess.Answers[bot.AnswerVisitDay]
 		t.Interp = sess.Answers[bot.AnswerInterpreter] == "yes"
 	}
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return nil, err
 	}
 	if ev.Route != "" {
-		if err := s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.cfg.TicketTTL); err != nil {
+		if err := s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.ttl(t)); err != nil {
 			return nil, err
 		}
 	}
@@ -243,8 +260,25 @@ func (s *Service) open(ctx context.Context, ev bot.Event, sess bot.Session, kind
 	}
 	s.cfg.Count("opened")
 	s.observe("opened", t)
-	s.postFor(t, s.card(t), s.ticketButtons(t)...)
+	if s.cfg.Staff != nil {
+		s.cfg.Staff.PostStaff(bot.StaffPost{Text: s.card(t), Buttons: s.ticketButtons(t), Ticket: t.Code, Card: true, Posted: s.linker(t)})
+	}
 	return t, nil
+}
+
+// ttl is how long a ticket is kept from now: TicketTTL, and a planned visit's at least until
+// VisitGrace after the end of its day (office time).
+func (s *Service) ttl(t *Ticket) time.Duration {
+	day, err := time.ParseInLocation(bot.DayLayout, t.VisitDay(), s.cfg.Calendar.loc)
+	if err != nil {
+		return s.cfg.TicketTTL
+	}
+	return max(s.cfg.TicketTTL, day.AddDate(0, 0, 1).Add(VisitGrace).Sub(s.cfg.Now()))
+}
+
+// save writes a ticket for as long as ttl says.
+func (s *Service) save(ctx context.Context, t *Ticket) error {
+	return s.cfg.Store.SaveTicket(ctx, t, s.ttl(t))
 }
 
 // schedule sets the reminder for the day before the visit, unless that moment has passed.
@@ -260,8 +294,10 @@ func (s *Service) schedule(ctx context.Context, t *Ticket) error {
 	return s.cfg.Store.Remind(ctx, t.User, at)
 }
 
-// relay passes what a user wrote to staff, marked with the ticket's code so a reply finds it.
-func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, text string) error {
+// relay passes what a user wrote or sent to staff, marked with the ticket's code so a reply
+// finds it. A medium goes to the staff chat as itself, with the text (its kind and size) and
+// its caption above; the workspace records the text.
+func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, text string, m *bot.Medium) error {
 	t, err := s.userTicket(ctx, ev.User)
 	if err != nil {
 		return err
@@ -272,7 +308,16 @@ func (s *Service) relay(ctx context.Context, ev bot.Event, sess bot.Session, tex
 			return err
 		}
 	}
-	s.postFor(t, fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text))
+	if m != nil && m.Caption != "" {
+		text += "\n" + m.Caption // what the user wrote with it
+	}
+	line := fmt.Sprintf("✉ %s [%s]\n%s", t.Code, sess.Lang, text)
+	if m != nil {
+		s.postMedium(t, line, m)
+		s.recordRelay(ctx, t, "", text)
+		return nil
+	}
+	s.postFor(t, line)
 	s.recordRelay(ctx, t, "", text)
 	return nil
 }
@@ -292,7 +337,7 @@ func (s *Service) released(ctx context.Context, user string) error {
 		t.Status = StatusClosed
 		s.cfg.Count("closed")
 		_ = s.cfg.Store.Unclaim(ctx, code)
-		return s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL)
+		return s.save(ctx, t)
 	}
 	return nil
 }
@@ -426,7 +471,7 @@ func (s *Service) UserBlocked(ctx context.Context, user string) error {
 		if t.Kind == bot.HandoffChat {
 			t.Status = StatusClosed
 			s.cfg.Count("closed")
-			errs = append(errs, s.cfg.Store.Unclaim(ctx, t.Code), s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL))
+			errs = append(errs, s.cfg.Store.Unclaim(ctx, t.Code), s.save(ctx, t))
 		}
 	}
 	if e, ok := s.cfg.Sessions.(sessionEraser); ok {

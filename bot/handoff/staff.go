@@ -28,6 +28,9 @@ type StaffMsg struct {
 	ReplyToBot bool
 	// Data is a pressed button's data ("take|ACD-346", "close|ACD-346").
 	Data string
+	// Medium is a voice note, photo, ... staff sent (Text is its caption). Only as a reply to a
+	// message posted about a ticket does it reach the ticket's user; nothing of it is stored.
+	Medium *bot.Medium
 }
 
 // Staff runs a staff action and returns the answer for the staff chat ("" for none). Only
@@ -38,7 +41,9 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 	switch {
 	case m.Data != "":
 		cmd, arg, _ = strings.Cut(m.Data, "|")
-	case strings.HasPrefix(m.Text, "/"):
+	case m.Medium != nil && m.ReplyTo == "":
+		return "" // staff sharing a file among themselves
+	case m.Medium == nil && strings.HasPrefix(m.Text, "/"):
 		word, rest, _ := strings.Cut(strings.TrimSpace(m.Text[1:]), " ")
 		if i := strings.IndexByte(word, '@'); i >= 0 {
 			word = word[:i]
@@ -109,11 +114,14 @@ func (s *Service) Staff(ctx context.Context, m StaffMsg) string {
 	case "take":
 		return s.take(ctx, t, display)
 	case "reply":
+		if m.Medium != nil {
+			return s.replyMedium(ctx, t, display, m.Medium, strings.TrimSpace(rest))
+		}
 		return s.reply(ctx, t, display, strings.TrimSpace(rest))
 	case "back":
 		t.Staff = ""
 		_ = s.cfg.Store.Unclaim(ctx, t.Code)
-		if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		if err := s.save(ctx, t); err != nil {
 			return err.Error()
 		}
 		_ = s.setMode(ctx, t.User, "")
@@ -133,7 +141,7 @@ func (s *Service) closeTicket(ctx context.Context, t *Ticket, display string) st
 	code := t.Code
 	t.Status = StatusClosed
 	_ = s.cfg.Store.Unclaim(ctx, t.Code)
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err.Error()
 	}
 	var mode string
@@ -161,7 +169,7 @@ func (s *Service) take(ctx context.Context, t *Ticket, display string) string {
 		return t.Code + " " + s.st("already") + " " + holder
 	}
 	t.Status, t.Staff = StatusTaken, display
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err.Error()
 	}
 	// The user waits for a counsellor (a chat ticket, or a visit's ticket that took a chat
@@ -193,7 +201,7 @@ func (s *Service) reply(ctx context.Context, t *Ticket, display, text string) st
 	}
 	if t.Status != StatusTaken || t.Staff != display {
 		t.Status, t.Staff = StatusTaken, display
-		_ = s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL)
+		_ = s.save(ctx, t)
 	}
 	_ = s.setMode(ctx, t.User, bot.ModeStaff)
 	msg := s.userText(t, bot.MsgFromStaff) + "\n" + text
@@ -224,7 +232,7 @@ func (s *Service) setVisit(ctx context.Context, t *Ticket, args string) string {
 		at = f[1]
 	}
 	t.Kind, t.Day, t.Time = bot.HandoffVisit, day.Format(bot.DayLayout), at
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err.Error()
 	}
 	if err := s.schedule(ctx, t); err != nil {

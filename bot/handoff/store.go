@@ -29,6 +29,15 @@ type Ticket struct {
 	Created time.Time `json:"created"`
 }
 
+// VisitDay is the day of the visit the ticket plans (bot.DayLayout), "" when it plans none: the
+// day a store indexes it under for the day sheet.
+func (t *Ticket) VisitDay() string {
+	if t.Kind != bot.HandoffVisit {
+		return ""
+	}
+	return t.Day
+}
+
 // Ticket statuses.
 const (
 	StatusOpen   = "open"
@@ -53,8 +62,14 @@ type Audit struct {
 type Store interface {
 	// NextCounter returns a new value of the visit code counter (never the same twice).
 	NextCounter(ctx context.Context) (uint64, error)
-	// SaveTicket writes a ticket, indexes it under its user and queues it while open.
+	// SaveTicket writes a ticket, indexes it under its user, queues it while open and, when it
+	// is a visit (Kind bot.HandoffVisit with a Day), indexes it under its day whatever its
+	// status: the day sheet is built from that index, not from the queue. The day's index
+	// lives at least as long as the ticket.
 	SaveTicket(ctx context.Context, t *Ticket, ttl time.Duration) error
+	// DayVisits returns the visit tickets whose Day is day, open, taken or closed, oldest
+	// first. A ticket that expired, was erased or moved to another day is left out.
+	DayVisits(ctx context.Context, day string) ([]*Ticket, error)
 	// Ticket reads a ticket by code; nil when there is none.
 	Ticket(ctx context.Context, code string) (*Ticket, error)
 	// UserTicket returns the code of the user's latest ticket, or "".
@@ -92,7 +107,8 @@ type Store interface {
 	AddAudit(ctx context.Context, a Audit, ttl time.Duration) error
 	// AuditTrail returns the latest n audit entries, newest first.
 	AuditTrail(ctx context.Context, n int) ([]Audit, error)
-	// EraseUser deletes the user's tickets, route and reminder.
+	// EraseUser deletes the user's tickets (and their places in the queue and the day index),
+	// route and reminder.
 	EraseUser(ctx context.Context, user string) error
 	// Admit takes one token of every bucket when each has one and reports true; when any is
 	// empty it takes none and reports false, so a refused request costs nothing. A bucket holds

@@ -42,12 +42,12 @@ func (s *Service) limited(ctx context.Context, ev bot.Event, lang string, r *bot
 }
 
 // keepRoute stores the route to the user again (it may have changed, and it lives as long as
-// their ticket).
-func (s *Service) keepRoute(ctx context.Context, ev bot.Event) error {
+// their ticket t).
+func (s *Service) keepRoute(ctx context.Context, ev bot.Event, t *Ticket) error {
 	if ev.Route == "" {
 		return nil
 	}
-	return s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.cfg.TicketTTL)
+	return s.cfg.Store.SetRoute(ctx, ev.User, s.cfg.Sealer.Seal(ev.User, []byte(ev.Route)), s.ttl(t))
 }
 
 // chatRequested acts on "chat now" (the office is open): the user's open ticket takes the
@@ -62,7 +62,7 @@ func (s *Service) chatRequested(ctx context.Context, ev bot.Event, sess bot.Sess
 	}
 	if t != nil {
 		s.postFor(t, fmt.Sprintf("💬 %s [%s]: %s", t.Code, t.Lang, s.st("wants_chat")))
-		return s.keepRoute(ctx, ev)
+		return s.keepRoute(ctx, ev, t)
 	}
 	_, err = s.open(ctx, ev, sess, bot.HandoffChat)
 	return err
@@ -78,17 +78,21 @@ func (s *Service) urgentRaised(ctx context.Context, ev bot.Event, sess bot.Sessi
 	}
 	if t != nil {
 		s.postFor(t, fmt.Sprintf("🚨 %s [%s]: %s", t.Code, t.Lang, s.st("urgent")))
-		return s.keepRoute(ctx, ev)
+		return s.keepRoute(ctx, ev, t)
 	}
 	_, err = s.open(ctx, ev, sess, bot.HandoffUrgent)
 	return err
 }
 
 // visitPlanned acts on the visit card: the same visit again shows the same code; another day
-// (or interpreter choice) moves the user's open ticket; else a new ticket opens. The card gets
-// the code in front.
+// (or interpreter choice) moves the user's open ticket, or the visit they planned before when
+// staff closed its ticket (it is still on the day sheet: planning again must not put the user
+// there twice); else a new ticket opens. The card gets the code in front.
 func (s *Service) visitPlanned(ctx context.Context, ev bot.Event, sess bot.Session, r *bot.Reply) error {
 	t, err := s.openTicket(ctx, ev.User)
+	if err == nil && t == nil {
+		t, err = s.plannedVisit(ctx, ev.User)
+	}
 	if err != nil {
 		return err
 	}
@@ -102,7 +106,7 @@ func (s *Service) visitPlanned(ctx context.Context, ev bot.Event, sess bot.Sessi
 		if err := s.replan(ctx, t, day, interp); err != nil {
 			return err
 		}
-		if err := s.keepRoute(ctx, ev); err != nil {
+		if err := s.keepRoute(ctx, ev, t); err != nil {
 			return err
 		}
 	default:
@@ -118,7 +122,7 @@ func (s *Service) visitPlanned(ctx context.Context, ev bot.Event, sess bot.Sessi
 // reminder and tells staff.
 func (s *Service) replan(ctx context.Context, t *Ticket, day string, interp bool) error {
 	t.Kind, t.Day, t.Time, t.Interp = bot.HandoffVisit, day, "", interp
-	if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+	if err := s.save(ctx, t); err != nil {
 		return err
 	}
 	if err := s.schedule(ctx, t); err != nil {
@@ -137,6 +141,9 @@ func (s *Service) replan(ctx context.Context, t *Ticket, day string, interp bool
 // offers the visit days: picking another day changes that visit.
 func (s *Service) showPlanned(ctx context.Context, user, lang string, r *bot.Reply) error {
 	t, err := s.openTicket(ctx, user)
+	if err == nil && t == nil {
+		t, err = s.plannedVisit(ctx, user)
+	}
 	if err != nil || t == nil || t.Kind != bot.HandoffVisit || t.Day == "" {
 		return err
 	}
@@ -145,4 +152,17 @@ func (s *Service) showPlanned(ctx context.Context, user, lang string, r *bot.Rep
 		l.Text(lang, bot.MsgCardWhen, "") + " " + s.dayLine(lang, t.Day, t.Time) + "\n" +
 		l.Text(lang, bot.MsgVisitCode, "") + " " + t.Code + "\n\n" + l.Text(lang, bot.MsgVisitChange, "")
 	return nil
+}
+
+// plannedVisit is the visit the user planned last when it is still to come (today or later, no
+// arrival or no-show recorded), whatever became of its ticket; nil when there is none.
+func (s *Service) plannedVisit(ctx context.Context, user string) (*Ticket, error) {
+	t, err := s.userTicket(ctx, user)
+	if err != nil || t == nil || t.VisitDay() == "" || t.Visit != "" {
+		return nil, err
+	}
+	if t.Day < s.cfg.Now().In(s.cfg.Calendar.loc).Format(bot.DayLayout) {
+		return nil, nil
+	}
+	return t, nil
 }

@@ -38,7 +38,7 @@ func (s *Service) NudgeUntaken(ctx context.Context) int {
 			continue
 		}
 		t.Nudged = true
-		if err := s.cfg.Store.SaveTicket(ctx, t, s.cfg.TicketTTL); err != nil {
+		if err := s.save(ctx, t); err != nil {
 			s.cfg.Log.Error("handoff: ticket not saved", "err", err)
 			continue
 		}

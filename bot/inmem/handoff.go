@@ -23,6 +23,7 @@ type Handoff struct {
 	routes    map[string]memItem // user -> sealed
 	reminders map[string]time.Time
 	queue     []string
+	days      map[string]map[string]time.Time // visit day -> code -> until when it is indexed
 	audit     []memAudit
 	posts     map[string]memPost   // staff chat message ref -> ticket
 	buckets   map[string]time.Time // Admit's token buckets: when each is full again
@@ -48,7 +49,8 @@ type memAudit struct {
 func NewHandoff() *Handoff {
 	return &Handoff{now: time.Now, tickets: map[string]memItem{}, holders: map[string]memItem{},
 		byUser: map[string]memItem{}, routes: map[string]memItem{}, reminders: map[string]time.Time{},
-		posts: map[string]memPost{}, buckets: map[string]time.Time{}, sweepAt: minBuckets}
+		posts: map[string]memPost{}, buckets: map[string]time.Time{}, days: map[string]map[string]time.Time{},
+		sweepAt: minBuckets}
 }
 
 // SetClock replaces the store's clock, for tests of expiry.
@@ -89,7 +91,60 @@ func (m *Handoff) SaveTicket(ctx context.Context, t *handoff.Ticket, ttl time.Du
 	if t.Status != handoff.StatusClosed {
 		m.queue = append(m.queue, t.Code)
 	}
+	if day := t.VisitDay(); day != "" {
+		codes := m.days[day]
+		if codes == nil {
+			codes = map[string]time.Time{}
+			m.days[day] = codes
+		}
+		if exp.After(codes[t.Code]) { // raised, never lowered, as the Redis index's TTL
+			codes[t.Code] = exp
+		}
+	}
 	return ctx.Err()
+}
+
+// DayVisits implements handoff.Store, like the Redis store: a code whose ticket is gone leaves
+// the index, a ticket moved to another day is skipped.
+func (m *Handoff) DayVisits(ctx context.Context, day string) ([]*handoff.Ticket, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	var out []*handoff.Ticket
+	for code, exp := range m.days[day] {
+		b, ok := m.get(m.tickets, code)
+		if !ok || !now.Before(exp) {
+			delete(m.days[day], code)
+			continue
+		}
+		var t handoff.Ticket
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, err
+		}
+		if t.VisitDay() == day {
+			out = append(out, &t)
+		}
+	}
+	if len(m.days[day]) == 0 {
+		delete(m.days, day)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out, ctx.Err()
+}
+
+// undayLocked removes a code from every day's index.
+func (m *Handoff) undayLocked(code string) {
+	for day, codes := range m.days {
+		delete(codes, code)
+		if len(codes) == 0 {
+			delete(m.days, day)
+		}
+	}
 }
 
 func (m *Handoff) dequeueLocked(code string) {
@@ -285,6 +340,7 @@ func (m *Handoff) EraseUser(ctx context.Context, user string) error {
 		delete(m.tickets, code)
 		delete(m.holders, code)
 		m.dequeueLocked(code)
+		m.undayLocked(code)
 	}
 	// Tickets saved earlier under the same user.
 	for code, it := range m.tickets {
@@ -293,6 +349,7 @@ func (m *Handoff) EraseUser(ctx context.Context, user string) error {
 			delete(m.tickets, code)
 			delete(m.holders, code)
 			m.dequeueLocked(code)
+			m.undayLocked(code)
 		}
 	}
 	for ref, p := range m.posts {
@@ -306,10 +363,15 @@ func (m *Handoff) EraseUser(ctx context.Context, user string) error {
 	return ctx.Err()
 }
 
-// Len counts the records kept about users (tickets, routes, reminders, staff chat links), for
+// Len counts the records kept about users (tickets, routes, reminders, staff chat links, day
+// index entries), for
 // tests.
 func (m *Handoff) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.tickets) + len(m.byUser) + len(m.routes) + len(m.reminders) + len(m.holders) + len(m.posts)
+	n := len(m.tickets) + len(m.byUser) + len(m.routes) + len(m.reminders) + len(m.holders) + len(m.posts)
+	for _, codes := range m.days {
+		n += len(codes)
+	}
+	return n
 }

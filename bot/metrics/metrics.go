@@ -27,6 +27,7 @@ type Metrics struct {
 	evicted  prometheus.Counter
 	reached  *prometheus.CounterVec
 	helpful  *prometheus.CounterVec
+	media    *prometheus.CounterVec
 }
 
 // New registers the collectors (and the Go runtime and process collectors).
@@ -67,8 +68,11 @@ func New() *Metrics {
 		helpful: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "returnbot_helpful_total", Help: "Answers to \"Was this helpful?\" under topic pages, by topic (flow), language and answer (yes, no). Never per user.",
 		}, []string{"topic", "lang", "answer"}),
+		media: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "returnbot_media_total", Help: "Voice notes, audio, photos, videos, documents and stickers users sent, by channel, kind and outcome (relayed to staff, too_large: refused over its limit, answered: outside a chat with staff). Never per user; nothing of the medium.",
+		}, []string{"channel", "kind", "outcome"}),
 	}
-	m.reg.MustRegister(m.reached, m.helpful, m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
+	m.reg.MustRegister(m.media, m.reached, m.helpful, m.updates, m.latency, m.replies, m.topics, m.tickets, m.statuses, m.redisErr, m.notUnder, m.evicted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -115,6 +119,12 @@ func (m *Metrics) SessionEvicted() { m.evicted.Inc() }
 // engine passes only listed sources (others are "other"), so strangers cannot add series.
 func (m *Metrics) Reached(source, topic, lang string) {
 	m.reached.WithLabelValues(source, topic, lang).Inc()
+}
+
+// Medium counts a medium a user sent; it implements bot.MediumObserver. Kinds and outcomes
+// are the engine's constants, so strangers cannot add series.
+func (m *Metrics) Medium(channel, kind, outcome string) {
+	m.media.WithLabelValues(channel, kind, outcome).Inc()
 }
 
 // Helpful counts an answer to "Was this helpful?"; it implements bot.HelpfulObserver.

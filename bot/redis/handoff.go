@@ -13,6 +13,8 @@ package redis
 //	rb:{<user>}:ps     a set of the staff chat messages posted about the user's tickets, for EraseUser
 //	rb:p:<ref>         the code of the ticket a staff chat message (ref) was posted about
 //	rb:q               the queue: open and taken ticket codes scored by creation time
+//	rb:vd:<day>        the day sheet's index: codes of visit tickets planned for the day (open,
+//	                   taken or closed) scored by creation time, kept as long as its longest ticket
 //	rb:rem             due reminders: user pseudonyms scored by due time
 //	rb:codes           the visit code counter (INCR), kept CounterTTL after the last code
 //	rb:audit           the audit trail, newest first, capped at handoff.AuditCap entries
@@ -20,6 +22,12 @@ package redis
 // A multi-key command or script only ever touches keys of one slot: the user's keys share the
 // user's hash tag, and the global keys (rb:q, rb:rem, rb:t:<code>, ...) are written by separate
 // commands, so the same code runs on a single server and on a Redis Cluster.
+//
+// A visit's ticket and its day's index are in different slots, so no transaction can hold both
+// on a cluster. SaveTicket writes the index first and the ticket after it, and DayVisits reads
+// every indexed ticket back and keeps only those whose day is still that day: a save that
+// fails halfway leaves at most an index entry that shows nothing, never a visit missing from
+// its day's sheet.
 
 import (
 	"context"
@@ -88,6 +96,7 @@ func (h *Handoff) ticketKey(code string) string { return h.s.Key("t:" + code) }
 func (h *Handoff) holderKey(code string) string { return h.s.Key("h:" + code) }
 func (h *Handoff) postKey(ref string) string    { return h.s.Key("p:" + ref) }
 func (h *Handoff) queueKey() string             { return h.s.Key("q") }
+func (h *Handoff) dayKey(day string) string     { return h.s.Key("vd:" + day) }
 func (h *Handoff) remindersKey() string         { return h.s.Key("rem") }
 func (h *Handoff) counterKey() string           { return h.s.Key("codes") }
 func (h *Handoff) auditKey() string             { return h.s.Key("audit") }
@@ -112,8 +121,9 @@ func (h *Handoff) NextCounter(ctx context.Context) (uint64, error) {
 	return uint64(incr.Val()), nil
 }
 
-// SaveTicket implements handoff.Store. The ticket, the user's index and the queue are separate
-// commands in one pipeline (different slots).
+// SaveTicket implements handoff.Store. A visit is first added to its day's index; then the
+// ticket, the user's index and the queue are separate commands in one pipeline (different
+// slots).
 func (h *Handoff) SaveTicket(ctx context.Context, t *handoff.Ticket, ttl time.Duration) error {
 	if err := checkUser(t.User); err != nil {
 		return err
@@ -124,6 +134,11 @@ func (h *Handoff) SaveTicket(ctx context.Context, t *handoff.Ticket, ttl time.Du
 	b, err := json.Marshal(t)
 	if err != nil {
 		return err
+	}
+	if day := t.VisitDay(); day != "" {
+		if err := zaddScript.Run(ctx, h.c, []string{h.dayKey(day)}, t.Created.UnixMilli(), t.Code, ms(ttl)).Err(); err != nil {
+			return fmt.Errorf("redis: indexing a visit under its day: %w", err)
+		}
 	}
 	pipe := h.c.Pipeline()
 	pipe.Set(ctx, h.ticketKey(t.Code), b, ttl)
@@ -221,6 +236,53 @@ func (h *Handoff) Queue(ctx context.Context) ([]string, error) {
 	if len(gone) > 0 {
 		if err := h.c.ZRem(ctx, h.queueKey(), gone...).Err(); err != nil {
 			return nil, fmt.Errorf("redis: pruning the queue: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// DayVisits implements handoff.Store: the day's index, each ticket read back. Codes whose ticket
+// is gone are dropped from the index on the way (codes are never reused); a ticket moved to
+// another day is only skipped, since it may be moving back, and leaves with the index's TTL.
+func (h *Handoff) DayVisits(ctx context.Context, day string) ([]*handoff.Ticket, error) {
+	key := h.dayKey(day)
+	codes, err := h.c.ZRange(ctx, key, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: reading the day's visits: %w", err)
+	}
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	pipe := h.c.Pipeline()
+	gets := make([]*goredis.StringCmd, len(codes))
+	for i, c := range codes {
+		gets[i] = pipe.Get(ctx, h.ticketKey(c))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("redis: reading the day's visits: %w", err)
+	}
+	var out []*handoff.Ticket
+	var gone []any
+	for i, c := range codes {
+		b, err := gets[i].Bytes()
+		if errors.Is(err, goredis.Nil) {
+			gone = append(gone, c)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redis: reading the day's visits: %w", err)
+		}
+		var t handoff.Ticket
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("redis: reading the day's visits: %w", err)
+		}
+		if t.VisitDay() == day {
+			out = append(out, &t)
+		}
+	}
+	if len(gone) > 0 {
+		if err := h.c.ZRem(ctx, key, gone...).Err(); err != nil {
+			return nil, fmt.Errorf("redis: pruning the day's visits: %w", err)
 		}
 	}
 	return out, nil
@@ -349,9 +411,9 @@ func (h *Handoff) AuditTrail(ctx context.Context, n int) ([]handoff.Audit, error
 	return out, nil
 }
 
-// EraseUser implements handoff.Store: every ticket of the user (with its claim and its place in
-// the queue), then the user's keys in one DEL, then the reminder. The audit trail keeps only
-// codes and staff pseudonyms and is left alone.
+// EraseUser implements handoff.Store: every ticket of the user (with its claim, its place in the
+// queue and in its day's index), then the user's keys in one DEL, then the reminder. The audit
+// trail keeps only codes and staff pseudonyms and is left alone.
 func (h *Handoff) EraseUser(ctx context.Context, user string) error {
 	if err := checkUser(user); err != nil {
 		return err
@@ -367,8 +429,16 @@ func (h *Handoff) EraseUser(ctx context.Context, user string) error {
 	if c := latest.Val(); c != "" {
 		codes = append(codes, c)
 	}
+	// The tickets say which days' indexes hold the codes.
+	days, err := h.visitDays(ctx, codes)
+	if err != nil {
+		return err
+	}
 	pipe = h.c.Pipeline()
-	for _, c := range codes {
+	for i, c := range codes {
+		if days[i] != "" {
+			pipe.ZRem(ctx, h.dayKey(days[i]), c)
+		}
 		pipe.Del(ctx, h.ticketKey(c))
 		pipe.Del(ctx, h.holderKey(c))
 		pipe.ZRem(ctx, h.queueKey(), c)
@@ -383,6 +453,36 @@ func (h *Handoff) EraseUser(ctx context.Context, user string) error {
 		return fmt.Errorf("redis: erasing handoff data: %w", err)
 	}
 	return nil
+}
+
+// visitDays reads the visit day of each ticket ("" for a ticket that is gone or plans no visit).
+func (h *Handoff) visitDays(ctx context.Context, codes []string) ([]string, error) {
+	days := make([]string, len(codes))
+	if len(codes) == 0 {
+		return days, nil
+	}
+	pipe := h.c.Pipeline()
+	gets := make([]*goredis.StringCmd, len(codes))
+	for i, c := range codes {
+		gets[i] = pipe.Get(ctx, h.ticketKey(c))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("redis: erasing handoff data: %w", err)
+	}
+	for i := range codes {
+		b, err := gets[i].Bytes()
+		if errors.Is(err, goredis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redis: erasing handoff data: %w", err)
+		}
+		var t handoff.Ticket
+		if json.Unmarshal(b, &t) == nil {
+			days[i] = t.VisitDay()
+		}
+	}
+	return days, nil
 }
 
 var _ handoff.Store = (*Handoff)(nil)

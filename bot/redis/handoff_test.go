@@ -81,6 +81,9 @@ func testForgetRemovesHandoffData(t *testing.T, c goredis.UniversalClient) {
 	for i, code := range []string{"QWE-234", "RTY-567"} {
 		tk := &handoff.Ticket{Code: code, User: user, Channel: "telegram", Status: handoff.StatusOpen,
 			Created: time.Now().Add(time.Duration(i) * time.Second)}
+		if i == 1 { // a planned visit: in its day's index (rb:vd:<day>) too
+			tk.Kind, tk.Day = bot.HandoffVisit, "2027-03-30"
+		}
 		if err := h.SaveTicket(ctx, tk, time.Hour); err != nil {
 			t.Fatal(err)
 		}
@@ -101,6 +104,9 @@ func testForgetRemovesHandoffData(t *testing.T, c goredis.UniversalClient) {
 		t.Fatal(err)
 	}
 	checkTTLs(t, c, redis.DefaultPrefix)
+	if n := c.ZCard(ctx, redis.DefaultPrefix+"vd:2027-03-30").Val(); n != 1 {
+		t.Fatalf("the visit's day index holds %d codes, want 1", n)
+	}
 	if err := s.Erase(ctx, user); err != nil {
 		t.Fatal(err)
 	}

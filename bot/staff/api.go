@@ -231,21 +231,18 @@ func (s *Server) visits(w http.ResponseWriter, r *http.Request, sess *Session) {
 		writeError(w, http.StatusBadRequest, "bad_day", "day is YYYY-MM-DD")
 		return
 	}
-	list, err := s.svc.Tickets(r.Context())
+	list, err := s.svc.DayVisits(r.Context(), day)
 	if err != nil {
 		s.deskError(w, err)
 		return
 	}
 	sheet := DaySheet{Day: day, Visits: []TicketView{}, Interpreters: map[string]int{}}
 	for _, t := range list {
-		if t.Kind == bot.HandoffVisit && t.Day == day {
-			sheet.Visits = append(sheet.Visits, view(t))
-			if t.Interp {
-				sheet.Interpreters[t.Lang]++
-			}
+		sheet.Visits = append(sheet.Visits, view(t))
+		if t.Interp {
+			sheet.Interpreters[t.Lang]++
 		}
 	}
-	sort.SliceStable(sheet.Visits, func(i, j int) bool { return sheet.Visits[i].Time < sheet.Visits[j].Time })
 	s.audit(r.Context(), sess.Name, "day_sheet", "")
 	writeJSON(w, http.StatusOK, sheet)
 }

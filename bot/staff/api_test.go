@@ -92,7 +92,7 @@ func TestRoles(t *testing.T) {
 }
 
 // TestCSRF: a state change needs the session's X-CSRF-Token: none or another session's token
-// is 403 and changes nothing; the right one works.
+// is 403 and changes nothing, on every POST route; the right one works.
 func TestCSRF(t *testing.T) {
 	d := newDesk(t)
 	code := d.askChat("u1")
@@ -117,6 +117,35 @@ func TestCSRF(t *testing.T) {
 	kari.csrf = ""
 	if got := kari.do("GET", "/staff/api/tickets", nil, nil); got != http.StatusOK {
 		t.Fatalf("GET without a token: %d", got)
+	}
+	// Every state change, for an admin (who may use them all): no token, or another session's,
+	// is 403 "csrf" and changes nothing.
+	visit := d.planVisit("u2", "fa", "2027-03-30", true)
+	ada := d.login("ada")
+	good := ada.csrf
+	for _, r := range routes {
+		if r.method != "POST" {
+			continue
+		}
+		path := strings.Replace(r.path, "ACD-346", visit, 1)
+		for _, bad := range []string{"", nils.csrf} {
+			ada.csrf = bad
+			var e struct{ Error string }
+			body := map[string]string{"text": "hello", "message_id": "contact.office"}
+			if got := ada.do(r.method, path, body, &e); got != http.StatusForbidden || e.Error != "csrf" {
+				t.Errorf("%s %s with token %q: %d %q, want 403 csrf", r.method, path, bad, got, e.Error)
+			}
+		}
+	}
+	ada.csrf = good
+	if got := ada.do("GET", "/staff/api/me", nil, nil); got != http.StatusOK {
+		t.Fatalf("the refused requests ended the session: %d", got)
+	}
+	if tk, _ := d.office.Service.Lookup(context.Background(), visit); tk.Status != handoff.StatusOpen || tk.Staff != "" || tk.Visit != "" {
+		t.Fatalf("refused state changes changed the ticket: %+v", tk)
+	}
+	if got := d.out.to("u2"); len(got) != 0 {
+		t.Fatalf("a refused request reached the user: %+v", got)
 	}
 }
 
@@ -236,6 +265,13 @@ func TestSessionCookieAndTimeouts(t *testing.T) {
 	mux.ServeHTTP(w, req)
 	if strings.Contains(w.Header().Get("Set-Cookie"), "Secure") {
 		t.Fatal("X-Forwarded-Proto believed without a trusted proxy")
+	}
+	// Served over TLS directly (r.TLS), no proxy to trust: Secure.
+	req = httptest.NewRequest("POST", "https://staff.example/staff/api/login", strings.NewReader(`{"name":"kari","password":"`+password+`"}`))
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	if sc := w.Header().Get("Set-Cookie"); w.Code != 200 || !strings.Contains(sc, "; Secure") {
+		t.Fatalf("cookie over TLS: %d %q", w.Code, sc)
 	}
 
 	kari := d.login("kari")
@@ -513,6 +549,158 @@ func TestDaySheetLookupAndArrival(t *testing.T) {
 	if got := resa.do("GET", "/staff/api/code/ZZZ-999", nil, nil); got != 404 {
 		t.Fatalf("unknown code: %d", got)
 	}
+	// Each of reception's actions is in the audit trail, by resa, with the code where there is one.
+	trail, _ := d.office.Service.AuditTrail(context.Background(), 100)
+	did := map[string]string{}
+	for _, a := range trail {
+		if a.Staff == "resa" {
+			did[a.Action] = a.Code
+		}
+	}
+	for action, want := range map[string]string{"login": "", "day_sheet": "", "code": code, "visit:arrived": code, "code_unknown": ""} {
+		if got, ok := did[action]; !ok || got != want {
+			t.Errorf("audit trail: %q by resa with code %q (listed %v), want code %q", action, got, ok, want)
+		}
+	}
+}
+
+// planVisit makes user a speaker of lang who plans a visit on day (with an interpreter or not);
+// it returns the visit code.
+func (d *desk) planVisit(user, lang, day string, interp bool) string {
+	d.t.Helper()
+	yes := "no"
+	if interp {
+		yes = "yes"
+	}
+	d.press(user, "l|"+lang, "c|counsellor", bot.OptionData("handoff.start", "visit"), "v|"+day, bot.OptionData("handoff.interp", yes))
+	return d.codeOf(user)
+}
+
+// sheetOf is the day sheet of day as reception gets it, by code.
+func (c *client) sheetOf(day string) (staff.DaySheet, map[string]staff.TicketView) {
+	c.d.t.Helper()
+	var sheet staff.DaySheet
+	if got := c.do("GET", "/staff/api/visits?day="+day, nil, &sheet); got != 200 {
+		c.d.t.Fatalf("day sheet of %s: %d", day, got)
+	}
+	byCode := map[string]staff.TicketView{}
+	for _, v := range sheet.Visits {
+		byCode[v.Code] = v
+	}
+	return sheet, byCode
+}
+
+// TestDaySheetOutlivesTheTicket: the day sheet is built from the visits themselves, not from
+// the open tickets: a visit whose ticket a counsellor closed (in the workspace or the staff
+// group) or handed back stays on its day's sheet with its language, interpreter and channel;
+// reception can still mark it arrived or not come; a visit of another day shows on that day
+// only; /forget takes it off.
+func TestDaySheetOutlivesTheTicket(t *testing.T) {
+	d := newDesk(t)
+	const day, other = "2027-03-30", "2027-03-31"
+	closed := d.planVisit("u1", "fa", day, true)
+	back := d.planVisit("u2", "ti", day, false)
+	group := d.planVisit("u3", "so", day, true)
+	later := d.planVisit("u4", "ar", other, true)
+	kari, resa := d.login("kari"), d.login("resa")
+	for _, step := range []struct{ path string }{
+		{"/staff/api/tickets/" + closed + "/take"}, {"/staff/api/tickets/" + closed + "/close"},
+		{"/staff/api/tickets/" + back + "/take"}, {"/staff/api/tickets/" + back + "/handback"},
+	} {
+		if got := kari.do("POST", step.path, nil, nil); got != 200 {
+			t.Fatalf("POST %s: %d", step.path, got)
+		}
+	}
+	if ans := d.office.Service.Staff(context.Background(), handoff.StaffMsg{StaffID: "4242", Name: "Ola", Text: "/close " + group}); !strings.Contains(ans, group) {
+		t.Fatalf("closing in the staff group: %q", ans)
+	}
+	var open []staff.TicketView
+	var list struct{ Tickets []staff.TicketView }
+	kari.do("GET", "/staff/api/tickets", nil, &list)
+	for _, tk := range list.Tickets {
+		if tk.Code == closed || tk.Code == group {
+			open = append(open, tk)
+		}
+	}
+	if len(open) != 0 {
+		t.Fatalf("closed tickets still in the inbox: %+v", open)
+	}
+
+	sheet, byCode := resa.sheetOf(day)
+	if len(sheet.Visits) != 3 {
+		t.Fatalf("%s lists %d visits, want 3 (closed, handed back, closed in the group): %+v", day, len(sheet.Visits), sheet.Visits)
+	}
+	for code, want := range map[string]staff.TicketView{
+		closed: {Lang: "fa", Interp: true, Status: handoff.StatusClosed},
+		back:   {Lang: "ti", Interp: false, Status: handoff.StatusOpen},
+		group:  {Lang: "so", Interp: true, Status: handoff.StatusClosed},
+	} {
+		got, ok := byCode[code]
+		if !ok || got.Lang != want.Lang || got.Interp != want.Interp || got.Status != want.Status ||
+			got.Channel != "web" || got.Day != day || got.Kind != bot.HandoffVisit || got.Visit != "" {
+			t.Errorf("%s on the sheet: %+v (listed %v), want %+v", code, got, ok, want)
+		}
+	}
+	if len(sheet.Interpreters) != 2 || sheet.Interpreters["fa"] != 1 || sheet.Interpreters["so"] != 1 {
+		t.Errorf("interpreters at a glance: %v, want fa 1 and so 1", sheet.Interpreters)
+	}
+	if _, byCode := resa.sheetOf(other); len(byCode) != 1 || byCode[later].Lang != "ar" {
+		t.Errorf("%s: %+v, want %s only", other, byCode, later)
+	}
+
+	// Arrived and did not come, on closed and handed-back tickets alike.
+	var tk staff.TicketView
+	if got := resa.do("POST", "/staff/api/code/"+closed+"/arrived", nil, &tk); got != 200 || tk.Visit != handoff.VisitArrived {
+		t.Fatalf("arrived on a closed ticket: %d %+v", got, tk)
+	}
+	if got := resa.do("POST", "/staff/api/code/"+back+"/noshow", nil, &tk); got != 200 || tk.Visit != handoff.VisitNoShow {
+		t.Fatalf("did not come on a handed-back ticket: %d %+v", got, tk)
+	}
+	if _, byCode = resa.sheetOf(day); byCode[closed].Visit != handoff.VisitArrived || byCode[back].Visit != handoff.VisitNoShow ||
+		byCode[group].Visit != "" || byCode[closed].Status != handoff.StatusClosed {
+		t.Fatalf("the sheet after arrival and no-show: %+v", byCode)
+	}
+
+	// /forget: the user's visit leaves the sheet (and the look-up).
+	d.press("u1", "c|menu", "c|forget", "c|forget_yes")
+	if sheet, byCode = resa.sheetOf(day); len(sheet.Visits) != 2 || byCode[closed].Code != "" || sheet.Interpreters["fa"] != 0 {
+		t.Fatalf("after /forget the sheet is %+v", sheet)
+	}
+	if got := resa.do("GET", "/staff/api/code/"+closed, nil, nil); got != 404 {
+		t.Fatalf("look-up after /forget: %d", got)
+	}
+}
+
+// TestPlanningAgainAfterClose: a user whose visit's ticket was closed and who plans again sees
+// the visit they planned, and another day moves that visit (same code) instead of putting them
+// on two days' sheets.
+func TestPlanningAgainAfterClose(t *testing.T) {
+	d := newDesk(t)
+	code := d.planVisit("u1", "fa", "2027-03-30", true)
+	kari, resa := d.login("kari"), d.login("resa")
+	if got := kari.do("POST", "/staff/api/tickets/"+code+"/close", nil, nil); got != 200 {
+		t.Fatalf("close: %d", got)
+	}
+	d.press("u1", "c|menu", "c|counsellor")
+	r, err := d.office.Bot.Handle(context.Background(), bot.Event{Channel: "web", User: "u1", Kind: bot.KindChoice,
+		Data: bot.OptionData("handoff.start", "visit"), Time: d.clk.now(), Route: "r-u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown string
+	for _, rep := range r {
+		shown += rep.Text
+	}
+	if !strings.Contains(shown, code) || !strings.Contains(shown, "30.03.2027") {
+		t.Fatalf("planning again does not show the planned visit %s: %q", code, shown)
+	}
+	d.press("u1", "v|2027-03-31", bot.OptionData("handoff.interp", "yes"))
+	if sheet, _ := resa.sheetOf("2027-03-30"); len(sheet.Visits) != 0 {
+		t.Fatalf("the old day still lists %+v", sheet.Visits)
+	}
+	if sheet, byCode := resa.sheetOf("2027-03-31"); len(sheet.Visits) != 1 || byCode[code].Lang != "fa" {
+		t.Fatalf("the new day lists %+v, want %s moved there", sheet.Visits, code)
+	}
 }
 
 // TestLookupGuessingLimited: past 30 unknown codes in ten minutes an account's look-ups are
@@ -616,9 +804,28 @@ func TestSetupLink(t *testing.T) {
 	if w.Code != http.StatusForbidden {
 		t.Fatalf("setup through a proxy: %d", w.Code)
 	}
+	// From another machine: refused, even with the right token.
+	req = httptest.NewRequest("POST", "/staff/api/setup", strings.NewReader(`{"token":"`+token+`","name":"boss","password":"`+password+`"}`))
+	req.RemoteAddr = "203.0.113.9:5555"
+	w = httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), `"not_local"`) {
+		t.Fatalf("setup from another machine: %d %s", w.Code, w.Body.String())
+	}
 	if got := d.anon().do("POST", "/staff/api/setup", map[string]string{"token": "wrong", "name": "boss", "password": password}, nil); got != 403 {
 		t.Fatalf("wrong token: %d", got)
 	}
+	// A link is good for an hour.
+	d.clk.add(time.Hour + time.Minute)
+	var e struct{ Error string }
+	if got := d.anon().do("POST", "/staff/api/setup", body, &e); got != 403 || e.Error != "bad_token" {
+		t.Fatalf("setup after an hour: %d %q", got, e.Error)
+	}
+	if link, err = d.srv.SetupLink(ctx, "http://127.0.0.1:1"); err != nil || link == "" {
+		t.Fatalf("a new link: %q %v", link, err)
+	}
+	body["token"] = link[strings.Index(link, "=")+1:]
+	d.clk.add(59 * time.Minute)
 	if got := d.anon().do("POST", "/staff/api/setup", body, nil); got != 200 {
 		t.Fatalf("setup: %d", got)
 	}

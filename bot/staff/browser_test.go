@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/handoff"
 	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/staff"
 )
@@ -117,9 +118,9 @@ func ticketItem(code string) chromedp.CSS {
 // TestBrowserWorkspace: a counsellor and reception signed in at once, in real Chromium. A Dari
 // user plans a visit, asks for a counsellor and writes a message with markup; the counsellor sees
 // it as text (nothing runs), takes the ticket, replies, sends a canned answer (it reaches the user
-// in Dari) and hands back; a second counsellor's take is refused with who has it; the user's
-// answer arrives live. Reception sees the visit on the day sheet with the interpreter, looks up
-// the code and marks the arrival. An admin sees the statistics as bar charts.
+// in Dari), hands back and at last closes the ticket; a second counsellor's take is refused with
+// who has it; the user's answer arrives live. Reception still sees the visit of the closed ticket
+// on the day sheet with the interpreter, looks up the code and marks the arrival. An admin sees the statistics as bar charts.
 func TestBrowserWorkspace(t *testing.T) {
 	d := newDesk(t)
 	stats := staff.NewStats(d.store, oslo(t), nil, nil)
@@ -230,6 +231,17 @@ func TestBrowserWorkspace(t *testing.T) {
 	}
 	if r := d.say("u1", "/menu"); len(r) == 0 {
 		t.Fatal("the bot is silent after hand back")
+	}
+	// The chat is done: kari closes the ticket, and it leaves the inboxes. The visit it planned
+	// stays on its day's sheet (below).
+	do(t, kari, "kari closes the ticket",
+		chromedp.Click(chromedp.ID("close")),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('conv').hidden && !document.querySelector('#tickets li[data-code=%q]')`, code)),
+	)
+	do(t, nils, "the closed ticket leaves nils's inbox, live",
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`!document.querySelector('#tickets li[data-code=%q]')`, code)))
+	if tk, _ := d.office.Service.Lookup(context.Background(), code); tk.Status != handoff.StatusClosed {
+		t.Fatalf("after close the ticket is %q", tk.Status)
 	}
 
 	// Reception: the day sheet, a look-up, the arrival.

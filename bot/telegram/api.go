@@ -70,6 +70,8 @@ func jsonCall(c tgbotapi.Chattable) (method string, body []byte, ok bool) {
 			return "", nil, false
 		}
 		v, method = jsonMessage{ChatID: m.ChatID, ReplyMarkup: kb, Text: m.Text}, "sendMessage"
+	case tgbotapi.VoiceConfig:
+		return voiceCall(m)
 	case tgbotapi.VenueConfig:
 		if m.FoursquareID != "" || m.FoursquareType != "" || m.GooglePlaceID != "" || m.GooglePlaceType != "" {
 			return "", nil, false
@@ -163,10 +165,22 @@ func (a *api) postFor(ctx context.Context, method string, body []byte, result bo
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return a.answer(req, result)
+}
+
+// answer makes a prepared call (a JSON body, or a multipart upload) and reads Telegram's answer
+// as postFor describes.
+func (a *api) answer(req *http.Request, result bool) (*tgbotapi.APIResponse, error) {
 	resp, err := a.http.Do(req)
 	if err != nil {
 		return nil, err
 	}
+	return decodeAnswer(resp, result)
+}
+
+// decodeAnswer reads a Bot API answer (and closes its body), keeping the result when result is
+// set.
+func decodeAnswer(resp *http.Response, result bool) (*tgbotapi.APIResponse, error) {
 	defer resp.Body.Close()
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	defer bodyBuffers.Put(buf)

@@ -103,7 +103,7 @@ func conversation(t *testing.T, m mode) {
 
 	// A voice note: the kind reply in the user's language, with buttons to go on.
 	got = h.turn(chat, withMedia(4, chat, "fa", "voice", map[string]any{"duration": 2, "mime_type": "audio/ogg", "file_id": "x", "file_unique_id": "y"}))
-	if w := text(t, h.session(user).Lang, bot.MsgMedia); len(got) == 0 || got[0].Params["text"] != w {
+	if w := text(t, h.session(user).Lang, bot.MsgMediaVoice); len(got) == 0 || got[0].Params["text"] != w {
 		t.Errorf("voice reply:%s\nwant %q", telegramtest.Summary(got), w)
 	} else if len(got[len(got)-1].Keyboard()) == 0 {
 		t.Error("voice reply offers no buttons")

@@ -31,8 +31,10 @@
 //     callback query is always answered (answerCallbackQuery), whatever it leads to.
 //   - Voice, audio, photo, video, video note, animation, sticker, document, location, venue,
 //     contact, dice, poll, story, game, invoice: bot.KindMedia with Media naming it; the engine
-//     says kindly, in the user's language, what the bot can read and gives the office's phone.
-//     A caption is not read: the user is asked to write instead.
+//     says kindly, in the user's language, what the bot can read and offers a counsellor and
+//     the office's phone. A voice note, audio, photo, video (note), document (animation) or
+//     sticker also carries a bot.Medium (medium.go): while staff hold the chat it is copied to
+//     the staff group (copyMessage, relay.go); a caption goes to staff with it.
 //   - Edited messages are ignored: the original was answered already, and answering again
 //     would repeat the conversation or, worse, contradict it. Users who correct a typo simply
 //     write again, which is what they do anyway.

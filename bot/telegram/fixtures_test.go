@@ -19,6 +19,7 @@ var fixtureOutcome = map[string]string{
 	"command_with_bot_mention.json":          "reply",
 	"command_with_entities.json":             "reply",
 	"contact.json":                           "media",
+	"document.json":                          "media",
 	"edited_message.json":                    "ignored",
 	"location.json":                          "media",
 	"my_chat_member_kicked_private.json":     "erased",
@@ -32,7 +33,7 @@ var fixtureOutcome = map[string]string{
 	"supergroup_pinned_message.json":         "ignored",
 	"supergroup_text_forum.json":             "ignored",
 	"venue.json":                             "media",
-	"voice.json":                             "media",
+	"voice.json":                             "voice",
 }
 
 // fixtureFacts are the parts of a fixture the assertions need.
@@ -163,9 +164,13 @@ func checkFixture(t *testing.T, m mode, raw []byte, want string) {
 		if s := h.ad.Stats(); s.Blocked != 1 {
 			t.Errorf("stats %+v: want 1 blocked", s)
 		}
-	case "media":
+	case "media", "voice":
 		got := h.waitSent(f.chat, 1)
-		if w := text(t, lang, bot.MsgMedia); got[0].Params["text"] != w {
+		id := bot.MsgMedia
+		if want == "voice" {
+			id = bot.MsgMediaVoice
+		}
+		if w := text(t, lang, id); got[0].Params["text"] != w {
 			t.Errorf("media reply %q, want %q", got[0].Params["text"], w)
 		}
 		if len(got[len(got)-1].Keyboard()) == 0 {

@@ -80,7 +80,14 @@ func FuzzDecode(f *testing.F) {
 // checkAction asserts what an action must be for the update it came from.
 func checkAction(t *testing.T, c *Adapter, u *update, a action) {
 	t.Helper()
-	if again := c.actionFor(u); again != a {
+	again := c.actionFor(u)
+	if (a.event.Medium == nil) != (again.event.Medium == nil) ||
+		a.event.Medium != nil && (a.event.Medium.Describe() != again.event.Medium.Describe() || a.event.Medium.Ref != again.event.Medium.Ref ||
+			a.event.Medium.Message != again.event.Medium.Message || a.event.Medium.Caption != again.event.Medium.Caption) {
+		t.Fatalf("actionFor is not deterministic: medium %+v then %+v", a.event.Medium, again.event.Medium)
+	}
+	a.event.Medium, again.event.Medium = nil, nil
+	if again != a {
 		t.Fatalf("actionFor is not deterministic: %+v then %+v", a, again)
 	}
 	switch a.kind {

@@ -34,8 +34,11 @@ func (p platform) Render(to string, replies []bot.Reply) []deliver.Message {
 			continue
 		}
 		kind := "message"
-		if method == "sendVenue" {
+		switch method {
+		case "sendVenue":
 			kind = "venue"
+		case methodVoice:
+			kind = "voice"
 		}
 		out = append(out, deliver.Message{Method: method, Body: body, Kind: kind})
 	}
@@ -47,6 +50,9 @@ func (p platform) Post(ctx context.Context, m deliver.Message) error {
 	a := p.c.api.Load()
 	if a == nil {
 		return errors.New("telegram: not connected")
+	}
+	if m.Method == methodVoice {
+		return p.c.sendVoice(ctx, a, m.Body)
 	}
 	_, err := a.post(ctx, m.Method, m.Body)
 	return scrub(err, a.token)

@@ -24,6 +24,10 @@ func render(chatID int64, replies []bot.Reply) []tgbotapi.Chattable {
 	replies = merge(replies) // a copy: buttons may move to a venue below
 	for i, r := range replies {
 		kb := keyboard(r.Buttons)
+		if r.Audio != "" {
+			out = append(out, voice(chatID, r, kb)) // a recorded answer has no text of its own
+			continue
+		}
 		if r.Venue != nil {
 			v := venue(chatID, r.Venue)
 			// An empty reply with buttons right after the venue: put them on the venue.
@@ -97,7 +101,7 @@ func merge(replies []bot.Reply) []bot.Reply {
 }
 
 func joinable(p, r bot.Reply) bool {
-	if p.Venue != nil || r.Venue != nil || len(p.Buttons) > 0 || p.Text == "" {
+	if p.Venue != nil || r.Venue != nil || p.Audio != "" || r.Audio != "" || len(p.Buttons) > 0 || p.Text == "" {
 		return false
 	}
 	if r.Text == "" {

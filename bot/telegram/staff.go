@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 
@@ -26,6 +27,9 @@ type StaffAction struct {
 	ReplyToBot bool
 	Data       string // pressed button
 	CallbackID string // to be answered with AnswerCallback
+	// Medium is a voice note, photo, ... staff sent (Text is then its caption), to be copied to
+	// a user; give it Adapter.Fetchable for users on other platforms.
+	Medium *bot.Medium
 }
 
 // StaffActionOf reads a staff chat update; ok is false for updates with nothing to act on.
@@ -39,10 +43,15 @@ func StaffActionOf(u tgbotapi.Update) (StaffAction, bool) {
 		return StaffAction{UserID: q.From.ID, Name: q.From.FirstName, Data: q.Data, CallbackID: q.ID}, true
 	case u.Message != nil:
 		m := u.Message
-		if m.From == nil || m.From.IsBot || m.Text == "" {
+		if m.From == nil || m.From.IsBot {
 			return StaffAction{}, false
 		}
 		a := StaffAction{UserID: m.From.ID, Name: m.From.FirstName, Text: m.Text}
+		if a.Medium = staffMedium(m); a.Medium != nil {
+			a.Text = m.Caption
+		} else if m.Text == "" {
+			return StaffAction{}, false
+		}
 		if r := m.ReplyToMessage; r != nil {
 			chat := m.Chat
 			if r.Chat != nil {
@@ -56,6 +65,23 @@ func StaffActionOf(u tgbotapi.Update) (StaffAction, bool) {
 		return a, true
 	}
 	return StaffAction{}, false
+}
+
+// staffMedium reads the medium of a staff chat message (the library's types, encoded back to
+// the wire format the user side reads).
+func staffMedium(m *tgbotapi.Message) *bot.Medium {
+	if m.Chat == nil {
+		return nil
+	}
+	raw := func(v any) json.RawMessage {
+		b, _ := json.Marshal(v)
+		return b
+	}
+	md := mediumIn(raw(m.Voice), raw(m.Audio), raw(m.Photo), raw(m.Video), raw(m.VideoNote), raw(m.Document), raw(m.Sticker))
+	if md != nil {
+		md.Message = strconv.FormatInt(m.Chat.ID, 10) + ":" + strconv.Itoa(m.MessageID)
+	}
+	return md
 }
 
 // PostStaff sends a post to the staff chat: posts about one ticket in order, different tickets'

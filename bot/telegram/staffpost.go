@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -35,6 +36,9 @@ type staffPoster struct {
 	wake   chan struct{}
 	done   chan struct{}
 	api    *api
+	// cards holds the message id of each ticket's card this process posted, for the media
+	// about the ticket to reply to; only the run goroutine uses it.
+	cards cardIDs
 }
 
 func newStaffPoster(c *Adapter) *staffPoster {
@@ -110,12 +114,24 @@ func (p *staffPoster) run() {
 			}
 			continue
 		}
+		if sp.Medium != nil {
+			p.deliverMedium(sp)
+			continue
+		}
 		for _, m := range render(p.c.cfg.StaffChatID, []bot.Reply{{Text: sp.Text, Buttons: sp.Buttons}}) {
 			id, ok := p.deliver(m)
-			if ok && sp.Posted != nil && id != 0 {
-				sp.Posted(strconv.FormatInt(p.c.cfg.StaffChatID, 10) + ":" + strconv.FormatInt(id, 10))
+			if ok && sp.Card && sp.Ticket != "" {
+				p.cards.keep(sp.Ticket, id)
 			}
+			p.posted(sp, id, ok)
 		}
+	}
+}
+
+// posted hands a delivered message's reference to the post's Posted.
+func (p *staffPoster) posted(sp bot.StaffPost, id int64, ok bool) {
+	if ok && sp.Posted != nil && id != 0 {
+		sp.Posted(strconv.FormatInt(p.c.cfg.StaffChatID, 10) + ":" + strconv.FormatInt(id, 10))
 	}
 }
 
@@ -129,48 +145,92 @@ const staffPostMaxAge = 24 * time.Hour
 // staffPostMaxAge, and returns its message id. Only a refusal (4xx, and 403: the bot is no
 // longer in the staff group) or the stop drops it.
 func (p *staffPoster) deliver(m tgbotapi.Chattable) (int64, bool) {
+	return p.deliverCall(func(ctx context.Context) (*tgbotapi.APIResponse, error) { return p.api.requestResult(ctx, m) })
+}
+
+// deliverCall is deliver for any call that answers with a message.
+func (p *staffPoster) deliverCall(call func(context.Context) (*tgbotapi.APIResponse, error)) (int64, bool) {
+	id, err := p.c.retried(p.ctx, staffQueue, staffPostMaxAge, call)
+	if err != nil {
+		p.lost(reasonOf(p.ctx, err), err)
+		return 0, false
+	}
+	return id, true
+}
+
+// retried makes a Bot API call that answers with a message, paced by the bucket key, retried
+// with backoff on network errors, 5xx and 429 for up to maxAge; it returns the message's id. A
+// refusal (4xx), a medium over its limit, or ctx's end stop it.
+func (c *Adapter) retried(ctx context.Context, key string, maxAge time.Duration, call func(context.Context) (*tgbotapi.APIResponse, error)) (int64, error) {
 	attempts := 0
 	first := time.Now()
 	for {
-		if p.ctx.Err() != nil || !p.c.send.Pace(staffQueue) {
-			p.lost("stopped", nil)
-			return 0, false
+		if ctx.Err() != nil || !c.send.Pace(key) {
+			return 0, errStopped
 		}
-		ctx, cancel := context.WithTimeout(p.ctx, p.c.cfg.SendTimeout)
-		resp, err := p.api.requestResult(ctx, m)
+		cctx, cancel := context.WithTimeout(ctx, c.cfg.SendTimeout)
+		resp, err := call(cctx)
 		cancel()
 		if err == nil {
-			p.c.stats.sent.Add(1)
-			p.c.cfg.Metrics.Reply(Channel, "sent")
+			c.stats.sent.Add(1)
+			c.cfg.Metrics.Reply(Channel, "sent")
 			var msg struct {
 				MessageID int64 `json:"message_id"`
 			}
 			if resp != nil {
 				_ = json.Unmarshal(resp.Result, &msg)
 			}
-			return msg.MessageID, true
+			return msg.MessageID, nil
 		}
-		out, wait := classify(p.ctx, err)
-		if (out == throttled || out == retry) && time.Since(first) > staffPostMaxAge {
-			p.lost("unreachable", err)
-			return 0, false
+		var ur *unreadable
+		if errors.Is(err, bot.ErrMediumTooLarge) || errors.As(err, &ur) {
+			return 0, err
+		}
+		out, wait := classify(ctx, err)
+		if (out == throttled || out == retry) && time.Since(first) > maxAge {
+			return 0, &unreachable{err}
 		}
 		switch out {
 		case throttled:
-			p.c.cfg.Metrics.Reply(Channel, "throttled")
+			c.cfg.Metrics.Reply(Channel, "throttled")
 		case retry:
 			attempts++
-			wait = p.c.send.Backoff(min(attempts, 16))
-		default: // refused, or the bot is no longer in the staff group (403), or stopping
-			p.lost("refused", err)
-			return 0, false
+			wait = c.send.Backoff(min(attempts, 16))
+		default: // refused, or the bot is no longer in the chat (403), or stopping
+			return 0, err
 		}
-		p.c.stats.retries.Add(1)
-		if !deliver.Sleep(p.ctx, wait) {
-			p.lost("stopped", err)
-			return 0, false
+		c.stats.retries.Add(1)
+		if !deliver.Sleep(ctx, wait) {
+			return 0, errStopped
 		}
 	}
+}
+
+// errStopped ends a call given up on because the channel stops.
+var errStopped = errors.New("telegram: stopped")
+
+// unreachable is a call given up on after its retries.
+type unreachable struct{ err error }
+
+func (u *unreachable) Error() string { return u.err.Error() }
+func (u *unreachable) Unwrap() error { return u.err }
+
+// reasonOf names why a call was given up on, for the log.
+func reasonOf(ctx context.Context, err error) string {
+	var u *unreachable
+	switch {
+	case errors.Is(err, errStopped) || ctx.Err() != nil:
+		return "stopped"
+	case errors.As(err, &u):
+		return "unreachable"
+	case errors.Is(err, bot.ErrMediumTooLarge):
+		return "too_large"
+	}
+	var ur *unreadable
+	if errors.As(err, &ur) {
+		return "unreadable"
+	}
+	return "refused"
 }
 
 // lost counts and logs a staff post given up on (without its text: it may quote a user).

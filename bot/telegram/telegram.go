@@ -15,6 +15,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/audio"
 	"github.com/returnbot/returnbot/bot/deliver"
 	"github.com/returnbot/returnbot/bot/inmem"
 )
@@ -117,6 +118,12 @@ type Config struct {
 	// KeepProfile leaves the bot's command menu and descriptions alone at start-up; by default
 	// they are set from the locale files in every language, where they differ (SyncProfiles).
 	KeepProfile bool
+	// Audio is the office's recorded answers, sent as voice messages on Listen (voice.go);
+	// nil has none.
+	Audio *audio.Library
+	// AudioIDs keeps the file_ids of uploaded recordings for all replicas (bot/redis); nil
+	// keeps them in this process only.
+	AudioIDs audio.IDStore
 	// Redeliver is how often and how long queued messages are tried (defaults: backoff 1s
 	// doubling to 5min, retry_after capped at 5min, given up on after 24h).
 	Redeliver deliver.Policy
@@ -145,6 +152,7 @@ type Adapter struct {
 	send     *deliver.Sender
 	posts    *staffPoster // the staff chat's
 	stats    counters
+	uploads  *audio.Uploads // file_ids of recordings sent (voice.go)
 
 	api   atomic.Pointer[api]
 	ready chan struct{} // closed once updates are taken
@@ -173,7 +181,8 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("telegram: TELEGRAM_API_ENDPOINT must look like http://host:port/bot%%s/%%s (token, then method)")
 	}
 	defaults(&cfg)
-	c := &Adapter{cfg: cfg, log: cfg.Log, ready: make(chan struct{})}
+	c := &Adapter{cfg: cfg, log: cfg.Log, ready: make(chan struct{}),
+		uploads: audio.NewUploads("tg", FileIDTTL, cfg.AudioIDs, cfg.Now)}
 	if cfg.WebhookURL != "" {
 		u, err := url.Parse(cfg.WebhookURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {

@@ -39,6 +39,7 @@ type message struct {
 	From      *user   `json:"from"`
 	Chat      chat    `json:"chat"`
 	Text      *string `json:"text"`
+	Caption   *string `json:"caption"`
 
 	// What a user can send that the bot cannot read, in the order they are tested: a venue
 	// carries a location too, an animation a document too.
@@ -177,6 +178,7 @@ func (c *Adapter) messageAction(m *message) action {
 		a.event.Kind, a.event.Text = bot.KindText, *m.Text
 	case m.media() != "":
 		a.event.Kind, a.event.Media = bot.KindMedia, m.media()
+		a.event.Medium = c.mediumOf(m)
 	default:
 		// A service message (pinned message, auto-delete timer, ...): nothing the user said.
 		return action{kind: actIgnore, why: "service"}

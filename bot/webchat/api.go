@@ -121,6 +121,8 @@ type Reply struct {
 	// these, so an address a user typed (echoed back, or in a counsellor's quote) never becomes
 	// a link.
 	Links []string `json:"links,omitempty"`
+	// Audio is the address of a recorded answer the page plays in an <audio> player (audio.go).
+	Audio string `json:"audio,omitempty"`
 }
 
 // Venue is a map pin with links to OpenStreetMap: the place, and directions to it.
@@ -282,7 +284,6 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	if len(req.Lang) > 35 {
 		req.Lang = ""
 	}
-	ctx := r.Context()
 	// The route for staff replies and reminders is the outbox under the pseudonym (see SendTo).
 	// msg_id is recorded with the session, in the same write (Store.UpdateOnce): a message whose
 	// first attempt failed before that write is handled when the page sends it again.
@@ -297,16 +298,23 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	h.answerEvent(w, r, user, req.MsgID, req.Ack, ev)
+}
+
+// answerEvent hands an event of the page to the bot and writes the answer: the replies, the
+// inbox, a duplicate's first answer, or 503 when the store failed.
+func (h *Handler) answerEvent(w http.ResponseWriter, r *http.Request, user, msgID string, ack int64, ev bot.Event) {
+	ctx := r.Context()
 	replies, turn, err := h.cfg.Bot.HandleTurn(ctx, ev)
 	if errors.Is(err, bot.ErrDuplicate) {
 		h.cfg.Metrics.Update(Channel, "duplicate")
 		// The first answer was lost on the way: send it again if this replica still has it.
-		resp, ok := h.answers.get(user, req.MsgID)
+		resp, ok := h.answers.get(user, msgID)
 		if !ok {
 			resp = Response{Replies: []Reply{}}
 		}
 		resp.Duplicate = true
-		resp.Inbox = h.fetch(r, user, req.Ack)
+		resp.Inbox = h.fetch(r, user, ack)
 		h.write(w, resp)
 		return
 	}
@@ -327,7 +335,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Fetched after handling, so that an answer staff sent meanwhile comes with this response.
-	resp := Response{Replies: h.convert(replies), Inbox: h.fetch(r, user, req.Ack)}
+	resp := Response{Replies: h.convert(replies), Inbox: h.fetch(r, user, ack)}
 	if n := len(replies); n > 0 && replies[n-1].Lang != "" {
 		resp.UI = h.pageUI(replies[n-1].Lang)
 	}
@@ -337,7 +345,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		resp.Inbox = nil // erased with the rest
 		h.answers.erase(user)
 	} else {
-		h.answers.put(user, req.MsgID, resp)
+		h.answers.put(user, msgID, resp)
 	}
 	h.write(w, resp)
 	for range replies {

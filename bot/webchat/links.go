@@ -55,6 +55,9 @@ func (h *Handler) convert(rs []bot.Reply) []Reply {
 	out := Convert(rs)
 	h.urlsOnce.Do(func() { h.urls = contentURLs(h.cfg.Bot) })
 	for i := range out {
+		if rs[i].Audio != "" {
+			out[i].Audio = h.audioURL(rs[i].Lang, rs[i].Audio)
+		}
 		seen := map[string]bool{}
 		for _, u := range findURLs(out[i].Text) {
 			if h.urls[u] && !seen[u] {

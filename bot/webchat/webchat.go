@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/audio"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/outbox"
 )
@@ -92,6 +93,8 @@ type Config struct {
 	// Logo replaces the office logo in the page's header (and its favicon): an SVG, PNG or
 	// JPEG of at most MaxLogo bytes; nil shows the built-in one.
 	Logo []byte
+	// Audio is the office's recorded answers, played in the page (audio.go); nil has none.
+	Audio *audio.Library
 }
 
 // MaxLogo bounds Config.Logo: the page must stay light on a slow connection.
@@ -163,7 +166,7 @@ func New(cfg Config) *Handler {
 			ancestors += " " + o
 		}
 	}
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; media-src 'self'; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors " + ancestors
 	h := &Handler{cfg: cfg, csp: csp, mux: http.NewServeMux(), answers: newAnswerCache(cfg.Now)}
 	h.Routes(h.mux)
@@ -180,7 +183,7 @@ func New(cfg Config) *Handler {
 }
 
 // Routes registers the page at / and /webchat/, the assets under /webchat/ and the API at
-// POST /webchat/api/message and POST /webchat/api/inbox.
+// POST /webchat/api/message and POST /webchat/api/inbox, and recordings under AudioPath.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.page)
 	mux.HandleFunc("GET /webchat/{$}", h.page)
@@ -191,6 +194,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /webchat/ethiopic.woff2", h.asset("ethiopic.woff2", "font/woff2"))
 	mux.HandleFunc("POST /webchat/api/message", h.message)
 	mux.HandleFunc("POST /webchat/api/inbox", h.inbox)
+	mux.HandleFunc("POST /webchat/api/upload", h.upload)
+	mux.HandleFunc("GET "+AudioPath+"{name}", h.audioFile)
 }
 
 // ServeHTTP serves the web chat on its own mux (handy in tests and for mounting elsewhere).

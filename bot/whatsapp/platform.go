@@ -36,7 +36,11 @@ func (p platform) Render(to string, replies []bot.Reply) []deliver.Message {
 				p.a.cfg.Log.Error("whatsapp: a rendered message has no JSON form; not sent", "err", err)
 				continue
 			}
-			out = append(out, deliver.Message{Body: body, Kind: typeOf(m)})
+			msg := deliver.Message{Body: body, Kind: typeOf(m)}
+			if r.Audio != "" {
+				msg.Method = methodAudio
+			}
+			out = append(out, msg)
 		}
 	}
 	return out
@@ -52,6 +56,9 @@ func typeOf(m OutMessage) string {
 
 // Post implements deliver.Platform: one POST to /<phone number id>/messages.
 func (p platform) Post(ctx context.Context, m deliver.Message) error {
+	if m.Method == methodAudio {
+		return p.a.sendAudio(ctx, m.Body)
+	}
 	url := strings.TrimRight(p.a.cfg.Endpoint, "/") + "/" + p.a.cfg.PhoneNumberID + "/messages"
 	_, err := p.a.postOnce(ctx, url, m.Body)
 	return err

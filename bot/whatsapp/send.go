@@ -51,6 +51,9 @@ func Render(to string, r bot.Reply, menuLabel string) []OutMessage {
 			out = append(out, m)
 		}
 	}
+	if r.Audio != "" {
+		return []OutMessage{audioOut(to, r)} // a recorded answer (audio.go): no text, no buttons
+	}
 	if v := r.Venue; v != nil {
 		m := base("location")
 		m["location"] = map[string]any{"latitude": v.Lat, "longitude": v.Lon, "name": v.Name, "address": v.Address}

@@ -66,8 +66,22 @@ type Message struct {
 		Text    string `json:"text"`
 	} `json:"button"`
 	Audio *struct {
+		MediaObject
 		Voice bool `json:"voice"`
 	} `json:"audio"`
+	Image    *MediaObject `json:"image"`
+	Video    *MediaObject `json:"video"`
+	Document *MediaObject `json:"document"`
+	Sticker  *MediaObject `json:"sticker"`
+}
+
+// MediaObject is the media part of an inbound audio, image, video, document or sticker message:
+// the media id to fetch it by (GET /<media id>), its type, and what the user wrote with it.
+type MediaObject struct {
+	ID       string `json:"id"`
+	MimeType string `json:"mime_type"`
+	Caption  string `json:"caption"`
+	Filename string `json:"filename"`
 }
 
 // Reply is the pressed button or list row of an interactive message; ID is our button data.
@@ -290,6 +304,9 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 	to := m.From
 	a.seq.do(user, func() {
 		defer a.spool.release(user, m.ID)
+		if ev.Medium != nil {
+			a.lookup(ctx, ev.Medium) // its size, for the limit, and how to fetch it
+		}
 		pause := spoolPause
 		for try := 0; ; try++ {
 			hctx, cancel := context.WithTimeout(ctx, handleTimeout)
@@ -379,12 +396,22 @@ func ToEvent(m Message) (ev bot.Event, ok bool) {
 		return ev, false
 	case "audio":
 		if m.Audio != nil && m.Audio.Voice {
-			return media(ev, "voice"), true
+			return withMedium(media(ev, "voice"), &m.Audio.MediaObject), true
 		}
-		return media(ev, "audio"), true
+		var o *MediaObject
+		if m.Audio != nil {
+			o = &m.Audio.MediaObject
+		}
+		return withMedium(media(ev, "audio"), o), true
 	case "image":
-		return media(ev, "photo"), true
-	case "location", "document", "sticker", "video":
+		return withMedium(media(ev, "photo"), m.Image), true
+	case "document":
+		return withMedium(media(ev, "document"), m.Document), true
+	case "sticker":
+		return withMedium(media(ev, "sticker"), m.Sticker), true
+	case "video":
+		return withMedium(media(ev, "video"), m.Video), true
+	case "location":
 		return media(ev, m.Type), true
 	case "contacts":
 		return media(ev, "contact"), true
@@ -392,6 +419,16 @@ func ToEvent(m Message) (ev bot.Event, ok bool) {
 		return media(ev, "unknown"), true
 	}
 	return ev, true
+}
+
+// withMedium describes the medium of a media message (its size is learnt when it is looked up,
+// lookup in media.go); without a media id there is nothing to pass on.
+func withMedium(ev bot.Event, o *MediaObject) bot.Event {
+	if o == nil || o.ID == "" {
+		return ev
+	}
+	ev.Medium = &bot.Medium{Kind: ev.Media, MIME: o.MimeType, Channel: Channel, Ref: o.ID, Name: o.Filename, Caption: o.Caption}
+	return ev
 }
 
 func media(ev bot.Event, kind string) bot.Event {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/audio"
 	"github.com/returnbot/returnbot/bot/deliver"
 	"github.com/returnbot/returnbot/bot/inmem"
 )
@@ -85,6 +86,12 @@ type Config struct {
 	Now func() time.Time
 	// Spool bounds the messages held in memory while the store fails (DefaultSpool if 0).
 	Spool int
+	// Audio is the office's recorded answers, sent as audio messages on Listen (audio.go); nil
+	// has none.
+	Audio *audio.Library
+	// AudioIDs keeps the media ids of uploaded recordings for all replicas (bot/redis); nil
+	// keeps them in this process only.
+	AudioIDs audio.IDStore
 }
 
 // Metrics receives counts for /metrics; labels carry no user data.
@@ -116,6 +123,8 @@ type Adapter struct {
 
 	send *deliver.Sender // the delivery runtime: order, pacing, retries, the delivery queue
 	odd  oddCounters     // odd.go
+	// uploads are the media ids of recordings sent (audio.go).
+	uploads *audio.Uploads
 }
 
 // New returns an Adapter for cfg.
@@ -157,7 +166,7 @@ func New(cfg Config) *Adapter {
 	if cfg.ChatRate.PerSecond <= 0 {
 		cfg.ChatRate = DefaultChatRate
 	}
-	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool)}
+	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool), uploads: audio.NewUploads("wa", MediaIDTTL, cfg.AudioIDs, cfg.Now)}
 	q := cfg.Queue
 	if q == nil {
 		q = inmem.NewDeliveryQueue()

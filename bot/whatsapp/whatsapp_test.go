@@ -232,6 +232,8 @@ func TestFixtures(t *testing.T) {
 		"interactive_list_reply.json":   {kind: bot.KindChoice, data: "callback_data"},
 		"location_message.json":         {kind: bot.KindMedia, media: "location"},
 		"voice_message.json":            {kind: bot.KindMedia, media: "voice"},
+		"image_message.json":            {kind: bot.KindMedia, media: "photo"},
+		"document_message.json":         {kind: bot.KindMedia, media: "document"},
 	}
 	eachFixture(t, func(t *testing.T, name string, body []byte, p whatsapp.Payload) {
 		e := setup(t, nil)

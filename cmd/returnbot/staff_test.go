@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/staff"
+	"github.com/returnbot/returnbot/cmd/internal/app"
 )
 
 // TestStaffCLI: staff add (password from stdin, or generated and printed once), list and remove,
@@ -93,5 +95,50 @@ func TestStaffCLINeedsRedis(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"staff", "list"}, strings.NewReader(""), &out, &errb); code != 1 || !strings.Contains(errb.String(), "REDIS_URL") {
 		t.Fatalf("%d %s", code, errb.String())
+	}
+}
+
+// TestValidateSaysWhetherStaffCanAnswer: validate says whether "chat now" can be offered: with
+// neither a staff group nor Redis it is not; with Redis it reads the accounts there (none: not
+// offered; one: offered; Redis down: it cannot tell); with the staff group it is.
+func TestValidateSaysWhetherStaffCanAnswer(t *testing.T) {
+	t.Setenv("TELEGRAM_TOKEN", "")
+	t.Setenv("TELEGRAM_STAFF_CHAT_ID", "")
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("REDIS_CLUSTER_ADDRS", "")
+	t.Setenv("RETURNBOT_SECRET", "a-test-secret-of-thirty-two-bytes!")
+	// validate itself once; the other cases through what it calls, since loading the content
+	// takes seconds.
+	staffLine := func() string {
+		t.Helper()
+		var b bytes.Buffer
+		app.StaffAvailability(context.Background(), &b, app.ReadConfig(os.Getenv))
+		return strings.TrimSpace(b.String())
+	}
+	t.Setenv("REDIS_URL", redistest.Server(t))
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate"}, strings.NewReader(""), &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "\nstaff: no Telegram staff group and no staff account in Redis: \"chat now\" is not offered") {
+		t.Fatalf("validate with Redis and no account: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"staff", "add", "kari", "--role", "counsellor"}, strings.NewReader("a long enough password\n"), &out, &errb); code != 0 {
+		t.Fatalf("staff add: %d %s", code, errb.String())
+	}
+	if l := staffLine(); !strings.Contains(l, "1 staff account(s) in Redis") || !strings.Contains(l, `"chat now" is offered`) {
+		t.Errorf("Redis with an account: %q", l)
+	}
+	t.Setenv("REDIS_URL", "redis://127.0.0.1:1") // nothing listens there
+	if l := staffLine(); !strings.Contains(l, "could not be read") {
+		t.Errorf("Redis down: %q", l)
+	}
+	t.Setenv("REDIS_URL", "")
+	if l := staffLine(); !strings.Contains(l, "no Redis") || !strings.Contains(l, `"chat now" is not offered`) {
+		t.Errorf("neither group nor Redis: %q", l)
+	}
+	t.Setenv("TELEGRAM_TOKEN", "123:abc")
+	t.Setenv("TELEGRAM_STAFF_CHAT_ID", "-1001")
+	if l := staffLine(); !strings.Contains(l, "Telegram staff group is set up") {
+		t.Errorf("staff group: %q", l)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/returnbot/returnbot/bot/audio"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/cmd/internal/app"
 )
@@ -28,6 +30,8 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	printCoverage(stdout, pack.Report)
 	printExamples(stdout, pack.Report)
+	clips, audioProbs := app.LoadAudio(cf.audio, pack)
+	printAudio(stdout, clips)
 	for _, w := range pack.Report.Warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
@@ -37,12 +41,15 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	for _, e := range pack.Report.Missing {
 		fmt.Fprintln(stderr, e)
 	}
-	if !pack.Report.OK() {
-		fmt.Fprintf(stderr, "%d problems, %d missing texts\n", len(pack.Report.Problems), len(pack.Report.Missing))
+	for _, p := range audioProbs {
+		fmt.Fprintln(stderr, p)
+	}
+	if !pack.Report.OK() || len(audioProbs) > 0 {
+		fmt.Fprintf(stderr, "%d problems, %d missing texts, %d unusable recordings\n", len(pack.Report.Problems), len(pack.Report.Missing), len(audioProbs))
 		return 1
 	}
-	app.StaffAvailability(stdout, app.ReadConfig(os.Getenv))
-	fmt.Fprintf(stdout, "ok: %d flows, %d languages\n", len(pack.Content.Flows), len(pack.Catalog.Languages()))
+	app.StaffAvailability(context.Background(), stdout, app.ReadConfig(os.Getenv))
+	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %d recordings\n", len(pack.Content.Flows), len(pack.Catalog.Languages()), clips.Len())
 	return 0
 }
 
@@ -51,6 +58,20 @@ func printCoverage(w io.Writer, r *flow.Report) {
 	fmt.Fprintln(tw, "language\ttexts\tcoverage\t")
 	for _, c := range r.Coverage {
 		fmt.Fprintf(tw, "%s\t%d/%d\t%.0f%%\t\n", c.Lang, c.Have, c.Want, c.Percent())
+	}
+	tw.Flush()
+}
+
+// printAudio prints how many of the texts pages say are recorded, per language.
+func printAudio(w io.Writer, lib *audio.Library) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "language\trecorded\tcoverage\t")
+	for _, c := range lib.Coverage() {
+		pct := 0.0
+		if c.Want > 0 {
+			pct = 100 * float64(c.Have) / float64(c.Want)
+		}
+		fmt.Fprintf(tw, "%s\t%d/%d\t%.0f%%\t\n", c.Lang, c.Have, c.Want, pct)
 	}
 	tw.Flush()
 }

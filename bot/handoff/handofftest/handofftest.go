@@ -29,6 +29,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"Expiry", testExpiry},
 		{"ClaimRace", testClaimRace},
 		{"Queue", testQueue},
+		{"DayVisits", testDayVisits},
+		{"DayVisitsExpiry", testDayVisitsExpiry},
 		{"Routes", testRoutes},
 		{"Reminders", testReminders},
 		{"ReminderClaimedOnce", testReminderClaimedOnce},
@@ -228,6 +230,110 @@ func testQueue(t *testing.T, s handoff.Store) {
 	}
 }
 
+// dayCodes lists the codes DayVisits returns for day.
+func dayCodes(t *testing.T, s handoff.Store, day string) []string {
+	t.Helper()
+	list, err := s.DayVisits(ctx, day)
+	must(t, err)
+	var codes []string
+	for _, tk := range list {
+		if tk.Day != day || tk.Kind != bot.HandoffVisit {
+			t.Errorf("DayVisits(%s) returned %+v", day, tk)
+		}
+		codes = append(codes, tk.Code)
+	}
+	return codes
+}
+
+// visit returns an open visit ticket of user for day.
+func visit(code, user, day string, created time.Time) *handoff.Ticket {
+	tk := ticket(code, user, created)
+	tk.Kind, tk.Day = bot.HandoffVisit, day
+	return tk
+}
+
+// testDayVisits: the day index lists a day's visits whatever their ticket's status (open, taken,
+// closed, arrived), oldest first; a chat ticket is not a visit; a visit moved to another day
+// shows on that day only.
+func testDayVisits(t *testing.T, s handoff.Store) {
+	const d1, d2 = "2027-03-30", "2027-03-31"
+	if got := dayCodes(t, s, d1); len(got) != 0 {
+		t.Fatalf("new store's day: %v", got)
+	}
+	t0 := time.Now().Add(-hour)
+	a, b, c := visit("AAA-111", "ua", d1, t0), visit("BBB-222", "ub", d1, t0.Add(time.Second)), visit("CCC-333", "uc", d2, t0.Add(2*time.Second))
+	chat := ticket("DDD-444", "ud", t0.Add(3*time.Second))
+	chat.Kind, chat.Day = bot.HandoffChat, d1 // a chat ticket that carries a day is still no visit
+	save(t, s, b, hour)
+	save(t, s, a, hour)
+	save(t, s, c, hour)
+	save(t, s, chat, hour)
+	if got := dayCodes(t, s, d1); !slices.Equal(got, []string{"AAA-111", "BBB-222"}) {
+		t.Fatalf("%s: %v, want [AAA-111 BBB-222]", d1, got)
+	}
+	if got := dayCodes(t, s, d2); !slices.Equal(got, []string{"CCC-333"}) {
+		t.Fatalf("%s: %v, want [CCC-333]", d2, got)
+	}
+	// Taken, closed, handed back, arrived: still that day's visit.
+	a.Status, a.Staff = handoff.StatusTaken, "Kari"
+	save(t, s, a, hour)
+	b.Status = handoff.StatusClosed
+	save(t, s, b, hour)
+	if got := dayCodes(t, s, d1); !slices.Equal(got, []string{"AAA-111", "BBB-222"}) {
+		t.Fatalf("%s after take and close: %v", d1, got)
+	}
+	if q := queue(t, s); slices.Contains(q, "BBB-222") {
+		t.Fatalf("closed ticket still queued: %v", q)
+	}
+	a.Status, a.Staff, a.Visit = handoff.StatusOpen, "", handoff.VisitArrived
+	save(t, s, a, hour)
+	list, err := s.DayVisits(ctx, d1)
+	must(t, err)
+	if len(list) != 2 || list[0].Code != "AAA-111" || list[0].Visit != handoff.VisitArrived || list[1].Status != handoff.StatusClosed {
+		t.Fatalf("%s read back as %+v", d1, list)
+	}
+	// Moved: on the new day only.
+	c.Day = d1
+	save(t, s, c, hour)
+	if got := dayCodes(t, s, d1); !slices.Equal(got, []string{"AAA-111", "BBB-222", "CCC-333"}) {
+		t.Fatalf("%s after moving CCC-333 there: %v", d1, got)
+	}
+	if got := dayCodes(t, s, d2); len(got) != 0 {
+		t.Fatalf("%s after moving CCC-333 away: %v", d2, got)
+	}
+	// Moved back: on its first day again.
+	c.Day = d2
+	save(t, s, c, hour)
+	if got := dayCodes(t, s, d2); !slices.Equal(got, []string{"CCC-333"}) {
+		t.Fatalf("%s after moving CCC-333 back: %v", d2, got)
+	}
+	if got := dayCodes(t, s, "2027-04-01"); len(got) != 0 {
+		t.Fatalf("a day without visits: %v", got)
+	}
+}
+
+// testDayVisitsExpiry: a visit leaves its day with its ticket; the day's index is not cut short
+// by a visit that expires sooner than another.
+func testDayVisitsExpiry(t *testing.T, s handoff.Store) {
+	const day, ttl = "2027-03-30", 500 * time.Millisecond // long enough to read the day back first on a busy machine
+	now := time.Now()
+	save(t, s, visit("LNG-111", "u1", day, now), hour)
+	save(t, s, visit("SHO-222", "u2", day, now.Add(time.Second)), ttl)
+	if got := dayCodes(t, s, day); !slices.Equal(got, []string{"LNG-111", "SHO-222"}) {
+		t.Fatalf("day: %v", got)
+	}
+	time.Sleep(3 * ttl)
+	if got := dayCodes(t, s, day); !slices.Equal(got, []string{"LNG-111"}) {
+		t.Fatalf("day after the short ticket expired: %v, want [LNG-111]", got)
+	}
+	// Saved again with a short TTL, the ticket expires and leaves the day.
+	save(t, s, visit("LNG-111", "u1", day, now), ttl)
+	time.Sleep(3 * ttl)
+	if got := dayCodes(t, s, day); len(got) != 0 {
+		t.Fatalf("day after every ticket expired: %v", got)
+	}
+}
+
 func testRoutes(t *testing.T, s handoff.Store) {
 	if r, err := s.Route(ctx, "u1"); err != nil || r != nil {
 		t.Fatalf("route of a new user: %q, %v", r, err)
@@ -396,8 +502,8 @@ func testEraseUser(t *testing.T, s handoff.Store) {
 	chat := ticket("CHT-111", "gone", now.Add(-time.Minute))
 	chat.Kind, chat.Status = "chat", handoff.StatusClosed
 	save(t, s, chat, hour)
-	save(t, s, ticket("VIS-222", "gone", now), hour)
-	save(t, s, ticket("OTH-333", "stays", now.Add(time.Second)), hour)
+	save(t, s, visit("VIS-222", "gone", "2027-03-30", now), hour)
+	save(t, s, visit("OTH-333", "stays", "2027-03-30", now.Add(time.Second)), hour)
 	for _, u := range []string{"gone", "stays"} {
 		must(t, s.SetRoute(ctx, u, []byte("sealed-"+u), hour))
 		must(t, s.Remind(ctx, u, now.Add(-time.Second)))
@@ -429,6 +535,9 @@ func testEraseUser(t *testing.T, s handoff.Store) {
 	}
 	if q := queue(t, s); !slices.Equal(q, []string{"OTH-333"}) {
 		t.Errorf("queue after EraseUser: %v, want [OTH-333]", q)
+	}
+	if got := dayCodes(t, s, "2027-03-30"); !slices.Equal(got, []string{"OTH-333"}) {
+		t.Errorf("day sheet after EraseUser: %v, want [OTH-333]", got)
 	}
 	if got := due(t, s, now.Add(hour), 10); !slices.Equal(got, []string{"stays"}) {
 		t.Errorf("due reminders after EraseUser: %v, want [stays]", got)

@@ -1,6 +1,8 @@
 package handofftest
 
 import (
+	"context"
+	"io"
 	"regexp"
 	"strconv"
 	"sync"
@@ -41,11 +43,40 @@ func Content(t testing.TB) *flow.Pack {
 type StaffPosts struct {
 	mu    sync.Mutex
 	posts []string
+	media []Medium
+}
+
+// Medium is a medium posted to the staff chat, with the bytes its Open gave (read as the Telegram
+// adapter would, to upload it).
+type Medium struct {
+	bot.Medium
+	Data []byte
+	Text string
+}
+
+// Media returns the media posted so far.
+func (s *StaffPosts) Media() []Medium {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Medium(nil), s.media...)
 }
 
 // PostStaff records a post (buttons are left out) and reports it delivered as the message
 // "staff:<n>", n counting posts from 1 (see Ref).
 func (s *StaffPosts) PostStaff(p bot.StaffPost) {
+	if p.Medium != nil {
+		m := Medium{Medium: *p.Medium, Text: p.Text}
+		if p.Medium.Open != nil {
+			if r, err := p.Medium.Open(context.Background()); err == nil {
+				m.Data, _ = io.ReadAll(r)
+				r.Close()
+			}
+		}
+		m.Open = nil
+		s.mu.Lock()
+		s.media = append(s.media, m)
+		s.mu.Unlock()
+	}
 	s.mu.Lock()
 	s.posts = append(s.posts, p.Text)
 	ref := Ref(len(s.posts))

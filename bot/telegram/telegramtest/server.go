@@ -44,6 +44,8 @@ type Call struct {
 	// MessageID is the message_id the server gave a message it sent (0 for other calls), for
 	// updates that reply to it.
 	MessageID int64
+	// Files are the files uploaded with a multipart call, by field name (files.go).
+	Files map[string]File
 }
 
 // ChatID is the chat_id parameter as a number (0 when absent).
@@ -114,6 +116,8 @@ type Server struct {
 	noConfirm bool
 	// profiles are the bot's command menus and descriptions by language_code (profile.go).
 	profiles map[string]Profile
+	// files are the files the server holds, by file_id (files.go).
+	files map[string]File
 }
 
 type rule struct {
@@ -290,10 +294,10 @@ func (s *Server) Calls(methods ...string) []Call {
 	return out
 }
 
-// Sent returns the successful sends (sendMessage and sendVenue) to one chat, in order.
+// Sent returns the successful sends (sendMessage, sendVenue and sendVoice) to one chat, in order.
 func (s *Server) Sent(chat int64) []Call {
 	var out []Call
-	for _, c := range s.Calls("sendMessage", "sendVenue") {
+	for _, c := range s.Calls("sendMessage", "sendVenue", "sendVoice") {
 		if c.ChatID() == chat && c.Status == http.StatusOK {
 			out = append(out, c)
 		}
@@ -340,6 +344,10 @@ func contains(xs []string, x string) bool {
 
 // serve answers /bot<token>/<method>.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		s.serveFile(w, r, rest)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	token, method, ok2 := strings.Cut(rest, "/")
 	if !ok || !ok2 {
@@ -347,7 +355,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params, err := parseParams(r)
-	call := Call{Method: method, Params: params, Time: time.Now()}
+	call := Call{Method: method, Params: params, Time: time.Now(), Files: uploaded(r)}
 	status := s.answer(r.Context(), w, token, method, params, err, &call)
 	call.Status = status
 	s.record(call)
@@ -407,6 +415,8 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, metho
 		return s.getUpdates(ctx, w, p)
 	case "sendMessage", "sendVenue":
 		return s.send(w, method, chat, p, call)
+	case "sendVoice":
+		return s.sendVoice(w, chat, p, call)
 	case "answerCallbackQuery":
 		if p["callback_query_id"] == "" {
 			return writeErr(w, Fault{Code: 400, Description: "Bad Request: query is too old and response timeout expired or query ID is invalid"})
@@ -414,6 +424,12 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, token, metho
 		return writeTrue(w, "")
 	case "editMessageReplyMarkup":
 		return writeTrue(w, "")
+	case "copyMessage":
+		return s.copyMessage(w, p, call)
+	case "getFile":
+		return s.getFile(w, p)
+	case "sendAudio", "sendPhoto", "sendVideo", "sendDocument", "sendSticker":
+		return s.sendFile(w, method, chat, p, call)
 	}
 	return writeErr(w, Fault{Code: 404, Description: "Not Found"})
 }

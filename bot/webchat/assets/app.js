@@ -264,6 +264,21 @@
     return card;
   }
 
+  // AUDIO is the only form of recording address the page plays: the server's, by content hash.
+  var AUDIO = /^\/webchat\/audio\/[0-9a-f]{32}\.ogg$/;
+
+  // player is a recorded answer: the browser's own audio controls (keyboard and screen reader
+  // friendly), loading only the duration until the user presses play.
+  function player(src) {
+    var b = el('div', 'bubble audio');
+    var a = document.createElement('audio');
+    a.controls = true;
+    a.preload = 'metadata';
+    a.src = src;
+    b.appendChild(a);
+    return b;
+  }
+
   // renderBot shows one bot reply: text, map pin card, buttons, time.
   function renderBot(entry) {
     var r = entry.reply;
@@ -272,6 +287,7 @@
     m.setAttribute('dir', r.dir === 'rtl' ? 'rtl' : 'ltr');
     if (r.text) { m.appendChild(linkify(el('div', 'bubble'), r.text, r.links)); }
     if (r.venue) { m.appendChild(venueCard(r.venue)); }
+    if (r.audio && AUDIO.test(r.audio)) { m.appendChild(player(r.audio)); }
     if (r.buttons && r.buttons.length) {
       var g = el('div', 'buttons');
       r.buttons.forEach(function (btn) {

@@ -89,6 +89,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.pack = pack
+	clips, probs := LoadAudio(cfg.Audio, pack)
+	if len(probs) > 0 {
+		return fmt.Errorf("the recordings have errors (returnbot validate lists them):\n%w", audioErrors(probs))
+	}
+	pack.Engine.SetRecordings(clips)
 	if n := len(pack.Report.Missing); n > 0 {
 		log.Warn("some texts are not translated; the default language fills in", "missing", n)
 	}
@@ -97,7 +102,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	b := bot.New(pack.Engine, store, log)
 	b.Observe(met)
-	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store, metrics: met}
+	d := deps{cfg: cfg, bot: b, pack: pack, log: log, store: store, metrics: met, audio: clips}
 	if d.handoff, err = newHandoff(d); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	bataudio "github.com/returnbot/returnbot/bot/audio"
 	"log/slog"
 	"net/http"
 
@@ -35,6 +36,8 @@ type deps struct {
 	metrics *metrics.Metrics
 	// handoff runs tickets, staff commands and reminders (handoff.go).
 	handoff *handoff.Service
+	// audio is the office's recorded answers (audio.go); channels send them on Listen.
+	audio *bataudio.Library
 }
 
 // channelFactories are the channels Main builds, in this order (which is also the order of their

@@ -29,6 +29,9 @@ type Config struct {
 	// Flows and Locales are directories replacing the built-in content (RETURNBOT_FLOWS,
 	// RETURNBOT_LOCALES; empty: built in).
 	Flows, Locales string
+	// Audio is a directory of recorded answers replacing the built-in ones (RETURNBOT_AUDIO;
+	// empty: built in), audio/<lang>/<message-id>.ogg.
+	Audio string
 	// Getenv is where the channels read their variables (TELEGRAM_*, WHATSAPP_*, STAFF_*, ...).
 	Getenv func(string) string
 }
@@ -59,6 +62,7 @@ func ReadConfig(getenv func(string) string) Config {
 		LogLevel:          getenv("RETURNBOT_LOG_LEVEL"),
 		Flows:             getenv("RETURNBOT_FLOWS"),
 		Locales:           getenv("RETURNBOT_LOCALES"),
+		Audio:             getenv("RETURNBOT_AUDIO"),
 		Getenv:            getenv,
 	}
 	if c.Addr == "" {

@@ -104,9 +104,10 @@ func (s *telegramStaff) handle(ctx context.Context, u tgbotapi.Update) {
 	if !ok || s.svc == nil || s.ad == nil {
 		return
 	}
+	s.ad.Fetchable(a.Medium) // a counsellor's voice note may be for a user on another platform
 	answer := s.svc.Staff(ctx, handoff.StaffMsg{
 		StaffID: strconv.FormatInt(a.UserID, 10), Name: a.Name, Text: a.Text, ReplyTo: a.ReplyTo,
-		ReplyToBot: a.ReplyToBot, Data: a.Data,
+		ReplyToBot: a.ReplyToBot, Data: a.Data, Medium: a.Medium,
 	})
 	if answer != "" {
 		s.ad.PostStaff(bot.StaffPost{Text: answer})

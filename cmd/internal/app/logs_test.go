@@ -372,7 +372,7 @@ func (d *pvDriver) whatsappRussian(t *testing.T) {
 	d.waSend(t, pvWaText(t, to, "Здравствуйте! Сколько денег я получу на дорогу домой?"))
 	d.waSend(t, pvWaFixture(t, "voice_message.json"))
 	d.waWait(t, to, "the voice note answer", func(m pvGraphSend) bool {
-		return strings.Contains(m.text, d.pack.text("ru", bot.MsgMedia))
+		return strings.Contains(m.text, d.pack.text("ru", bot.MsgMediaVoice))
 	})
 	d.graph.failNext(to) // the next message to this number is refused, naming the number
 	d.waSend(t, pvWaFixture(t, "location_message.json"))

@@ -111,16 +111,41 @@ func (ws *workspace) setupLink(ctx context.Context, ln net.Addr, stdout io.Write
 	fmt.Fprintf(stdout, "no staff account yet: open %s in a browser on this machine within an hour to create the first admin (or run 'returnbot staff add NAME --role admin')\n", link)
 }
 
-// StaffAvailability says, for validate, whether staff will be able to answer chats, as far
-// as the environment tells: the Telegram staff group is set up or not; accounts are in Redis
-// (serve checks them) or would be in memory only.
-func StaffAvailability(w io.Writer, cfg Config) {
+// StaffAvailability says, for validate, whether staff will be able to answer chats: the
+// Telegram staff group is set up; or, with Redis, whether a staff account exists there (read
+// now, within ctx); or, with neither, that nobody can answer until serve's setup link is used.
+func StaffAvailability(ctx context.Context, w io.Writer, cfg Config) {
 	switch {
 	case staffChatConfigured(cfg):
 		fmt.Fprintln(w, "staff: the Telegram staff group is set up; \"chat now\" is offered")
 	case cfg.UsesRedis():
-		fmt.Fprintln(w, "staff: no Telegram staff group; \"chat now\" is offered only while a staff account exists in Redis (serve checks; 'returnbot staff list')")
+		n, err := countAccounts(ctx, cfg)
+		switch {
+		case err != nil:
+			fmt.Fprintf(w, "staff: no Telegram staff group, and the staff accounts in Redis could not be read (%v): serve offers \"chat now\" only while an account exists\n", err)
+		case n == 0:
+			fmt.Fprintln(w, "staff: no Telegram staff group and no staff account in Redis: \"chat now\" is not offered, users get the phone and a visit ('returnbot staff add NAME --role counsellor')")
+		default:
+			fmt.Fprintf(w, "staff: no Telegram staff group; %d staff account(s) in Redis: \"chat now\" is offered\n", n)
+		}
 	default:
 		fmt.Fprintln(w, "staff: no Telegram staff group and no Redis: \"chat now\" is not offered until someone creates an account with serve's setup link (kept in memory only)")
 	}
+}
+
+// countAccounts counts the staff accounts in the Redis cfg names.
+func countAccounts(ctx context.Context, cfg Config) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	store, closeStore, err := OpenStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return 0, err
+	}
+	defer closeStore()
+	ss, ok := store.(staffStorer)
+	if !ok {
+		return 0, fmt.Errorf("the store keeps no accounts")
+	}
+	list, err := ss.StaffStore().Accounts(ctx)
+	return len(list), err
 }

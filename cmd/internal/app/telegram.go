@@ -70,6 +70,8 @@ func newTelegram(d deps) (channel, error) {
 		ChatRate:      chatRate,
 		Queue:         deliveryQueue(d, telegram.Channel), // deliver.go
 		Redeliver:     policy,
+		Audio:         d.audio,
+		AudioIDs:      audioIDs(d), // audio.go
 		// The command menu and descriptions come from the locale files unless the office
 		// keeps its own (BotFather).
 		KeepProfile: d.cfg.env("TELEGRAM_KEEP_PROFILE") == "1",

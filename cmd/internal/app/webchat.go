@@ -57,6 +57,7 @@ func newWebchat(d deps) (channel, error) {
 		TrustForwardedFor: d.cfg.env("RETURNBOT_TRUST_PROXY") == "1",
 		Outbox:            box,
 		Log:               d.log,
+		Audio:             d.audio,
 	}
 	if d.metrics != nil {
 		cfg.Metrics = d.metrics

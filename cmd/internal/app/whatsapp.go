@@ -40,6 +40,8 @@ func newWhatsApp(d deps) (channel, error) {
 		TemplateName:  env("WHATSAPP_TEMPLATE_NAME"),
 		TemplateLang:  env("WHATSAPP_TEMPLATE_LANG"),
 		Log:           d.log,
+		Audio:         d.audio,
+		AudioIDs:      audioIDs(d), // audio.go
 	}
 	if d.metrics != nil {
 		cfg.Metrics = d.metrics

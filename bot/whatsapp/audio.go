@@ -1,0 +1,136 @@
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/returnbot/returnbot/bot"
+	"github.com/returnbot/returnbot/bot/audio"
+)
+
+// methodAudio marks a queued recorded answer: its body names the clip, and Post uploads the
+// file (or reuses the media id) before it sends the audio message.
+const methodAudio = "audio"
+
+// MediaIDTTL is how long the media id of an uploaded recording is reused. Meta keeps an
+// uploaded file 30 days; a day less leaves room for a message that waits in the delivery
+// queue, so no message is sent with an id about to expire.
+const MediaIDTTL = 29 * 24 * time.Hour
+
+// audioOut is an audio reply as Render shows it: an audio message whose "clip" names the
+// recording (lang/id); Post puts the media id in its place.
+func audioOut(to string, r bot.Reply) OutMessage {
+	return OutMessage{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "audio",
+		"audio": map[string]any{"clip": r.Lang + "/" + r.Audio}}
+}
+
+// queuedAudio is the body of a queued audio message.
+type queuedAudio struct {
+	To    string `json:"to"`
+	Audio struct {
+		Clip string `json:"clip"`
+	} `json:"audio"`
+}
+
+// sendAudio posts a queued audio message: the recording's media id (kept, or got by uploading
+// the file), then the message. An id the Graph API refuses is forgotten and the file uploaded
+// again, once.
+func (a *Adapter) sendAudio(ctx context.Context, body []byte) error {
+	var q queuedAudio
+	if err := json.Unmarshal(body, &q); err != nil || q.To == "" {
+		return &SendError{Status: http.StatusBadRequest, Type: "unreadable audio message"}
+	}
+	lang, id, _ := strings.Cut(q.Audio.Clip, "/")
+	clip := a.cfg.Audio.Clip(lang, id)
+	if clip == nil {
+		// The recording went away with a content change: there is nothing to send.
+		return &SendError{Status: http.StatusBadRequest, Type: "no such recording"}
+	}
+	upload := func(ctx context.Context) (string, error) { return a.uploadMedia(ctx, clip) }
+	mediaID, fresh, err := a.uploads.ID(ctx, clip, upload)
+	if err != nil {
+		return err
+	}
+	err = a.postAudio(ctx, q.To, mediaID)
+	var se *SendError
+	if fresh || !errors.As(err, &se) || se.Status != http.StatusBadRequest {
+		return err
+	}
+	a.cfg.Log.Warn("whatsapp: a kept media id was refused; uploading the recording again", "clip", clip.Hash, "code", se.Code)
+	a.uploads.Forget(ctx, clip)
+	if mediaID, _, err = a.uploads.ID(ctx, clip, upload); err != nil {
+		return err
+	}
+	return a.postAudio(ctx, q.To, mediaID)
+}
+
+// postAudio sends the audio message with a media id.
+func (a *Adapter) postAudio(ctx context.Context, to, mediaID string) error {
+	body, err := json.Marshal(OutMessage{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+		"type": "audio", "audio": map[string]any{"id": mediaID}})
+	if err != nil {
+		return err
+	}
+	_, err = a.postOnce(ctx, a.graphURL("messages"), body)
+	return err
+}
+
+func (a *Adapter) graphURL(edge string) string {
+	return strings.TrimRight(a.cfg.Endpoint, "/") + "/" + a.cfg.PhoneNumberID + "/" + edge
+}
+
+// uploadMedia uploads a recording to POST /<phone number id>/media (multipart/form-data:
+// messaging_product, type, and the file as audio/ogg) and returns the media id.
+func (a *Adapter) uploadMedia(ctx context.Context, clip *audio.Clip) (string, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("messaging_product", "whatsapp")
+	_ = mw.WriteField("type", audio.ContentType)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s%s"`, clip.Hash, audio.Ext))
+	h.Set("Content-Type", audio.ContentType)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return "", err
+	}
+	part.Write(clip.Data)
+	if err := mw.Close(); err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.graphURL("media"), &buf)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+a.cfg.Token)
+	res, err := a.cfg.Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", fmt.Errorf("graph API unreachable: %w", err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	if res.StatusCode/100 != 2 {
+		var ge graphError
+		_ = json.Unmarshal(raw, &ge)
+		return "", &SendError{Status: res.StatusCode, Code: ge.Error.Code, Type: ge.Error.Type}
+	}
+	var ans struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil || ans.ID == "" {
+		return "", &SendError{Status: http.StatusBadGateway, Type: "media upload answered without an id"}
+	}
+	return ans.ID, nil
+}
