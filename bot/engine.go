@@ -178,7 +178,12 @@ func (t *turn) text(raw string) {
 	if t.e.understand != nil {
 		u := t.e.understand.Understand(t.s.Lang, text)
 		t.typedLanguage(text, u)
-		if t.greetIfIdle() {
+		if u.Caution && (len(strings.Fields(text)) > 3 || !t.choosesOption(text)) {
+			// (a short answer that is one of the page's options is that answer, as for Crisis)
+			t.caution(u)
+		}
+		if !u.Crisis && t.greetIfIdle() {
+			// A person in danger gets help, not "welcome back".
 			return
 		}
 		t.understood(text, u)
@@ -223,6 +228,19 @@ func (t *turn) typedLanguage(text string, u Understanding) {
 		return
 	}
 	t.s.Lang, t.detected = u.Lang, true
+}
+
+// caution gives the help numbers first to a text that may be from a person in danger, though not
+// surely: a short message, in the conversation's language (or the likeliest), and then the
+// answer as usual. It never blocks, never asks, and makes no urgent ticket.
+func (t *turn) caution(u Understanding) {
+	lang := t.lang()
+	if t.s.Lang == "" && len(u.Langs) > 0 {
+		lang = u.Langs[0]
+	}
+	t.res.Replies = append(t.res.Replies, Reply{
+		Lang: lang, Flow: t.s.Flow, Node: t.s.Node, Text: t.e.lang.Text(lang, MsgSafetyBrief, ""),
+	})
 }
 
 // offerLanguageChange adds one button to switch language to the last reply, so a wrong guess

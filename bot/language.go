@@ -73,7 +73,7 @@ const (
 var EngineMessages = []string{
 	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgMediaVoice, MsgMediaTooLarge, MsgMediaType, MsgUnavailable,
 	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
-	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange,
+	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange, MsgSafetyBrief,
 	"common.days", // the plural days of {{.Retention}} (bot/lang)
 	// and the handoff texts (handoffpages.go)
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
@@ -92,23 +92,26 @@ var EngineMessages = []string{
 
 // Message IDs used by the engine.
 const (
-	MsgMenu           = "common.menu"
-	MsgBack           = "common.back"
-	MsgNotUnderstood  = "common.not_understood"
-	MsgTooLong        = "common.too_long"
-	MsgUnreadable     = "common.unreadable"
-	MsgMedia          = "common.media"
-	MsgUnavailable    = "common.unavailable"
-	MsgWelcomeBack    = "common.welcome_back"
-	MsgContinue       = "common.continue"
-	MsgStartOver      = "common.start_over"
-	MsgForgetConfirm  = "common.forget_confirm"
-	MsgForgetYes      = "common.forget_yes"
-	MsgForgetNo       = "common.forget_no"
-	MsgForgotten      = "common.forgotten"
-	MsgKept           = "common.kept"
-	MsgOldButton      = "common.old_button"
-	MsgDidYouMean     = "common.did_you_mean"
+	MsgMenu          = "common.menu"
+	MsgBack          = "common.back"
+	MsgNotUnderstood = "common.not_understood"
+	MsgTooLong       = "common.too_long"
+	MsgUnreadable    = "common.unreadable"
+	MsgMedia         = "common.media"
+	MsgUnavailable   = "common.unavailable"
+	MsgWelcomeBack   = "common.welcome_back"
+	MsgContinue      = "common.continue"
+	MsgStartOver     = "common.start_over"
+	MsgForgetConfirm = "common.forget_confirm"
+	MsgForgetYes     = "common.forget_yes"
+	MsgForgetNo      = "common.forget_no"
+	MsgForgotten     = "common.forgotten"
+	MsgKept          = "common.kept"
+	MsgOldButton     = "common.old_button"
+	MsgDidYouMean    = "common.did_you_mean"
+	// MsgSafetyBrief is the help numbers alone, given before the answer to a text that may be
+	// from a person in danger (Understanding.Caution).
+	MsgSafetyBrief    = "safety.brief"
 	MsgLanguageSelf   = "language.self"
 	MsgLanguageChange = "language.change"
 )
@@ -129,6 +132,10 @@ type Understanding struct {
 	Langs []string
 	// Crisis reports a person who may be in danger: the safety page comes before anything else.
 	Crisis bool
+	// Caution reports a text that may be from a person in danger, though not surely (it uses
+	// words of danger, "I am afraid", "it is killing me"): the help numbers come first, then
+	// the answer as usual. Never set with Crisis.
+	Caution bool
 	// Intents are the likeliest answers, best first, with calibrated scores (0 to 1, summing to at
 	// most 1): a node reference ("flow.node") or a built-in answer ("@greeting", "@none", …).
 	Intents []Guess

@@ -44,3 +44,33 @@ func TestConfidenceBands(t *testing.T) {
 		}
 	}
 }
+
+// TestCautionGivesNumbersFirst: a text that may be from a person in danger, though not surely,
+// gets the help numbers first and then its answer as usual (the conversation is not taken over);
+// a short answer that picks one of the page's options is that answer alone.
+func TestCautionGivesNumbersFirst(t *testing.T) {
+	p := testPack(t)
+	brief := p.Catalog.Text("en", bot.MsgSafetyBrief, "")
+	e := bot.NewEngine(p.Content, p.Catalog)
+	e.SetUnderstander(fixed{Lang: "en", Caution: true, Intents: []bot.Guess{{Target: "info.office", Score: 0.8}}})
+	s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: 1}
+	res := e.Handle(s, bot.Event{Kind: bot.KindText, Text: "this waiting is killing me where is the office", Time: time.Unix(2, 0)})
+	if len(res.Replies) < 2 || res.Replies[0].Text != brief {
+		t.Fatalf("replies %+v, want the help numbers first", res.Replies)
+	}
+	if s.Position() != "info.office" {
+		t.Errorf("at %s, want the answer info.office after the numbers", s.Position())
+	}
+	if res.Replies[1].Text == brief {
+		t.Errorf("the numbers were given twice")
+	}
+
+	s = &bot.Session{Lang: "en", Flow: "quiz", Node: "q1", Seen: 1}
+	res = e.Handle(s, bot.Event{Kind: bot.KindText, Text: "yes", Time: time.Unix(2, 0)})
+	for _, r := range res.Replies {
+		if r.Text == brief {
+			t.Errorf("an option picked by a short answer got the numbers: %+v", res.Replies)
+		}
+	}
+
+}

@@ -61,6 +61,18 @@ func TestFreeTextOrder(t *testing.T) {
 	}
 }
 
+// TestCrisisAfterAWhile: a person in danger who comes back after a while gets the safety page,
+// not "welcome back, continue or start over?".
+func TestCrisisAfterAWhile(t *testing.T) {
+	p := loadPack(t)
+	s := &bot.Session{Lang: "en", Flow: "contact", Node: "phone", Seen: 1}
+	later := time.Unix(1, 0).Add(bot.IdleAfter + time.Hour)
+	res := p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: "i want to kill myself", Time: later})
+	if s.Position() != "safety.help" || len(res.Replies) == 0 || res.Replies[0].Text != p.Catalog.Text("en", "safety.help", "") {
+		t.Errorf("at %s, replies %+v: want the safety page first", s.Position(), res.Replies)
+	}
+}
+
 // TestTypedLanguageBeatsBrowserHint: a browser or platform language is only the first hint; an
 // Arabic question from an English browser is answered in Arabic, as on every channel.
 func TestTypedLanguageBeatsBrowserHint(t *testing.T) {

@@ -34,6 +34,10 @@ type Report struct {
 	// Recall counts crisis messages answered with the safety page, per language; FalseAlarm
 	// counts look-alikes (and other non-crisis messages) that were.
 	Recall, FalseAlarm, LookAlikeAlarm map[string]*Score
+	// Helped counts crisis messages given the help numbers at all: the safety page, or the
+	// numbers before the answer (Caution); Calm counts harmless messages (all, and look-alikes
+	// alone) given neither.
+	Helped, Calm, LookAlikeCalm map[string]*Score
 	// Confusions counts expected -> got pairs that went wrong.
 	Confusions map[[2]string]int
 	// Sure and Maybe count, of the non-crisis answers, those given at once (best score at least
@@ -43,6 +47,16 @@ type Report struct {
 	// Misses are the cases answered wrongly, in order (for reading the training examples'
 	// cross-validation misses; never print an evaluation set's).
 	Misses []Miss
+	// Danger is every case's danger score, for the trade-off between recall and false alarms
+	// (see Curve).
+	Danger []Danger
+}
+
+// Danger is one case's danger score (on the scale of CrisisFrom) and what the case is.
+type Danger struct {
+	Lang              string
+	Crisis, LookAlike bool
+	Score             float64
 }
 
 // Miss is one case answered wrongly.
@@ -57,7 +71,7 @@ type Miss struct {
 func newReport() *Report {
 	return &Report{Topic: map[string]*Score{}, Lang: map[string]*Score{}, PerIntent: map[string]*Score{},
 		Recall: map[string]*Score{}, FalseAlarm: map[string]*Score{}, LookAlikeAlarm: map[string]*Score{},
-		Confusions: map[[2]string]int{}}
+		Helped: map[string]*Score{}, Calm: map[string]*Score{}, LookAlikeCalm: map[string]*Score{}, Confusions: map[[2]string]int{}}
 }
 
 func tally(m map[string]*Score, key string, ok bool) {
@@ -77,11 +91,13 @@ type Case struct {
 	Crisis, LookAlike bool
 }
 
-// Evaluate runs a model on cases. A crisis case is right when the safety answer is given.
+// Evaluate runs a model on cases. A crisis case is right when the safety answer is given (Recall),
+// or at least the help numbers before the answer (Helped).
 func Evaluate(m *Model, cases []Case) *Report {
 	r := newReport()
 	for _, c := range cases {
-		u := m.Understand(c.Lang, c.Text)
+		u, danger := m.understand(c.Lang, c.Text)
+		r.Danger = append(r.Danger, Danger{Lang: c.Lang, Crisis: c.Crisis, LookAlike: c.LookAlike, Score: danger})
 		got := ""
 		if u.Crisis {
 			got = "crisis"
@@ -122,10 +138,13 @@ func Evaluate(m *Model, cases []Case) *Report {
 		tally(r.Lang, c.Lang, lg == c.Lang)
 		if c.Crisis {
 			tally(r.Recall, c.Lang, u.Crisis)
+			tally(r.Helped, c.Lang, u.Crisis || u.Caution)
 		} else {
 			tally(r.FalseAlarm, c.Lang, !u.Crisis)
+			tally(r.Calm, c.Lang, !u.Crisis && !u.Caution)
 			if c.LookAlike {
 				tally(r.LookAlikeAlarm, c.Lang, !u.Crisis)
+				tally(r.LookAlikeCalm, c.Lang, !u.Crisis && !u.Caution)
 			}
 		}
 	}
@@ -159,7 +178,8 @@ func CrossValidate(cfg Config, k int) (*Report, error) {
 
 func (r *Report) merge(o *Report) {
 	for _, p := range []struct{ a, b map[string]*Score }{{r.Topic, o.Topic}, {r.Lang, o.Lang}, {r.PerIntent, o.PerIntent},
-		{r.Recall, o.Recall}, {r.FalseAlarm, o.FalseAlarm}, {r.LookAlikeAlarm, o.LookAlikeAlarm}} {
+		{r.Recall, o.Recall}, {r.FalseAlarm, o.FalseAlarm}, {r.LookAlikeAlarm, o.LookAlikeAlarm},
+		{r.Helped, o.Helped}, {r.Calm, o.Calm}, {r.LookAlikeCalm, o.LookAlikeCalm}} {
 		for k, s := range p.b {
 			d := p.a[k]
 			if d == nil {
@@ -174,6 +194,7 @@ func (r *Report) merge(o *Report) {
 		r.Confusions[k] += n
 	}
 	r.Misses = append(r.Misses, o.Misses...)
+	r.Danger = append(r.Danger, o.Danger...)
 	r.Sure.Right += o.Sure.Right
 	r.Sure.All += o.Sure.All
 	r.Maybe.Right += o.Maybe.Right

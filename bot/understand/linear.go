@@ -16,6 +16,18 @@ type linear struct {
 	bias []float32
 	// temp divides the logits before the softmax: calibration (see calibrate).
 	temp float64
+	// kw is the weight of each kind of feature (see kindOf).
+	kw [4]float32
+}
+
+// linSettings are a logistic regression's training settings.
+type linSettings struct {
+	epochs int
+	rate   float64
+	l2     float64
+	temp   float64
+	// kw weighs each kind of feature: words, word pairs, letter runs (by kindOf).
+	kw [4]float32
 }
 
 // Logistic regression settings, chosen by cross-validation on the shipped examples.
@@ -43,32 +55,26 @@ const (
 // kindOf reads a feature's kind from its top bits (see hashRunes).
 func kindOf(f uint64) uint64 { return f >> 62 }
 
-func kindWeight(f uint64) float32 {
-	switch kindOf(f) {
-	case kindWord:
-		return float32(linWordW)
-	case kindBigram:
-		return float32(linBigramW)
-	}
-	return float32(linCharW)
-}
+// topicSettings train the topic models.
+var topicSettings = linSettings{epochs: linEpochs, rate: linRate, l2: linL2, temp: linTemp,
+	kw: [4]float32{kindWord: linWordW, kindBigram: linBigramW, kindChars: linCharW}}
 
 // trainLinear fits the model on deduplicated feature lists (as dedupe leaves them).
-func trainLinear(nc int, docs [][]uint64, labels []int) *linear {
+func trainLinear(nc int, docs [][]uint64, labels []int, set linSettings) *linear {
 	df := map[uint64]int32{}
 	for _, d := range docs {
 		for _, f := range d {
 			df[f]++
 		}
 	}
-	l := &linear{nc: nc, index: make(map[uint64]int32, len(df)/2), temp: linTemp}
+	l := &linear{nc: nc, index: make(map[uint64]int32, len(df)/2), temp: set.temp, kw: set.kw}
 	n := float64(len(docs))
 	for f, c := range df {
 		if int(c) < linMinDF {
 			continue
 		}
 		l.index[f] = int32(len(l.idf))
-		l.idf = append(l.idf, float32(math.Log((n+1)/(float64(c)+1))+1)*kindWeight(f))
+		l.idf = append(l.idf, float32(math.Log((n+1)/(float64(c)+1))+1)*set.kw[kindOf(f)])
 	}
 	// Each document as rows and values, in one flat buffer.
 	rows := make([]int32, 0, len(docs)*64)
@@ -93,7 +99,7 @@ func trainLinear(nc int, docs [][]uint64, labels []int) *linear {
 	// update costs its own features, not the whole table.
 	decay := float32(1)
 	skip := float32(linSkip)
-	for epoch := 0; epoch < linEpochs; epoch++ {
+	for epoch := 0; epoch < set.epochs; epoch++ {
 		// A fixed pseudo-random order: training is the same on every start.
 		for i := len(order) - 1; i > 0; i-- {
 			rnd ^= rnd << 13
@@ -104,7 +110,7 @@ func trainLinear(nc int, docs [][]uint64, labels []int) *linear {
 		}
 		for _, i := range order {
 			step++
-			rate := float32(linRate / (1 + float64(step)*linRate*linL2))
+			rate := float32(set.rate / (1 + float64(step)*set.rate*set.l2))
 			rs, vs := rows[starts[i]:starts[i+1]], vals[starts[i]:starts[i+1]]
 			copy(p, l.bias)
 			for k, r := range rs {
@@ -117,7 +123,7 @@ func trainLinear(nc int, docs [][]uint64, labels []int) *linear {
 			}
 			softmax32(p)
 			p[labels[i]] -= 1
-			decay *= 1 - rate*float32(linL2)
+			decay *= 1 - rate*float32(set.l2)
 			if decay < 1e-3 {
 				for k := range l.w {
 					l.w[k] *= decay

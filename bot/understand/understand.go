@@ -39,8 +39,6 @@ const (
 	langScale = 30.0
 	// unknownWordsTrust is how far the model is trusted on a text none of whose words it knows.
 	unknownWordsTrust = 0.5
-	// keywordShare is the weight of the keyword lists against the model.
-	keywordShare = 0.25
 	// uncoveredShare is how far the model gives way to a keyword find of a topic no example
 	// teaches (a found keyword scoring 1 halves the model's scores).
 	uncoveredShare = 0.5
@@ -53,16 +51,33 @@ const (
 	// SwitchLanguage is the share from which a text in another language than the conversation's
 	// switches it, when the rule-based guess does not say so too.
 	SwitchLanguage = 0.9
-	// CrisisFrom is the summed probability of the crisis labels from which a text is treated as a
-	// person in danger. Low on purpose: a false alarm costs a page of help numbers, a miss more.
-	CrisisFrom = 0.09
-	// lookAlikeWeight is how many times a look-alike counts in training the crisis detector.
+	// CrisisFrom is the danger score (the mean of the two crisis detectors and the topic model's
+	// crisis labels) from which a text gets the safety page before anything else. Chosen by
+	// cross-validation to keep false alarms on look-alikes ("my father died years ago") near 10%:
+	// the safety page takes over the answer (returnbot eval --cv 5 --curve).
+	CrisisFrom = 0.32
+	// CautionFrom is the danger score from which a text not sure enough for the safety page is
+	// answered with the help numbers first, and then its answer: low on purpose, since that
+	// costs a harmless message a few lines and never blocks, and a miss costs more.
+	CautionFrom = 0.12
+	// wordlessDanger scales the danger of a text none of whose words the model knows: letter
+	// runs alone ("body" in "nobody") are weak evidence; a person in danger nearly always uses a
+	// word the examples have.
+	wordlessDanger = 0.15
+	// keywordsOutweigh is the danger below which a clear find of a topic's keywords outweighs it.
+	keywordsOutweigh = 0.6
+)
+
+// dangerSettings train the crisis detector.
+var dangerSettings = topicSettings
+
+var (
+	// keywordShare is the weight of the keyword lists against the model.
+	keywordShare = 0.25
+	// lookAlikeWeight is how many times a look-alike counts in training the crisis detectors.
 	lookAlikeWeight = 3
-	// dangerMix is the crisis detector's share in the crisis score, next to the topic model's
-	// crisis labels.
-	dangerMix = 0.5
-	// CrisisWithoutWords is the threshold for a text none of whose words the model knows.
-	CrisisWithoutWords = 0.6
+	// dangerNBScale sharpens the naive Bayes crisis detector's posteriors (see model.posterior).
+	dangerNBScale = 10.0
 )
 
 // Model is trained understanding; safe for concurrent use.
@@ -79,7 +94,10 @@ type topicModel struct {
 	lin *linear
 	// danger is the crisis detector: crisis examples against all others, look-alikes included.
 	danger *linear
-	nb     *model
+	// dangerNB is a naive Bayes crisis detector on the same examples: it ranks differently
+	// from the regression, and their mean separates danger from look-alikes better than either.
+	dangerNB *model
+	nb       *model
 	// target and crisis per class.
 	target []string
 	crisis []bool
@@ -143,7 +161,7 @@ func New(cfg Config) (*Model, error) {
 	// The languages' models are independent: train them side by side.
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		wg.Go(func() { j.tm.lin = trainLinear(len(j.classes), j.docs, j.ys) })
+		wg.Go(func() { j.tm.lin = trainLinear(len(j.classes), j.docs, j.ys, topicSettings) })
 	}
 	// One crisis detector for all languages: people in danger use the same words across
 	// languages typed in Latin letters, and a language with few crisis examples learns from the others.
@@ -166,9 +184,15 @@ func New(cfg Config) (*Model, error) {
 		}
 	}
 	wg.Go(func() {
-		d := trainLinear(2, allDocs, bin)
+		d := trainLinear(2, allDocs, bin, dangerSettings)
 		for _, j := range jobs {
 			j.tm.danger = d
+		}
+	})
+	wg.Go(func() {
+		d := train([]string{"no", "yes"}, allDocs, bin, dangerNBScale)
+		for _, j := range jobs {
+			j.tm.dangerNB = d
 		}
 	})
 	if len(langClasses) > 0 {
@@ -184,13 +208,22 @@ type scratch struct {
 	words []uint64
 	p, q  []float64
 	lp    []float64
+	// danger is the last text's danger score (see Model.understand).
+	danger float64
 }
 
 // Understand implements bot.Understander.
 func (m *Model) Understand(sessionLang, text string) bot.Understanding {
+	u, _ := m.understand(sessionLang, text)
+	return u
+}
+
+// understand reads a text and also returns its danger score (see read): what cross-validation sweeps to draw the trade-off between recall and false alarms.
+func (m *Model) understand(sessionLang, text string) (bot.Understanding, float64) {
 	var u bot.Understanding
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
+	sc.danger = 0
 	text = clip(text)
 	sc.feats = dedupe(textFeatures(sc.feats[:0], text, true, true))
 	sc.words = textFeatures(sc.words[:0], text, false, true)
@@ -204,7 +237,7 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 		ranked = append([]bot.Guess{{Target: rule, Score: 1}}, ranked...)
 	}
 	if len(ranked) == 0 {
-		return u
+		return u, 0
 	}
 	if rule == "" && ranked[0].Score >= SureLanguage && !m.knowsAWord(sc, text) {
 		// Letters the model has seen but no word it knows ("Body Text"): not sure.
@@ -237,9 +270,10 @@ func (m *Model) Understand(sessionLang, text string) bot.Understanding {
 		// A switch of language for a text not understood in that language either
 		// ("blablabla qwerty"): stay in the conversation's language.
 		u = bot.Understanding{Lang: sessionLang}
+		sc.danger = 0
 		m.read(sc, &u, sessionLang, text)
 	}
-	return u
+	return u, sc.danger
 }
 
 // read finds danger and intents in a text read as language code.
@@ -251,8 +285,12 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 	}
 	sc.p = grow(sc.p, len(tm.target))
 	known := tm.posterior(sc, sc.p)
-	u.Crisis = known > 0 && tm.dangerOf(sc, sc.p) >= m.crisisFrom(sc, tm)
-	if !u.Crisis && u.Lang == "" && len(u.Langs) > 1 {
+	mass := tm.dangerOf(sc, sc.p)
+	score := 0.0
+	if known > 0 {
+		score = m.dangerScore(sc, tm, mass)
+	}
+	if score < CrisisFrom && u.Lang == "" && len(u.Langs) > 1 {
 		// Not sure of the language: a person in danger must not be missed for it.
 		other := u.Langs[0]
 		if other == code {
@@ -260,18 +298,83 @@ func (m *Model) read(sc *scratch, u *bot.Understanding, code, text string) {
 		}
 		if om := m.topics[other]; om != nil {
 			op := make([]float64, len(om.target))
-			u.Crisis = om.posterior(sc, op) > 0 && om.dangerOf(sc, op) >= m.crisisFrom(sc, om)
+			if om.posterior(sc, op) > 0 {
+				score = max(score, m.dangerScore(sc, om, om.dangerOf(sc, op)))
+			}
 		}
 	}
-	mass := tm.dangerOf(sc, sc.p)
-	u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
-	if u.Crisis && mass < CrisisWithoutWords && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 {
+	if om := m.borrow(sc, tm); om != nil {
+		// None of the text's words is in this language's examples, but they are in another's
+		// ("hello" in a Pashto conversation, a Norwegian word in a Somali one): that model reads it.
+		sc.q = grow(sc.q, len(om.target))
+		k := om.posterior(sc, sc.q)
+		u.Intents = m.intents(sc.q, k, om, code, text, true)
+		score = max(score, m.dangerScore(sc, om, om.dangerOf(sc, sc.q)))
+	} else {
+		u.Intents = m.intents(sc.p, known, tm, code, text, m.knowsWordIn(sc, tm))
+	}
+	if mass < keywordsOutweigh && len(u.Intents) > 0 && u.Intents[0].Score >= 0.9 && !tm.covers(u.Intents[0].Target) {
 		// A topic's own keywords, found clearly ("må jeg betale", "wife and children" for a
 		// topic the examples do not cover yet), outweigh a middling danger guess.
-		if !tm.covers(u.Intents[0].Target) {
-			u.Crisis = false
+		score = 0
+	}
+	sc.danger = score
+	u.Crisis = score >= CrisisFrom
+	u.Caution = !u.Crisis && score >= CautionFrom
+	// The safety page comes by the danger decision alone, measured and tuned as such
+	// (returnbot eval --cv 5 --curve): the crisis labels are no topic to answer or offer.
+	out := u.Intents[:0]
+	for _, g := range u.Intents {
+		if !tm.crisisTarget(g.Target) {
+			out = append(out, g)
 		}
 	}
+	u.Intents = out
+}
+
+// borrow finds, for a text none of whose words the language's model knows, the model of another
+// language that knows the most of them (nil if none does, or the text has no words).
+func (m *Model) borrow(sc *scratch, tm *topicModel) *topicModel {
+	if len(sc.words) == 0 || m.knowsWordIn(sc, tm) {
+		return nil
+	}
+	var best *topicModel
+	most := 0
+	for _, code := range m.langs {
+		om := m.topics[code]
+		if om == nil || om == tm {
+			continue
+		}
+		n := 0
+		for _, f := range sc.words {
+			if _, ok := om.lin.index[f]; ok {
+				n++
+			}
+		}
+		if n > most {
+			best, most = om, n
+		}
+	}
+	return best
+}
+
+// crisisTarget reports whether a crisis label leads to the page.
+func (tm *topicModel) crisisTarget(ref string) bool {
+	for c, t := range tm.target {
+		if t == ref && tm.crisis[c] {
+			return true
+		}
+	}
+	return false
+}
+
+// dangerScore is a text's danger score: the detectors' probability d, scaled down where the
+// model knows none of the text's words.
+func (m *Model) dangerScore(sc *scratch, tm *topicModel, d float64) float64 {
+	if !m.knowsWordIn(sc, tm) {
+		d *= wordlessDanger
+	}
+	return d
 }
 
 // posterior is the topic model's probability of each class.
@@ -279,21 +382,15 @@ func (tm *topicModel) posterior(sc *scratch, p []float64) int {
 	return tm.lin.posterior(sc.feats, p)
 }
 
-// dangerOf is the crisis detector's probability that the text is from a person in danger.
+// dangerOf is the probability that the text is from a person in danger: the mean of the two
+// crisis detectors' and the topic model's crisis labels (probs).
 func (tm *topicModel) dangerOf(sc *scratch, probs []float64) float64 {
 	var p [2]float64
 	tm.danger.posterior(sc.feats, p[:])
-	return dangerMix*p[1] + (1-dangerMix)*tm.crisisMass(probs)
-}
-
-// crisisFrom is the crisis threshold for a text: much higher when the model knows none of its
-// words (letter runs alone, "body" in "nobody", are weak evidence of danger; a person in danger
-// nearly always uses a word the examples have).
-func (m *Model) crisisFrom(sc *scratch, tm *topicModel) float64 {
-	if m.knowsWordIn(sc, tm) {
-		return CrisisFrom
-	}
-	return CrisisWithoutWords
+	sum := p[1]
+	tm.dangerNB.posterior(sc.feats, p[:])
+	sum += p[1]
+	return (sum + tm.crisisMass(probs)) / 3
 }
 
 // covers reports whether an intent leads to the page.

@@ -60,6 +60,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 	folds := fl.Int("cv", 0, "instead of a file: k-fold cross-validation on the examples (e.g. 5)")
 	misses := fl.Bool("misses", false, "with --cv: list every example answered wrongly (expected, got, text)")
 	confusions := fl.Int("confusions", 20, "how many of the commonest confusions to list")
+	curve := fl.Bool("curve", false, "also print the crisis trade-off: recall and false alarms for other thresholds of the danger score")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -87,6 +88,9 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%d-fold cross-validation on the examples (keyword lists included):\n", *folds)
 		printReport(stdout, r, *confusions)
+		if *curve {
+			printCurve(stdout, r)
+		}
 		if *misses {
 			fmt.Fprintln(stdout, "\nmisses (lang, expected -> got, score, language got, text):")
 			for _, m := range r.Misses {
@@ -140,8 +144,53 @@ func evalCmd(args []string, stdout, stderr io.Writer) int {
 		c.Want = want
 		cases = append(cases, c)
 	}
-	printReport(stdout, understand.Evaluate(pack.Model, cases), *confusions)
+	r := understand.Evaluate(pack.Model, cases)
+	printReport(stdout, r, *confusions)
+	if *curve {
+		printCurve(stdout, r)
+	}
 	return 0
+}
+
+// printHelped prints the two bands of the crisis decision together: crisis messages given the help
+// numbers at all (the safety page, or the numbers before the answer), and harmless messages that
+// were (alarms plus cautions).
+func printHelped(w io.Writer, r *understand.Report) {
+	if len(r.Helped) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nhelp numbers shown (safety page from %.2f, or before the answer from %.2f):\nlang\tcrisis helped\tharmless shown\tlook-alikes shown\t\n",
+		understand.CrisisFrom, understand.CautionFrom)
+	pct := func(s *understand.Score, inv bool) string {
+		if s == nil || s.All == 0 {
+			return "-"
+		}
+		if inv {
+			return fmt.Sprintf("%.1f%%", 100-s.Pct())
+		}
+		return fmt.Sprintf("%.1f%%", s.Pct())
+	}
+	for _, l := range understand.Keys(r.Topic) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", l, pct(r.Helped[l], false), pct(r.Calm[l], true), pct(r.LookAlikeCalm[l], true))
+	}
+	h, c, lc := understand.Sum(r.Helped), understand.Sum(r.Calm), understand.Sum(r.LookAlikeCalm)
+	fmt.Fprintf(tw, "all\t%s\t%s\t%s\t\n", pct(&h, false), pct(&c, true), pct(&lc, true))
+	tw.Flush()
+}
+
+// printCurve prints the crisis trade-off for thresholds around understand.CrisisFrom.
+func printCurve(w io.Writer, r *understand.Report) {
+	var from []float64
+	for t := 0.02; t < 0.81; t += 0.02 {
+		from = append(from, t)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\ncrisis trade-off (now from %.2f):\nfrom\trecall\tweakest language\tfalse alarms\tlook-alike alarms\t\n", understand.CrisisFrom)
+	for _, p := range r.Curve(from) {
+		fmt.Fprintf(tw, "%.2f\t%.1f%%\t%.1f%% %s\t%.1f%%\t%.1f%%\t\n", p.From, p.Recall, p.WorstRecall, p.WorstLang, p.FalseAlarm, p.LookAlikeRate)
+	}
+	tw.Flush()
 }
 
 func printReport(w io.Writer, r *understand.Report, top int) {
@@ -167,6 +216,7 @@ func printReport(w io.Writer, r *understand.Report, top int) {
 	}
 	fmt.Fprintf(tw, "all\t%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.1f%%\t%s\t\n", all.All, all.Pct(), lang.Pct(), rec.Pct(), 100-fa.Pct(), la)
 	tw.Flush()
+	printHelped(w, r)
 	fmt.Fprintf(w, "\nanswered at once (score >= %.2f): %.1f%% of topic answers, %.1f%% of them right; offered under \"did you mean\": %.1f%%, %.1f%% right\n",
 		bot.SureIntent, 100*float64(r.Sure.All)/float64(max(1, all.All)), r.Sure.Pct(), 100*float64(r.Maybe.All)/float64(max(1, all.All)), r.Maybe.Pct())
 	fmt.Fprintln(w, "\nper intent:")
