@@ -159,7 +159,8 @@ type Options struct {
 // Stores (in any number of processes) may share one Redis.
 type Store struct {
 	c           goredis.UniversalClient
-	batch       *batcher // the hot path's commands: sessions, turn log, pacing
+	batch       *batcher      // the hot path's commands: sessions, turn log, pacing
+	cache       *sessionCache // the sessions this process wrote last (see UpdateOnce)
 	prefix      string
 	ttlArg      any // the session TTL in milliseconds, boxed once instead of per Update
 	maxAttempts int
@@ -198,6 +199,7 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 	s := &Store{
 		c:           client,
 		batch:       newBatcher(client),
+		cache:       newSessionCache(sessionCacheMax),
 		prefix:      opt.Prefix,
 		ttlArg:      strconv.FormatInt(opt.TTL.Milliseconds(), 10),
 		maxAttempts: opt.MaxAttempts,
@@ -266,10 +268,13 @@ func (s *Store) Close() error {
 var errNoUser = errors.New("redis: empty user key")
 
 // Update implements bot.Store with optimistic concurrency: GET the session (with the turn log,
-// for Session.Delivered), run fn, then one
-// EVALSHA that writes the result (and the TTL) only if nobody wrote in between. That is two round
-// trips when there is no conflict. A first conflict costs one more (the script returns the value
-// that won, so fn runs again at once); after that Update waits and reads the session again.
+// for Session.Delivered), run fn, then one EVALSHA that writes the result (and the TTL) only if
+// nobody wrote in between. That is two round trips when there is no conflict, and one when this
+// process wrote the session last (sessionCache: the script's check covers a cached value as it
+// covers a read one, and Session.Delivered is then left 0; when fn gives up on a cached session,
+// Update reads the stored one and, if it differs, runs fn on that). A first conflict costs one more (the
+// script returns the value that won, so fn runs again at once); after that Update waits and
+// reads the session again.
 func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
 	return s.UpdateOnce(ctx, user, "", "", fn)
 }
@@ -284,9 +289,13 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		return errNoUser
 	}
 	key := s.UserKey(user, SessionSuffix)
-	cur, delivered, err := s.read(ctx, key, s.UserKey(user, TurnSuffix))
-	if err != nil {
-		return err
+	cur, cached := s.cache.get(user)
+	var delivered uint64
+	if !cached {
+		var err error
+		if cur, delivered, err = s.read(ctx, key, s.UserKey(user, TurnSuffix)); err != nil {
+			return err
+		}
 	}
 	keys := []string{key}
 	var once []any
@@ -310,6 +319,21 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 			sess.Delivered = delivered
 		}
 		if err := fn(&sess); err != nil {
+			if cached {
+				// fn gave up on the cached session, which is stale if another replica wrote
+				// since: what it decided must rest on the stored one.
+				cached = false
+				fresh, d, rerr := s.read(ctx, key, s.UserKey(user, TurnSuffix))
+				if rerr != nil {
+					return rerr
+				}
+				if fresh != cur {
+					s.cache.drop(user)
+					cur, delivered = fresh, d
+					attempt = 0 // a first attempt, on what was read
+					continue
+				}
+			}
 			return err
 		}
 		val, err := sess.MarshalBinary()
@@ -320,6 +344,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		val = binary.LittleEndian.AppendUint32(val, rand.Uint32())
 		res, err := s.cas(ctx, keys, stamp, val, once)
 		if err != nil {
+			s.cache.drop(user)
 			err = fmt.Errorf("redis: writing a session: %w", err)
 			if updateID == "" {
 				return err
@@ -334,10 +359,12 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 			if v == 0 {
 				return bot.ErrDuplicate
 			}
+			s.cache.put(user, string(val))
 			return nil
 		case string:
 			if v == string(val) {
 				// Our own write, applied by a re-sent EVALSHA whose first reply was lost.
+				s.cache.put(user, v)
 				return nil
 			}
 			cur = v
@@ -363,6 +390,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		case errors.Is(err, goredis.Nil):
 			cur = ""
 		default:
+			s.cache.drop(user)
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
 	}
@@ -483,6 +511,7 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 	for _, k := range keys {
 		args = append(args, k)
 	}
+	s.cache.drop(user)
 	if err := s.batch.do(ctx, goredis.NewIntCmd(ctx, args...)); err != nil {
 		return fmt.Errorf("redis: erasing a user: %w", err)
 	}
