@@ -84,7 +84,7 @@ func TestCountErrors(t *testing.T) {
 	if err := s.Update(ctx, user, func(*bot.Session) error { return nil }); err == nil {
 		t.Fatal("Update succeeded with Redis stopped")
 	}
-	if _, err := s.Seen(ctx, "whatsapp", "wamid.1"); err == nil {
+	if _, err := s.Dedupe(ctx, "whatsapp", "wamid.1"); err == nil {
 		t.Fatal("Seen succeeded with Redis stopped")
 	}
 	pipe = c.Pipeline()
@@ -114,7 +114,7 @@ func TestCountErrors(t *testing.T) {
 	if err := s.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Seen(ctx, "whatsapp", "wamid.2"); err != nil {
+	if _, err := s.Dedupe(ctx, "whatsapp", "wamid.2"); err != nil {
 		t.Fatal(err)
 	}
 	if n := got.take(); len(n) != 0 {

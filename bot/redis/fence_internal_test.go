@@ -28,7 +28,7 @@ func TestStaleWriteFencedOff(t *testing.T) {
 	const user = "fence"
 	keys := []string{s.UserKey(user, SessionSuffix), s.UserKey(user, UpdatesSuffix)}
 	digest, stale := updateDigest("web", "u1"), time.Now().UnixMilli()-1000
-	once := []any{digest, stale, MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
+	once := []any{digest, stale, MaxUpdatesKept, bot.DedupeTTL.Milliseconds()}
 
 	ok, err := s.applied(keys[1], digest, stale)(ctx)
 	if err != nil || ok {
@@ -53,7 +53,7 @@ func TestStaleWriteFencedOff(t *testing.T) {
 		t.Fatalf("a second write never run: applied %v, %v", ok, err)
 	}
 	for _, at := range []int64{stale + 1, stale} {
-		if res, err := s.cas(ctx, keys, "", val, []any{digest, at, MaxUpdatesKept, bot.SeenTTL.Milliseconds()}); err != nil || res != int64(0) {
+		if res, err := s.cas(ctx, keys, "", val, []any{digest, at, MaxUpdatesKept, bot.DedupeTTL.Milliseconds()}); err != nil || res != int64(0) {
 			t.Fatalf("the stale write of %d after the fences: %v %v, want 0", at, res, err)
 		}
 	}

@@ -7,13 +7,13 @@
 //	rb:{<user>}:turn       the turn log (deliver.Turns): last turn whose replies went out
 //	rb:{<user>}:upd        digests of the user's handled updates (UpdateOnce), sorted set by
 //	                       time: the latest MaxUpdatesKept (a few more between trims), TTL
-//	                       bot.SeenTTL after the last; kept by Erase, so a replayed update stays
+//	                       bot.DedupeTTL after the last; kept by Erase, so a replayed update stays
 //	                       a duplicate. Also the fences "<digest>:<score>": session writes in
 //	                       doubt found not applied, which must never be (almost never there)
 //	rb:{<user>}:wa         when the user last wrote on WhatsApp, in Unix ms (Window), for the
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
-//	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
+//	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.DedupeTTL
 //	rb:ready, rb:ready:{n} the readiness probe's write (Ready), one per cluster master; TTL 30 s
 //	rb:rl:<key>            rate limits (Reserve; ReserveAll's under rb:rl:{paced}:<key>)
 //
@@ -305,7 +305,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		if rand.N(trimEvery) == 0 {
 			trim = 1
 		}
-		once = []any{updateDigest(channel, updateID), writeScore(time.Now()), MaxUpdatesKept, bot.SeenTTL.Milliseconds(), trim}
+		once = []any{updateDigest(channel, updateID), writeScore(time.Now()), MaxUpdatesKept, bot.DedupeTTL.Milliseconds(), trim}
 	}
 	for attempt := 1; ; attempt++ {
 		var sess bot.Session
@@ -418,7 +418,7 @@ var appliedSHA = func() string {
 // later score.
 func (s *Store) applied(updKey, digest string, score int64) func(ctx context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		v, err := s.batch.eval(ctx, appliedSHA, appliedScript, []string{updKey}, digest, score, bot.SeenTTL.Milliseconds()).Int64()
+		v, err := s.batch.eval(ctx, appliedSHA, appliedScript, []string{updKey}, digest, score, bot.DedupeTTL.Milliseconds()).Int64()
 		if err != nil {
 			return false, fmt.Errorf("redis: settling a write in doubt: %w", err)
 		}
@@ -484,7 +484,7 @@ func backoff(ctx context.Context, attempt int) error {
 // Erase implements bot.Store: it runs the OnErase hooks, then deletes the session and every key
 // registered with AddUserKeys in one DEL (one slot, thanks to the hash tag).
 //
-// The user's update set (UpdatesSuffix) stays until its TTL (bot.SeenTTL after the last update)
+// The user's update set (UpdatesSuffix) stays until its TTL (bot.DedupeTTL after the last update)
 // ends it: it holds only digests of platform update ids, and it is what makes a captured, validly
 // signed delivery replayed after "forget me" a duplicate instead of a new conversation in the
 // user's name. It is the one key under the user's pseudonym that outlives Erase.
@@ -518,11 +518,11 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 	return nil
 }
 
-// Seen implements bot.Store with SET NX EX: the first caller creates the key, everyone after it
-// within bot.SeenTTL finds it.
-func (s *Store) Seen(ctx context.Context, channel, updateID string) (bool, error) {
+// Dedupe implements bot.Store with SET NX EX: the first caller creates the key, everyone after it
+// within bot.DedupeTTL finds it.
+func (s *Store) Dedupe(ctx context.Context, channel, updateID string) (bool, error) {
 	// SET NX EX answers OK when it set the key, nil when the key was there.
-	cmd := goredis.NewStatusCmd(ctx, "set", s.seenKey(channel, updateID), "", "ex", int64(bot.SeenTTL/time.Second), "nx")
+	cmd := goredis.NewStatusCmd(ctx, "set", s.seenKey(channel, updateID), "", "ex", int64(bot.DedupeTTL/time.Second), "nx")
 	err := s.batch.do(ctx, cmd)
 	created := err == nil
 	if errors.Is(err, goredis.Nil) {

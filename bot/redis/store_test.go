@@ -166,14 +166,14 @@ func testUpdateRoundTrips(t *testing.T, newClient func(*testing.T) goredis.Unive
 	}
 	calls.take()
 
-	if _, err := s.Seen(ctx, "telegram", "1"); err != nil {
+	if _, err := s.Dedupe(ctx, "telegram", "1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Erase(ctx, "rt"); err != nil {
 		t.Fatal(err)
 	}
 	if got := calls.take(); strings.Join(got, " ") != "set del" {
-		t.Fatalf("Seen and Erase sent %v, want one command each", got)
+		t.Fatalf("Dedupe and Erase sent %v, want one command each", got)
 	}
 }
 
@@ -647,7 +647,7 @@ func testReserve(t *testing.T, newClient func(*testing.T) goredis.UniversalClien
 
 // TestUpdateOnceSet: UpdateOnce costs no round trip more than Update (one, as this store wrote
 // the session last); the user's update set
-// holds digests, never the ids, stays within MaxUpdatesKept and bot.SeenTTL, and outlives Erase
+// holds digests, never the ids, stays within MaxUpdatesKept and bot.DedupeTTL, and outlives Erase
 // (so a replay after "forget me" is still a duplicate) until its TTL ends it.
 func TestUpdateOnceSet(t *testing.T) { testUpdateOnceSet(t, single(t)) }
 
@@ -675,7 +675,7 @@ func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.Universa
 	if got := c.ZCard(ctx, key).Val(); got < redis.MaxUpdatesKept || got > redis.MaxUpdatesKept+200 {
 		t.Errorf("update set holds %d, want the latest %d and a few more between trims", got, redis.MaxUpdatesKept)
 	}
-	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.SeenTTL {
+	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.DedupeTTL {
 		t.Errorf("update set TTL %v", ttl)
 	}
 	for _, m := range c.ZRange(ctx, key, 0, -1).Val() {
@@ -696,7 +696,7 @@ func testUpdateOnceSet(t *testing.T, newClient func(*testing.T) goredis.Universa
 	if c.Exists(ctx, key).Val() != 1 {
 		t.Error("Erase deleted the update set: a replayed update would be handled again")
 	}
-	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.SeenTTL {
+	if ttl := c.PTTL(ctx, key).Val(); ttl <= 0 || ttl > bot.DedupeTTL {
 		t.Errorf("update set TTL after Erase %v", ttl)
 	}
 }
@@ -962,7 +962,7 @@ func BenchmarkSeen(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		i++
-		if _, err := s.Seen(context.Background(), "telegram", fmt.Sprint(i)); err != nil {
+		if _, err := s.Dedupe(context.Background(), "telegram", fmt.Sprint(i)); err != nil {
 			b.Fatal(err)
 		}
 	}
