@@ -16,6 +16,9 @@ const leaseWindow = 100 * time.Millisecond
 // maxLease bounds the tokens of one lease.
 const maxLease = 256
 
+// leaseRetry is how long the pacer paces in the process alone after the Leaser failed.
+const leaseRetry = time.Second
+
 // lease is a block of tokens of one bucket taken from the Leaser: token i may go at
 // start + i*interval, not before the lease was taken (got). Tokens whose time is more than
 // leaseWindow past are dropped unused, so a lease taken before a quiet spell does not turn into
@@ -26,6 +29,8 @@ type lease struct {
 	start    time.Time
 	interval time.Duration
 	next, n  int
+	// downUntil: the Leaser failed; until then the pacer paces in the process without asking.
+	downUntil time.Time
 }
 
 // leaseSize is how many tokens of b one lease takes: a leaseWindow's worth, no more than the
@@ -54,12 +59,20 @@ func (p *pacer) leased(ctx context.Context, b bot.Bucket) bool {
 			l.mu.Unlock()
 			return Sleep(ctx, time.Until(at))
 		}
+		if now.Before(l.downUntil) {
+			// The shared limiter failed a moment ago: do not make every message wait for it
+			// in turn (a frozen server costs the whole timeout each time).
+			l.mu.Unlock()
+			d, _ := p.local.Reserve(ctx, b.Key, b.PerSecond, b.Burst)
+			return Sleep(ctx, d)
+		}
 		// A new lease, taken while holding the lock: the senders that queue behind it take
 		// their tokens from it instead of asking the store each.
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		first, taken, err := p.leaser.Lease(rctx, b, leaseSize(b))
 		cancel()
 		if err != nil {
+			l.downUntil = time.Now().Add(leaseRetry)
 			l.mu.Unlock()
 			p.failed(err)
 			d, _ := p.local.Reserve(ctx, b.Key, b.PerSecond, b.Burst)

@@ -2,8 +2,10 @@ package deliver_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,5 +91,46 @@ func TestLeasedPacing(t *testing.T) {
 	}
 	if lim.leases < 3 || lim.leases > 6 {
 		t.Errorf("%d leases for %d messages in blocks of 10, want 3 to 6", lim.leases, chats*each)
+	}
+}
+
+// downLeaser fails every lease after a wait, as a frozen store does.
+type downLeaser struct {
+	gcraLeaser
+	wait  time.Duration
+	calls atomic.Int64
+}
+
+func (l *downLeaser) Lease(ctx context.Context, _ bot.Bucket, _ int) (time.Duration, int, error) {
+	l.calls.Add(1)
+	select {
+	case <-time.After(l.wait):
+	case <-ctx.Done():
+	}
+	return 0, 0, errors.New("store frozen")
+}
+
+// TestLeaseFailureDoesNotQueueMessages: when leasing fails, the pacer paces in the process for a
+// while instead of making each message wait for the failing store in turn.
+func TestLeaseFailureDoesNotQueueMessages(t *testing.T) {
+	lim := &downLeaser{gcraLeaser: gcraLeaser{tat: map[string]time.Time{}}, wait: 200 * time.Millisecond}
+	p := &fakePlatform{}
+	s := newSender(t, p, func(c *deliver.Config) { c.Limiter = lim })
+	began := time.Now()
+	const chats = 10
+	for i := range chats {
+		s.Send(fmt.Sprint("c", i), fmt.Sprint("u", i), texts("1", "2"))
+	}
+	for i := range chats {
+		if got := p.waitFor(t, fmt.Sprint("c", i), 2); len(got) != 2 {
+			t.Fatalf("c%d got %q", i, got)
+		}
+	}
+	// One failed lease (200 ms), then the process's own pacing: not 20 failed leases in a row.
+	if d := time.Since(began); d > 900*time.Millisecond {
+		t.Errorf("20 messages took %v with the store frozen", d)
+	}
+	if n := lim.calls.Load(); n > 3 {
+		t.Errorf("%d leases tried within a second of the first failure, want 1", n)
 	}
 }
