@@ -212,7 +212,7 @@ func (b *Bot) finish(ctx context.Context, start time.Time, ev Event, res Result,
 // Duplicate reports whether a platform update was handled before. When the store cannot tell, the
 // update is treated as new: answering twice is better than not answering.
 func (b *Bot) Duplicate(ctx context.Context, channel, updateID string) bool {
-	seen, err := b.store.Seen(ctx, channel, updateID)
+	seen, err := b.store.Dedupe(ctx, channel, updateID)
 	if err != nil {
 		b.outage(err)
 		return false

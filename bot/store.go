@@ -16,16 +16,16 @@ type Store interface {
 	Update(ctx context.Context, user string, fn func(*Session) error) error
 	// UpdateOnce is Update for the event of one platform update (updateID, unique among the
 	// user's updates on channel; "" for none). When that update was saved before, by any
-	// process within SeenTTL,
+	// process within DedupeTTL,
 	// nothing is saved and ErrDuplicate is returned. The update is recorded in the same write as
 	// the session: an update whose handling failed before the write is handled when the platform
 	// delivers it again, and an update is never saved twice.
 	UpdateOnce(ctx context.Context, user, channel, updateID string, fn func(*Session) error) error
 	// Erase deletes everything stored under the user's key.
 	Erase(ctx context.Context, user string) error
-	// Seen records a platform update id and reports whether it had been seen before,
+	// Dedupe records a platform update id and reports whether it had been seen before,
 	// so a redelivered update is handled once.
-	Seen(ctx context.Context, channel, updateID string) (bool, error)
+	Dedupe(ctx context.Context, channel, updateID string) (bool, error)
 }
 
 // ErrDuplicate is returned by UpdateOnce for an update saved before.
@@ -37,5 +37,5 @@ var ErrConflict = errors.New("bot: too many concurrent updates of one session")
 // DefaultSessionTTL is how long an idle session is kept.
 const DefaultSessionTTL = 30 * 24 * time.Hour
 
-// SeenTTL is how long update ids are remembered for dedupe (Telegram retries for up to a day).
-const SeenTTL = 48 * time.Hour
+// DedupeTTL is how long update ids are remembered for dedupe (Telegram retries for up to a day).
+const DedupeTTL = 48 * time.Hour

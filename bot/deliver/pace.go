@@ -25,15 +25,32 @@ type ChainLimiter interface {
 	ReserveAll(ctx context.Context, buckets ...bot.Bucket) (time.Duration, error)
 }
 
+// Leaser is a bot.Limiter that hands out several tokens of one bucket in one call (bot/redis:
+// one script for a whole block of messages). When the limiter is one, the pacer leases the
+// channel's global tokens in blocks and keeps each chat's bucket in this process: a chat's
+// turns go out one after the other across replicas already (Turns), so only the global bucket
+// needs the shared store on every message, and a block of it costs one round trip.
+type Leaser interface {
+	bot.Limiter
+	// Lease takes n tokens of b and returns when the first may go, from now (negative: that
+	// long ago): token i (from 0) may go i intervals (1/b.PerSecond) after the first, and not
+	// before now. Past the limiter's horizon it takes none (taken 0) and first is how far away
+	// the tokens are: ask again after waiting.
+	Lease(ctx context.Context, b bot.Bucket, n int) (first time.Duration, taken int, err error)
+}
+
 // pacer paces one channel's messages: a bucket per chat ("<prefix>:chat:<pseudonym>") and one
 // for the whole channel ("<prefix>:global"), drawn from the shared limiter (bot/redis, so that
 // replicas share the platform's limits) or, when it fails or none is set, from one in this
-// process.
+// process. With a Leaser the global tokens come in blocks (lease) and the chats' buckets are
+// this process's.
 type pacer struct {
 	prefix       string
 	chat, global Rate
 	lim          bot.Limiter
 	chain        ChainLimiter // lim, when it takes several buckets in one call
+	leaser       Leaser       // lim, when it hands out blocks of tokens
+	lease        lease        // the global tokens leased and not yet used (leaser)
 	local        *localLimiter
 	log          func(msg string, args ...any)
 
@@ -47,6 +64,7 @@ func newPacer(prefix string, lim bot.Limiter, chat, global Rate, log func(string
 		p.lim = p.local
 	}
 	p.chain, _ = p.lim.(ChainLimiter)
+	p.leaser, _ = p.lim.(Leaser)
 	return p
 }
 
@@ -55,6 +73,10 @@ func newPacer(prefix string, lim bot.Limiter, chat, global Rate, log func(string
 func (p *pacer) pace(ctx context.Context, user string) bool {
 	chat := bot.Bucket{Key: p.prefix + ":chat:" + user, PerSecond: p.chat.PerSecond, Burst: p.chat.Burst}
 	global := bot.Bucket{Key: p.prefix + ":global", PerSecond: p.global.PerSecond, Burst: p.global.Burst}
+	if p.leaser != nil {
+		d, _ := p.local.Reserve(ctx, chat.Key, chat.PerSecond, chat.Burst)
+		return Sleep(ctx, d) && p.leased(ctx, global)
+	}
 	if p.chain != nil {
 		return p.wait(ctx, chat, global)
 	}
@@ -92,13 +114,7 @@ func (p *pacer) reserve(ctx context.Context, buckets []bot.Bucket) time.Duration
 	}
 	cancel()
 	if err != nil {
-		// The shared limiter is down: pace within this process rather than not at all.
-		p.errMu.Lock()
-		if time.Since(p.errAt) > time.Minute {
-			p.errAt = time.Now()
-			p.log("rate limiter unavailable; pacing in this process only", "err", err)
-		}
-		p.errMu.Unlock()
+		p.failed(err)
 		d = 0
 		for _, b := range buckets {
 			w, _ := p.local.Reserve(ctx, b.Key, b.PerSecond, b.Burst)
@@ -106,6 +122,17 @@ func (p *pacer) reserve(ctx context.Context, buckets []bot.Bucket) time.Duration
 		}
 	}
 	return d
+}
+
+// failed logs, once a minute at most, that the shared limiter is down: the pacer then paces
+// within this process rather than not at all.
+func (p *pacer) failed(err error) {
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
+	if time.Since(p.errAt) > time.Minute {
+		p.errAt = time.Now()
+		p.log("rate limiter unavailable; pacing in this process only", "err", err)
+	}
 }
 
 // localLimiter is the in-process token bucket the pacer falls back to when no bot.Limiter is

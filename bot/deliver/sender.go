@@ -171,6 +171,7 @@ type Sender struct {
 	closed  bool
 	workers sync.WaitGroup
 	blocked *blockedSet
+	recent  *recentTurns
 
 	rt     *Runtime
 	parked map[string]bool // pseudonyms of chats with messages in rt: later ones go there too
@@ -222,6 +223,7 @@ func NewSender(cfg Config, p Platform) (*Sender, error) {
 		cfg: cfg, p: p, log: cfg.Log,
 		started: make(chan struct{}),
 		queues:  map[string]*queue{}, blocked: newBlockedSet(blockedMax, blockedTTL), parked: map[string]bool{},
+		recent: newRecentTurns(recentMax, recentTTL),
 	}
 	s.pacer = newPacer(cfg.KeyPrefix, cfg.Limiter, cfg.Chat, cfg.Global, func(msg string, args ...any) {
 		s.log.Warn(cfg.Channel+": "+msg, args...)
@@ -396,7 +398,7 @@ func (s *Sender) run(q *queue) {
 		q.items = q.items[1:]
 		s.mu.Unlock()
 		blocked := s.blocked.has(q.user)
-		if it.clear {
+		if it.clear || (it.turn > 0 && s.recent.follows(q.user, it.turn)) {
 			q.done = max(q.done, it.turn-1)
 		}
 		// A chat with messages in the delivery queue queues behind them: no turn to wait for.
@@ -537,7 +539,7 @@ func (s *Sender) Deliver(ctx context.Context, user string, msgs []Message, t bot
 		}
 		items[len(items)-1].last = true
 	}
-	if t.Clear && ordered {
+	if (t.Clear && ordered) || (turn > 0 && s.recent.follows(user, turn)) {
 		q.done = turn - 1
 	}
 	ctx, stop := context.WithCancel(ctx)

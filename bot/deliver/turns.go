@@ -87,6 +87,7 @@ func (s *Sender) awaitTurn(q *queue, turn uint64) bool {
 // perhaps on another replica, does not wait for nothing once the store is back.
 func (s *Sender) turnDone(q *queue, turn uint64) {
 	q.done = max(q.done, turn)
+	s.recent.done(q.user, turn)
 	if s.cfg.Turns == nil || s.mark(q.user, turn) == nil {
 		return
 	}

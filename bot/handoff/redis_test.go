@@ -43,7 +43,7 @@ func TestRedisReminderOnceWithTwoProcesses(t *testing.T) {
 // day's sheet), then the user says /forget. Afterwards no key in Redis, and no value, names the user's pseudonym or the
 // visit code, except the audit trail (which holds codes and staff pseudonyms only) and the user's
 // dedupe record (digests of update ids, kept so a replayed update stays a duplicate; it ends
-// within bot.SeenTTL).
+// within bot.DedupeTTL).
 func TestRedisForgetLeavesNoTrace(t *testing.T) {
 	url := redistest.Server(t)
 	p, c := redisProcess(t, url)
@@ -100,8 +100,8 @@ func TestRedisForgetLeavesNoTrace(t *testing.T) {
 	if list, err := p.handoff.DayVisits(ctx, "2027-03-30"); err != nil || len(list) != 0 {
 		t.Fatalf("the day's visits after /forget: %+v, %v", list, err)
 	}
-	if ttl := c.PTTL(ctx, updates).Val(); ttl > bot.SeenTTL {
-		t.Errorf("the dedupe record outlives bot.SeenTTL: %v", ttl)
+	if ttl := c.PTTL(ctx, updates).Val(); ttl > bot.DedupeTTL {
+		t.Errorf("the dedupe record outlives bot.DedupeTTL: %v", ttl)
 	}
 	for _, m := range c.ZRange(ctx, updates, 0, -1).Val() {
 		if len(m) != 22 || strings.Contains(m, code) {

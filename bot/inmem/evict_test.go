@@ -106,19 +106,19 @@ func TestBusySessionIsNotEvicted(t *testing.T) {
 // TestSeenIsBounded: past the limit the oldest update ids are forgotten first; recent ones still
 // dedupe, through Seen and UpdateOnce alike.
 func TestSeenIsBounded(t *testing.T) {
-	s := inmem.NewWithLimits(time.Hour, inmem.Limits{Sessions: 10, Seen: 4})
+	s := inmem.NewWithLimits(time.Hour, inmem.Limits{Sessions: 10, Dedupe: 4})
 	ctx := context.Background()
 	for i := range 6 {
-		if dup, err := s.Seen(ctx, "telegram", fmt.Sprint(i)); err != nil || dup {
+		if dup, err := s.Dedupe(ctx, "telegram", fmt.Sprint(i)); err != nil || dup {
 			t.Fatalf("first sight of %d: %v, %v", i, dup, err)
 		}
 	}
 	for i := 5; i >= 2; i-- {
-		if dup, _ := s.Seen(ctx, "telegram", fmt.Sprint(i)); !dup {
+		if dup, _ := s.Dedupe(ctx, "telegram", fmt.Sprint(i)); !dup {
 			t.Errorf("update %d, among the last four, was forgotten", i)
 		}
 	}
-	if dup, _ := s.Seen(ctx, "telegram", "0"); dup {
+	if dup, _ := s.Dedupe(ctx, "telegram", "0"); dup {
 		t.Error("the oldest update id is still remembered past the limit")
 	}
 	noop := func(*bot.Session) error { return nil }

@@ -58,9 +58,9 @@ type Limits struct {
 	// Sessions is the most sessions kept (DefaultMaxSessions if 0). When a new user would go
 	// over it, the least recently used session is dropped, as if it had expired.
 	Sessions int
-	// Seen is the most update ids remembered for deduplication (SeenPerSession × Sessions if
+	// Dedupe is the most update ids remembered for deduplication (DedupePerSession × Sessions if
 	// 0); past it the oldest is forgotten first.
-	Seen int
+	Dedupe int
 	// Evicted, if not nil, is called for each live session dropped for room (not for expiry),
 	// with Store's lock held: it must be quick and must not call the store.
 	Evicted func()
@@ -69,13 +69,13 @@ type Limits struct {
 // DefaultMaxSessions is the session cap when none is configured. A session with its map entry,
 // links and lock takes about 700 bytes of heap and a remembered update id about 120
 // (BenchmarkSessionMemory, sessions with a full trail, answers and topics), so 50,000 sessions
-// with SeenPerSession ids each take at most about 85 MB: within a small server's memory, and
+// with DedupePerSession ids each take at most about 85 MB: within a small server's memory, and
 // more people than one office talks to within a session's TTL.
 const DefaultMaxSessions = 50_000
 
-// SeenPerSession is how many update ids per session the default Seen limit allows for: a
-// session's messages of the last SeenTTL (48 hours), for the users who write most.
-const SeenPerSession = 8
+// DedupePerSession is how many update ids per session the default Dedupe limit allows for: a
+// session's messages of the last DedupeTTL (48 hours), for the users who write most.
+const DedupePerSession = 8
 
 // New returns a store whose sessions expire after ttl of inactivity (bot.DefaultSessionTTL if
 // 0), with the default limits.
@@ -89,8 +89,8 @@ func NewWithLimits(ttl time.Duration, l Limits) *Store {
 	if l.Sessions <= 0 {
 		l.Sessions = DefaultMaxSessions
 	}
-	if l.Seen <= 0 {
-		l.Seen = SeenPerSession * l.Sessions
+	if l.Dedupe <= 0 {
+		l.Dedupe = DedupePerSession * l.Sessions
 	}
 	s := &Store{ttl: ttl, now: time.Now, limits: l, sessions: map[string]*entry{}, seen: map[string]int64{}}
 	s.lru.prev, s.lru.next = &s.lru, &s.lru
@@ -125,7 +125,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := s.now()
-	seenKey := "once|" + channel + ":" + user + ":" + updateID // the user's own; apart from Seen's ids
+	seenKey := "once|" + channel + ":" + user + ":" + updateID // the user's own; apart from Dedupe's ids
 	if updateID != "" {
 		s.mu.Lock()
 		exp, dup := s.seen[seenKey]
@@ -211,13 +211,13 @@ func (s *Store) unlinkLocked(e *entry) {
 	}
 }
 
-// recordSeenLocked remembers an update id until SeenTTL from now, forgetting the oldest ids
+// recordSeenLocked remembers an update id until DedupeTTL from now, forgetting the oldest ids
 // beyond the limit.
 func (s *Store) recordSeenLocked(key string, now time.Time) {
-	exp := now.Add(bot.SeenTTL).UnixNano()
+	exp := now.Add(bot.DedupeTTL).UnixNano()
 	s.seen[key] = exp
 	s.seenOrder = append(s.seenOrder, seenRecord{key, exp})
-	for len(s.seen) > s.limits.Seen && s.seenHead < len(s.seenOrder) {
+	for len(s.seen) > s.limits.Dedupe && s.seenHead < len(s.seenOrder) {
 		s.forgetOldestSeenLocked()
 	}
 }
@@ -270,8 +270,8 @@ func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) err
 	return ctx.Err()
 }
 
-// Seen implements bot.Store.
-func (s *Store) Seen(ctx context.Context, channel, updateID string) (bool, error) {
+// Dedupe implements bot.Store.
+func (s *Store) Dedupe(ctx context.Context, channel, updateID string) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"encoding/binary"
+	"strconv"
 	"testing"
 	"time"
 
@@ -25,16 +26,19 @@ func TestStaleWriteFencedOff(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	const user = "fence"
-	keys := []string{s.UserKey(user, SessionSuffix), s.UserKey(user, UpdatesSuffix), s.UserKey(user, FencesSuffix)}
+	keys := []string{s.UserKey(user, SessionSuffix), s.UserKey(user, UpdatesSuffix)}
 	digest, stale := updateDigest("web", "u1"), time.Now().UnixMilli()-1000
-	once := []any{digest, stale, MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
+	once := []any{digest, stale, MaxUpdatesKept, bot.DedupeTTL.Milliseconds()}
 
-	ok, err := s.applied(keys[1], keys[2], digest, stale)(ctx)
+	ok, err := s.applied(keys[1], digest, stale)(ctx)
 	if err != nil || ok {
 		t.Fatalf("a write never run: applied %v, %v", ok, err)
 	}
-	if ttl := c.PTTL(ctx, keys[2]).Val(); ttl <= 0 {
-		t.Fatalf("the fence's key has no TTL (%v)", ttl)
+	if c.ZScore(ctx, keys[1], digest+":"+strconv.FormatInt(stale, 10)).Err() != nil {
+		t.Fatal("no fence in the update set")
+	}
+	if ttl := c.PTTL(ctx, keys[1]).Val(); ttl <= 0 {
+		t.Fatalf("the update set, which holds the fence, has no TTL (%v)", ttl)
 	}
 	val, _ := (&bot.Session{Turn: 1, Flow: "stale"}).MarshalBinary()
 	val = binary.LittleEndian.AppendUint32(val, 7)
@@ -45,11 +49,11 @@ func TestStaleWriteFencedOff(t *testing.T) {
 		t.Fatal("the stale write was applied")
 	}
 	// A second write in doubt of the same update (its first redelivery), fenced in turn.
-	if ok, err := s.applied(keys[1], keys[2], digest, stale+1)(ctx); err != nil || ok {
+	if ok, err := s.applied(keys[1], digest, stale+1)(ctx); err != nil || ok {
 		t.Fatalf("a second write never run: applied %v, %v", ok, err)
 	}
 	for _, at := range []int64{stale + 1, stale} {
-		if res, err := s.cas(ctx, keys, "", val, []any{digest, at, MaxUpdatesKept, bot.SeenTTL.Milliseconds()}); err != nil || res != int64(0) {
+		if res, err := s.cas(ctx, keys, "", val, []any{digest, at, MaxUpdatesKept, bot.DedupeTTL.Milliseconds()}); err != nil || res != int64(0) {
 			t.Fatalf("the stale write of %d after the fences: %v %v, want 0", at, res, err)
 		}
 	}
@@ -60,7 +64,7 @@ func TestStaleWriteFencedOff(t *testing.T) {
 	if err := s.UpdateOnce(ctx, user, "web", "u1", func(*bot.Session) error { return nil }); err != bot.ErrDuplicate {
 		t.Fatalf("a second redelivery: %v, want ErrDuplicate", err)
 	}
-	if ok, _ := s.applied(keys[1], keys[2], digest, stale)(ctx); ok {
+	if ok, _ := s.applied(keys[1], digest, stale)(ctx); ok {
 		t.Fatal("the fenced write reported applied after the redelivery's")
 	}
 }

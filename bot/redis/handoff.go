@@ -497,6 +497,7 @@ func (s *Store) EraseSession(ctx context.Context, user string) error {
 	if err := checkUser(user); err != nil {
 		return err
 	}
+	s.cache.drop(user)
 	if err := s.c.Del(ctx, s.UserKey(user, SessionSuffix), s.UserKey(user, TurnSuffix)).Err(); err != nil {
 		return fmt.Errorf("redis: erasing a session: %w", err)
 	}

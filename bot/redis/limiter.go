@@ -93,6 +93,46 @@ func (s *Store) reserve(ctx context.Context, tag string, buckets []bot.Bucket) (
 
 var _ deliver.ChainLimiter = (*Store)(nil)
 
+// leaseScript is reserveScript's GCRA for n tokens of one bucket KEYS[1] at once: the TAT moves
+// n intervals on, and token i (from 0) may go at now + max(0, first + i*interval), where first
+// (returned, in µs, negative while the bucket has room) is when the first token's TAT less the
+// burst is reached. Past the horizon nothing is taken. ARGV: horizon µs, interval µs, burst, n.
+// Returns {first, tokens taken}.
+const leaseScript = `if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval, burst, n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0') or 0, now)
+local first = tat - (burst - 1) * interval - now
+if first > tonumber(ARGV[1]) then return {first, 0} end
+tat = tat + n * interval
+redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.floor((tat - now) / 1000) + 1)
+return {first, n}`
+
+var leaseSHA = func() string {
+	h := sha1.Sum([]byte(leaseScript))
+	return hex.EncodeToString(h[:])
+}()
+
+// Lease implements deliver.Leaser in one round trip. The bucket is ReserveAll's (under
+// <prefix>rl:{paced}:<key>), so leases and single reservations of one key draw from one bucket.
+func (s *Store) Lease(ctx context.Context, b bot.Bucket, n int) (time.Duration, int, error) {
+	if b.PerSecond <= 0 || math.IsNaN(b.PerSecond) || math.IsInf(b.PerSecond, 0) || n < 1 {
+		return 0, n, nil // no limit
+	}
+	res, err := s.batch.eval(ctx, leaseSHA, leaseScript, []string{s.prefix + "rl:" + pacedTag + b.Key},
+		ReserveHorizon.Microseconds(), max(int64(1e6/b.PerSecond), 1), max(b.Burst, 1), n).Int64Slice()
+	if err != nil {
+		return 0, 0, fmt.Errorf("redis: rate limit: %w", err)
+	}
+	if len(res) != 2 {
+		return 0, 0, fmt.Errorf("redis: rate limit: %d values from the lease script", len(res))
+	}
+	return time.Duration(res[0]) * time.Microsecond, int(res[1]), nil
+}
+
+var _ deliver.Leaser = (*Store)(nil)
+
 // admitScript is GCRA admission over the buckets KEYS, all or none: a bucket has a token while
 // its TAT (as in reserveScript) lies at most burst-1 intervals ahead of now. When every bucket
 // has one, each TAT moves one interval on and 0 is returned; otherwise nothing is written and

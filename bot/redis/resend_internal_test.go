@@ -28,9 +28,9 @@ func TestResentWriteAfterAnotherIsOurs(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	const user = "resend"
-	keys := []string{s.UserKey(user, SessionSuffix), s.UserKey(user, UpdatesSuffix), s.UserKey(user, FencesSuffix)}
+	keys := []string{s.UserKey(user, SessionSuffix), s.UserKey(user, UpdatesSuffix)}
 	// A second ago: the redelivery below is a write of another time.
-	once := []any{updateDigest("web", "u1"), time.Now().UnixMilli() - 1000, MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
+	once := []any{updateDigest("web", "u1"), time.Now().UnixMilli() - 1000, MaxUpdatesKept, bot.DedupeTTL.Milliseconds()}
 	val, _ := (&bot.Session{Turn: 1, Flow: "first"}).MarshalBinary()
 	val = binary.LittleEndian.AppendUint32(val, 7)
 

@@ -6,14 +6,14 @@
 //	rb:{<user>}:s          the session: Session.MarshalBinary followed by a 4-byte write stamp
 //	rb:{<user>}:turn       the turn log (deliver.Turns): last turn whose replies went out
 //	rb:{<user>}:upd        digests of the user's handled updates (UpdateOnce), sorted set by
-//	                       time: the latest MaxUpdatesKept, TTL bot.SeenTTL after the last;
-//	                       kept by Erase, so a replayed update stays a duplicate
-//	rb:{<user>}:fence      session writes in doubt found not applied, which must never be
-//	                       (a set, TTL an hour; almost never there)
+//	                       time: the latest MaxUpdatesKept (a few more between trims), TTL
+//	                       bot.DedupeTTL after the last; kept by Erase, so a replayed update stays
+//	                       a duplicate. Also the fences "<digest>:<score>": session writes in
+//	                       doubt found not applied, which must never be (almost never there)
 //	rb:{<user>}:wa         when the user last wrote on WhatsApp, in Unix ms (Window), for the
 //	                       24-hour service window; TTL the window plus a margin
 //	rb:{<user>}:<suffix>   other per-user keys (AddUserKeys); the hash tag keeps them in one slot
-//	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.SeenTTL
+//	rb:seen:<ch>:<digest>  update dedupe, SET NX EX bot.DedupeTTL
 //	rb:ready, rb:ready:{n} the readiness probe's write (Ready), one per cluster master; TTL 30 s
 //	rb:rl:<key>            rate limits (Reserve; ReserveAll's under rb:rl:{paced}:<key>)
 //
@@ -56,13 +56,10 @@ const SessionSuffix = "s"
 // <prefix>{<user>}:upd, digests of update ids scored by when they were handled (writeScore).
 const UpdatesSuffix = "upd"
 
-// FencesSuffix names the user's fences: <prefix>{<user>}:fence, a set of "<digest>:<time>" of
-// session writes in doubt that were found not applied and must never be (see appliedScript).
-const FencesSuffix = "fence"
-
-// FenceTTL is how long a fence is kept: far longer than a frozen server or a connection the
-// server has not read yet can hold a write back.
-const FenceTTL = time.Hour
+// trimEvery is how often (one session write in so many, at random) the update set is cut back
+// to MaxUpdatesKept: a command on every write only to count the set would cost more than the
+// few members it keeps longer.
+const trimEvery = 16
 
 // writeSeq tells apart writes of one millisecond (writeScore); it starts at random so that
 // replicas' writes of one millisecond differ too, but for 1 in 1000.
@@ -110,24 +107,30 @@ const stampLen = 4
 // our value, or when the update carries our score, as appliedScript tells a write: the user's
 // next update (a burst, on another replica) may have been written on top of ours in between,
 // and taking ours for a duplicate would drop its replies while its turn is taken.
-// The set keeps the latest ARGV[6] updates and lives ARGV[7] ms after the last.
+// The set lives ARGV[7] ms after the last write; when ARGV[8] is "1" it is cut back to the
+// latest ARGV[6] updates (one write in trimEvery).
 //
-// KEYS[3] holds the fences (appliedScript): "<digest>:<time>" of writes in doubt found not
-// applied, which must never be, while any other write of the update may go ahead. It almost
-// never exists, so checking it costs the script next to nothing.
+// The same ZMSCORE looks for a fence of this write, "<digest>:<score>" (appliedScript): a write
+// in doubt found not applied must never be, while any other write of the update may go ahead.
+// Fences almost never exist, and looking for one in the same command costs next to nothing.
+//
+// Six commands in all: EVALSHA, GET, ZMSCORE, SET, ZADD, PEXPIRE (and ZREMRANGEBYRANK when
+// trimming).
 const casScript = `local cur = redis.call('GET', KEYS[1]) or ''
 local upd = ARGV[4] or ''
-local sc = upd ~= '' and redis.call('ZSCORE', KEYS[2], upd)
-if sc then
-  if cur == ARGV[2] or tonumber(sc) == tonumber(ARGV[5]) then return 1 end
-  return 0
+if upd ~= '' then
+  local sc = redis.call('ZMSCORE', KEYS[2], upd, upd .. ':' .. ARGV[5])
+  if sc[1] then
+    if cur == ARGV[2] or tonumber(sc[1]) == tonumber(ARGV[5]) then return 1 end
+    return 0
+  end
+  if sc[2] then return 0 end
 end
-if upd ~= '' and redis.call('SISMEMBER', KEYS[3], upd .. ':' .. ARGV[5]) == 1 then return 0 end
 if string.sub(cur, -4) ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 if upd ~= '' then
   redis.call('ZADD', KEYS[2], ARGV[5], upd)
-  if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[6]) then
+  if ARGV[8] == '1' then
     redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
   end
   redis.call('PEXPIRE', KEYS[2], ARGV[7])
@@ -156,7 +159,8 @@ type Options struct {
 // Stores (in any number of processes) may share one Redis.
 type Store struct {
 	c           goredis.UniversalClient
-	batch       *batcher // the hot path's commands: sessions, turn log, pacing
+	batch       *batcher      // the hot path's commands: sessions, turn log, pacing
+	cache       *sessionCache // the sessions this process wrote last (see UpdateOnce)
 	prefix      string
 	ttlArg      any // the session TTL in milliseconds, boxed once instead of per Update
 	maxAttempts int
@@ -195,12 +199,13 @@ func New(client goredis.UniversalClient, opt Options) (*Store, error) {
 	s := &Store{
 		c:           client,
 		batch:       newBatcher(client),
+		cache:       newSessionCache(sessionCacheMax),
 		prefix:      opt.Prefix,
 		ttlArg:      strconv.FormatInt(opt.TTL.Milliseconds(), 10),
 		maxAttempts: opt.MaxAttempts,
 	}
 	// Not UpdatesSuffix: see Erase.
-	s.userKeys.Store(&[]string{TurnSuffix, FencesSuffix})
+	s.userKeys.Store(&[]string{TurnSuffix})
 	s.eraseHooks.Store(new([]EraseHook))
 	return s, nil
 }
@@ -263,10 +268,13 @@ func (s *Store) Close() error {
 var errNoUser = errors.New("redis: empty user key")
 
 // Update implements bot.Store with optimistic concurrency: GET the session (with the turn log,
-// for Session.Delivered), run fn, then one
-// EVALSHA that writes the result (and the TTL) only if nobody wrote in between. That is two round
-// trips when there is no conflict. A first conflict costs one more (the script returns the value
-// that won, so fn runs again at once); after that Update waits and reads the session again.
+// for Session.Delivered), run fn, then one EVALSHA that writes the result (and the TTL) only if
+// nobody wrote in between. That is two round trips when there is no conflict, and one when this
+// process wrote the session last (sessionCache: the script's check covers a cached value as it
+// covers a read one, and Session.Delivered is then left 0; when fn gives up on a cached session,
+// Update reads the stored one and, if it differs, runs fn on that). A first conflict costs one more (the
+// script returns the value that won, so fn runs again at once); after that Update waits and
+// reads the session again.
 func (s *Store) Update(ctx context.Context, user string, fn func(*bot.Session) error) error {
 	return s.UpdateOnce(ctx, user, "", "", fn)
 }
@@ -281,15 +289,23 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		return errNoUser
 	}
 	key := s.UserKey(user, SessionSuffix)
-	cur, delivered, err := s.read(ctx, key, s.UserKey(user, TurnSuffix))
-	if err != nil {
-		return err
+	cur, cached := s.cache.get(user)
+	var delivered uint64
+	if !cached {
+		var err error
+		if cur, delivered, err = s.read(ctx, key, s.UserKey(user, TurnSuffix)); err != nil {
+			return err
+		}
 	}
 	keys := []string{key}
 	var once []any
 	if updateID != "" {
-		keys = append(keys, s.UserKey(user, UpdatesSuffix), s.UserKey(user, FencesSuffix))
-		once = []any{updateDigest(channel, updateID), writeScore(time.Now()), MaxUpdatesKept, bot.SeenTTL.Milliseconds()}
+		keys = append(keys, s.UserKey(user, UpdatesSuffix))
+		trim := 0
+		if rand.N(trimEvery) == 0 {
+			trim = 1
+		}
+		once = []any{updateDigest(channel, updateID), writeScore(time.Now()), MaxUpdatesKept, bot.DedupeTTL.Milliseconds(), trim}
 	}
 	for attempt := 1; ; attempt++ {
 		var sess bot.Session
@@ -303,6 +319,21 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 			sess.Delivered = delivered
 		}
 		if err := fn(&sess); err != nil {
+			if cached {
+				// fn gave up on the cached session, which is stale if another replica wrote
+				// since: what it decided must rest on the stored one.
+				cached = false
+				fresh, d, rerr := s.read(ctx, key, s.UserKey(user, TurnSuffix))
+				if rerr != nil {
+					return rerr
+				}
+				if fresh != cur {
+					s.cache.drop(user)
+					cur, delivered = fresh, d
+					attempt = 0 // a first attempt, on what was read
+					continue
+				}
+			}
 			return err
 		}
 		val, err := sess.MarshalBinary()
@@ -313,6 +344,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		val = binary.LittleEndian.AppendUint32(val, rand.Uint32())
 		res, err := s.cas(ctx, keys, stamp, val, once)
 		if err != nil {
+			s.cache.drop(user)
 			err = fmt.Errorf("redis: writing a session: %w", err)
 			if updateID == "" {
 				return err
@@ -320,17 +352,19 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 			// The script may have run with its answer lost, or may yet run (a frozen server
 			// works off what it received when it wakes): the update's digest, scored with
 			// this write's time, tells later.
-			return &bot.UnsureError{Err: err, Applied: s.applied(keys[1], keys[2], once[0].(string), once[1].(int64))}
+			return &bot.UnsureError{Err: err, Applied: s.applied(keys[1], once[0].(string), once[1].(int64))}
 		}
 		switch v := res.(type) {
 		case int64:
 			if v == 0 {
 				return bot.ErrDuplicate
 			}
+			s.cache.put(user, string(val))
 			return nil
 		case string:
 			if v == string(val) {
 				// Our own write, applied by a re-sent EVALSHA whose first reply was lost.
+				s.cache.put(user, v)
 				return nil
 			}
 			cur = v
@@ -356,6 +390,7 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 		case errors.Is(err, goredis.Nil):
 			cur = ""
 		default:
+			s.cache.drop(user)
 			return fmt.Errorf("redis: reading a session: %w", err)
 		}
 	}
@@ -363,13 +398,14 @@ func (s *Store) UpdateOnce(ctx context.Context, user, channel, updateID string, 
 
 // appliedScript settles a write in doubt: 1 when the update set KEYS[1] holds its digest
 // (ARGV[1]) with its score (ARGV[2], the write's writeScore): it went through. Else 0, and the
-// write is fenced off in KEYS[2] (see casScript): a server that received it but has not run it
-// yet (from a connection it has still to read) must not apply it after this answer, which leaves
-// the update to its redelivery.
+// write is fenced off in the same set (see casScript): a server that received it but has not run
+// it yet (from a connection it has still to read) must not apply it after this answer, which
+// leaves the update to its redelivery. The fence is scored like the write, so it is kept as long
+// as the updates around it; the set lives ARGV[3] ms on.
 const appliedScript = `local sc = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if sc and tonumber(sc) == tonumber(ARGV[2]) then return 1 end
-redis.call('SADD', KEYS[2], ARGV[1] .. ':' .. ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1] .. ':' .. ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 0`
 
 var appliedSHA = func() string {
@@ -380,9 +416,9 @@ var appliedSHA = func() string {
 // applied reports whether the write that recorded update digest with score (its writeScore)
 // in the update set went through (appliedScript): a redelivery handled by another write has a
 // later score.
-func (s *Store) applied(updKey, fenceKey, digest string, score int64) func(ctx context.Context) (bool, error) {
+func (s *Store) applied(updKey, digest string, score int64) func(ctx context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		v, err := s.batch.eval(ctx, appliedSHA, appliedScript, []string{updKey, fenceKey}, digest, score, FenceTTL.Milliseconds()).Int64()
+		v, err := s.batch.eval(ctx, appliedSHA, appliedScript, []string{updKey}, digest, score, bot.DedupeTTL.Milliseconds()).Int64()
 		if err != nil {
 			return false, fmt.Errorf("redis: settling a write in doubt: %w", err)
 		}
@@ -448,7 +484,7 @@ func backoff(ctx context.Context, attempt int) error {
 // Erase implements bot.Store: it runs the OnErase hooks, then deletes the session and every key
 // registered with AddUserKeys in one DEL (one slot, thanks to the hash tag).
 //
-// The user's update set (UpdatesSuffix) stays until its TTL (bot.SeenTTL after the last update)
+// The user's update set (UpdatesSuffix) stays until its TTL (bot.DedupeTTL after the last update)
 // ends it: it holds only digests of platform update ids, and it is what makes a captured, validly
 // signed delivery replayed after "forget me" a duplicate instead of a new conversation in the
 // user's name. It is the one key under the user's pseudonym that outlives Erase.
@@ -475,17 +511,18 @@ func (s *Store) Erase(ctx context.Context, user string) error {
 	for _, k := range keys {
 		args = append(args, k)
 	}
+	s.cache.drop(user)
 	if err := s.batch.do(ctx, goredis.NewIntCmd(ctx, args...)); err != nil {
 		return fmt.Errorf("redis: erasing a user: %w", err)
 	}
 	return nil
 }
 
-// Seen implements bot.Store with SET NX EX: the first caller creates the key, everyone after it
-// within bot.SeenTTL finds it.
-func (s *Store) Seen(ctx context.Context, channel, updateID string) (bool, error) {
+// Dedupe implements bot.Store with SET NX EX: the first caller creates the key, everyone after it
+// within bot.DedupeTTL finds it.
+func (s *Store) Dedupe(ctx context.Context, channel, updateID string) (bool, error) {
 	// SET NX EX answers OK when it set the key, nil when the key was there.
-	cmd := goredis.NewStatusCmd(ctx, "set", s.seenKey(channel, updateID), "", "ex", int64(bot.SeenTTL/time.Second), "nx")
+	cmd := goredis.NewStatusCmd(ctx, "set", s.seenKey(channel, updateID), "", "ex", int64(bot.DedupeTTL/time.Second), "nx")
 	err := s.batch.do(ctx, cmd)
 	created := err == nil
 	if errors.Is(err, goredis.Nil) {

@@ -17,7 +17,8 @@ import (
 const TurnSuffix = "turn"
 
 // markScript raises the turn log to ARGV[1] unless it is already there, and renews its TTL: a
-// replica that gave up waiting must not move the log back.
+// replica that gave up waiting must not move the log back (MarkDelivered puts back with it what
+// its SET overwrote).
 const markScript = `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -52,14 +53,29 @@ func (s *Store) DeliveredTurn(ctx context.Context, user string) (uint64, error) 
 	return n, nil
 }
 
-// MarkDelivered implements deliver.Turns in one round trip.
+// MarkDelivered implements deliver.Turns in one command, SET with GET: turns are marked in
+// order nearly always, so the record is written first and checked after. When it held a later
+// turn (a replica that gave up waiting for this one went on), the script puts that back; until
+// then a reader sees the record a turn or so behind and waits a little longer, never sends early.
 func (s *Store) MarkDelivered(ctx context.Context, user string, turn uint64) error {
 	if user == "" {
 		return errNoUser
 	}
-	keys := []string{s.UserKey(user, TurnSuffix)}
+	key := s.UserKey(user, TurnSuffix)
 	n := strconv.FormatUint(turn, 10)
-	if err := s.batch.eval(ctx, markSHA, markScript, keys, n, s.ttlArg).Err(); err != nil {
+	set := goredis.NewStringCmd(ctx, "set", key, n, "px", s.ttlArg, "get")
+	err := s.batch.do(ctx, set)
+	if errors.Is(err, goredis.Nil) {
+		return nil // there was none
+	}
+	if err != nil {
+		return fmt.Errorf("redis: writing the turn log: %w", err)
+	}
+	old, perr := strconv.ParseUint(set.Val(), 10, 64)
+	if perr != nil || old <= turn {
+		return nil
+	}
+	if err := s.batch.eval(ctx, markSHA, markScript, []string{key}, set.Val(), s.ttlArg).Err(); err != nil {
 		return fmt.Errorf("redis: writing the turn log: %w", err)
 	}
 	return nil

@@ -28,7 +28,7 @@ func Run(t *testing.T, newStores Factory) {
 	t.Run("UsersAreSeparate", func(t *testing.T) { usersAreSeparate(t, newStores) })
 	t.Run("ConcurrentUpdatesAreNotLost", func(t *testing.T) { concurrentUpdatesAreNotLost(t, newStores) })
 	t.Run("EraseForgetsUser", func(t *testing.T) { eraseForgetsUser(t, newStores) })
-	t.Run("SeenDedupes", func(t *testing.T) { seenDedupes(t, newStores) })
+	t.Run("Dedupe", func(t *testing.T) { dedupes(t, newStores) })
 	t.Run("SessionsExpire", func(t *testing.T) { sessionsExpire(t, newStores) })
 	t.Run("CancelledContext", func(t *testing.T) { cancelledContext(t, newStores) })
 	t.Run("TurnLog", func(t *testing.T) { turnLog(t, newStores) })
@@ -309,7 +309,7 @@ func eraseForgetsUser(t *testing.T, newStores Factory) {
 	}
 }
 
-func seenDedupes(t *testing.T, newStores Factory) {
+func dedupes(t *testing.T, newStores Factory) {
 	a, b := newStores(t, time.Hour)
 	ctx := context.Background()
 	for i, c := range []struct {
@@ -324,12 +324,12 @@ func seenDedupes(t *testing.T, newStores Factory) {
 		{b, "whatsapp", "1001", false},
 		{a, "telegram", "1002", false},
 	} {
-		got, err := c.store.Seen(ctx, c.channel, c.id)
+		got, err := c.store.Dedupe(ctx, c.channel, c.id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got != c.want {
-			t.Errorf("step %d: Seen(%s, %s) = %v, want %v", i, c.channel, c.id, got, c.want)
+			t.Errorf("step %d: Dedupe(%s, %s) = %v, want %v", i, c.channel, c.id, got, c.want)
 		}
 	}
 }

@@ -132,7 +132,7 @@ func waitIdle(t *testing.T, s *deliver.Sender) {
 // get past dedupe to the code under test.
 type forgetfulStore struct{ bot.Store }
 
-func (forgetfulStore) Seen(context.Context, string, string) (bool, error) { return false, nil }
+func (forgetfulStore) Dedupe(context.Context, string, string) (bool, error) { return false, nil }
 
 func (s forgetfulStore) UpdateOnce(ctx context.Context, user, _, _ string, fn func(*bot.Session) error) error {
 	return s.Update(ctx, user, fn)

@@ -317,8 +317,8 @@ func TestServeStaffRepliesReachWhatsAppAndWebChat(t *testing.T) {
 		}
 		if k == "rb:{"+user+"}:"+rstore.UpdatesSuffix {
 			// The dedupe record outlives /forget on purpose (digests of update ids, TTL at most
-			// bot.SeenTTL): a replayed delivery stays a duplicate.
-			if ttl > bot.SeenTTL {
+			// bot.DedupeTTL): a replayed delivery stays a duplicate.
+			if ttl > bot.DedupeTTL {
 				t.Errorf("the update set %q lives %v", k, ttl)
 			}
 			continue
