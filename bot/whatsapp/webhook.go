@@ -302,10 +302,13 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 				return
 			}
 			if err == nil {
+				cancel()
 				a.stats.received.Add(1)
 				answer(ack, false)
-				a.sendReplies(hctx, user, to, replies, turn, true)
-				cancel()
+				// Queued, not sent here: the user's next message must not wait behind this
+				// one's sending (paced, or waiting for the turn before on another replica),
+				// or a replica it did not reach first could take it before this one's turn.
+				a.send.Enqueue(to, user, nil, replies, turn, true)
 				return
 			}
 			// Not acted on. The notice (the user's first in this outage) goes out at once.

@@ -211,11 +211,17 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 func (a *Adapter) Wait(ctx context.Context) error {
 	select {
 	case <-a.seq.idle():
-		return nil
 	case <-ctx.Done():
 		a.spool.close()
 		return ctx.Err()
 	}
+	// The replies are queued in the delivery runtime (webhook.go): answered means sent.
+	for a.send.Busy() > 0 {
+		if !deliver.Sleep(ctx, 5*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Stats are the adapter's counters since start; Config.Metrics is told of most of the same
