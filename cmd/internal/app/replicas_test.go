@@ -26,6 +26,7 @@ import (
 	"github.com/returnbot/returnbot/bot/handoff"
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 )
 
 var replicasFull = flag.Bool("replicas.full", false,
@@ -102,7 +103,7 @@ type replicaRun struct {
 // replica is one `returnbot serve` process.
 type replica struct {
 	stop   func() // SIGTERM, then wait for exit 0
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 }
 
 // simUser is one synthetic user: a platform id, a language and a script of steps; a step is one
