@@ -148,11 +148,12 @@ func (a *Adapter) menuLabel(lang string) string {
 	return a.cfg.Bot.Engine().Language().Text(lang, bot.MsgMenu, "")
 }
 
-// sendReplies sends the replies of one turn in order to a user who has just written (inside
-// the window), through the delivery runtime (bot/deliver): after the user's turn before, paced,
-// retried, and parked in the delivery queue when the Graph API does not take them in time.
-func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply, t bot.Turn, ordered bool) {
-	_ = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), t, ordered)
+// sendReplies sends replies at once through the delivery runtime (bot/deliver), paced and
+// retried: the outage notice, which goes out while the message waits in the spool. The replies
+// of a handled message are queued instead (webhook.go), so that the user's next message does
+// not wait behind their sending.
+func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply) {
+	_ = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), bot.Turn{}, false)
 }
 
 // sendMessages sends messages built here (a template) through the delivery runtime, as

@@ -313,16 +313,19 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 			}
 			// Not acted on. The notice (the user's first in this outage) goes out at once.
 			a.cfg.Log.Debug("whatsapp: store unavailable; the message waits", "user", user, "err", err)
-			a.sendReplies(hctx, user, to, replies, bot.Turn{}, false)
+			a.sendReplies(hctx, user, to, replies)
 			cancel()
-			answer(ack, true)
+			// Held before the webhook answers: a later message of the user's that comes in on
+			// the 503 must find this one held, and wait behind it with a 503 of its own.
 			if try == 0 {
 				a.stats.retried.Add(1)
 				if !a.spool.hold(user, m.ID) {
+					answer(ack, true)
 					a.cfg.Log.Warn("whatsapp: spool full; the message is left to Meta's redelivery", "user", user)
 					return
 				}
 			}
+			answer(ack, true)
 			if !a.spool.wait(pause) {
 				return // shutting down: Meta delivers it again
 			}

@@ -183,16 +183,13 @@ func New(cfg Config) *Adapter {
 	return a
 }
 
-// late sends the replies of a message whose write was in doubt and turned out saved
-// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go first in the user's queue:
+// late queues the replies of a message whose write was in doubt and turned out saved
+// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go first in the user's sequence:
 // the job running is the spool's try of that very message (the bot hands them on before a try
-// can find the message handled), and what waits behind it came after it.
+// can find the message handled), and what waits behind it came after it; in the send queue
+// they go by their turn, before the replies of later messages.
 func (a *Adapter) late(ev bot.Event, replies []bot.Reply, t bot.Turn) {
-	a.seq.first(ev.User, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
-		defer cancel()
-		a.sendReplies(ctx, ev.User, ev.Route, replies, t, true)
-	})
+	a.seq.first(ev.User, func() { a.send.Enqueue(ev.Route, ev.User, nil, replies, t, true) })
 }
 
 // Run delivers the messages waiting in the delivery queue, this process's and those that other
