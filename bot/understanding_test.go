@@ -30,7 +30,7 @@ func TestConfidenceBands(t *testing.T) {
 		e := bot.NewEngine(p.Content, p.Catalog)
 		e.SetUnderstander(fixed{Lang: "en", Intents: c.guesses})
 		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: 1}
-		res := e.Handle(s, bot.Event{Kind: bot.KindText, Text: "some words", Time: time.Unix(2, 0)})
+		res := e.Respond(s, bot.Event{Kind: bot.KindText, Text: "some words", Time: time.Unix(2, 0)})
 		if s.Position() != c.wantAt {
 			t.Errorf("%s: at %s, want %s", c.name, s.Position(), c.wantAt)
 		}

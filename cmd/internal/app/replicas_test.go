@@ -565,7 +565,7 @@ func (p *replay) apply(s bot.Session, up *simUpdate) applied {
 	ev := p.r.ch.event(p.u, up)
 	ev.User, ev.Time = "replay", time.Now()
 	turn := c.Turn
-	res := p.r.pack.Engine.Handle(&c, ev)
+	res := p.r.pack.Engine.Respond(&c, ev)
 	c.Turn = turn + 1
 	// Bot.Handle hands every reply out through ForDisplay; the replay must too.
 	return applied{sess: c, replies: bot.ForDisplay(p.r.pack.Catalog, res.Replies)}
