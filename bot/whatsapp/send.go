@@ -148,12 +148,21 @@ func (a *Adapter) menuLabel(lang string) string {
 	return a.cfg.Bot.Engine().Language().Text(lang, bot.MsgMenu, "")
 }
 
-// sendReplies sends replies at once through the delivery runtime (bot/deliver), paced and
-// retried: the outage notice, which goes out while the message waits in the spool. The replies
-// of a handled message are queued instead (webhook.go), so that the user's next message does
-// not wait behind their sending.
-func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply) {
-	_ = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), bot.Turn{}, false)
+// sendReplies sends the replies of one turn through the delivery runtime (bot/deliver): after
+// the user's turn before, paced, retried, and parked in the delivery queue when the Graph API
+// does not take them in time.
+func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply, t bot.Turn, ordered bool) {
+	_ = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), t, ordered)
+}
+
+// sendLater sends the replies of a handled message in the user's send sequence (a.out), in the
+// order the messages were handled, apart from the sequence that handles them.
+func (a *Adapter) sendLater(user, to string, replies []bot.Reply, t bot.Turn) {
+	a.out.do(user, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
+		defer cancel()
+		a.sendReplies(ctx, user, to, replies, t, true)
+	})
 }
 
 // sendMessages sends messages built here (a template) through the delivery runtime, as

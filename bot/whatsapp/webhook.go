@@ -305,15 +305,15 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 				cancel()
 				a.stats.received.Add(1)
 				answer(ack, false)
-				// Queued, not sent here: the user's next message must not wait behind this
-				// one's sending (paced, or waiting for the turn before on another replica),
-				// or a replica it did not reach first could take it before this one's turn.
-				a.send.Enqueue(to, user, nil, replies, turn, true)
+				// Sent in the user's send sequence, not here: the user's next message must not
+				// wait behind this one's sending (paced, or waiting for the turn before on
+				// another replica), or a replica it did not reach first could take it first.
+				a.sendLater(user, to, replies, turn)
 				return
 			}
 			// Not acted on. The notice (the user's first in this outage) goes out at once.
 			a.cfg.Log.Debug("whatsapp: store unavailable; the message waits", "user", user, "err", err)
-			a.sendReplies(hctx, user, to, replies)
+			a.sendReplies(hctx, user, to, replies, bot.Turn{}, false)
 			cancel()
 			// Held before the webhook answers: a later message of the user's that comes in on
 			// the 503 must find this one held, and wait behind it with a 503 of its own.

@@ -110,7 +110,8 @@ func (nopMetrics) Status(string, string) {}
 // Adapter is the WhatsApp channel.
 type Adapter struct {
 	cfg   Config
-	seq   sequencer
+	seq   sequencer // handles each user's messages in order
+	out   sequencer // sends each user's replies in order, apart from seq (send.go)
 	spool *spool
 	stats counters
 
@@ -186,10 +187,10 @@ func New(cfg Config) *Adapter {
 // late queues the replies of a message whose write was in doubt and turned out saved
 // (bot.LateFunc): Meta's redelivery of it was a duplicate. They go first in the user's sequence:
 // the job running is the spool's try of that very message (the bot hands them on before a try
-// can find the message handled), and what waits behind it came after it; in the send queue
-// they go by their turn, before the replies of later messages.
+// can find the message handled), and what waits behind it came after it; in the send sequence
+// they go after the replies of earlier messages, before those of later ones.
 func (a *Adapter) late(ev bot.Event, replies []bot.Reply, t bot.Turn) {
-	a.seq.first(ev.User, func() { a.send.Enqueue(ev.Route, ev.User, nil, replies, t, true) })
+	a.seq.first(ev.User, func() { a.sendLater(ev.User, ev.Route, replies, t) })
 }
 
 // Run delivers the messages waiting in the delivery queue, this process's and those that other
@@ -212,13 +213,13 @@ func (a *Adapter) Wait(ctx context.Context) error {
 		a.spool.close()
 		return ctx.Err()
 	}
-	// The replies are queued in the delivery runtime (webhook.go): answered means sent.
-	for a.send.Busy() > 0 {
-		if !deliver.Sleep(ctx, 5*time.Millisecond) {
-			return ctx.Err()
-		}
+	// The replies are sent in a sequence of their own (send.go): answered means sent.
+	select {
+	case <-a.out.idle():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
 }
 
 // Stats are the adapter's counters since start; Config.Metrics is told of most of the same
