@@ -14,7 +14,7 @@ func BenchmarkEngine(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		e.Handle(s, evs[i%2])
+		e.Respond(s, evs[i%2])
 	}
 }
 
@@ -26,6 +26,6 @@ func BenchmarkEngineFreeText(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		s.Flow, s.Node = "main", "menu"
-		e.Handle(s, ev)
+		e.Respond(s, ev)
 	}
 }

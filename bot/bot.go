@@ -126,7 +126,7 @@ func (b *Bot) handleTurn(ctx context.Context, ev Event, u *unsure) ([]Reply, Tur
 	update := func(s *Session) error {
 		before, turn := len(s.Topics), s.Turn
 		delivered = s.Delivered
-		res = b.engine.Handle(s, ev)
+		res = b.engine.Respond(s, ev)
 		s.Turn = turn + 1 // after the engine: /start may have replaced the whole session
 		lang = s.Lang
 		saved = *s

@@ -102,11 +102,14 @@ func (e *Engine) Content() *Content { return e.content }
 // Language returns the locale catalogue the engine speaks through.
 func (e *Engine) Language() Language { return e.lang }
 
-// Handle processes one event for one session.
-func (e *Engine) Handle(s *Session, ev Event) Result {
+// Respond is the engine's one entry: it moves the session s by the event ev and returns the
+// replies (Result). It does no I/O: no store, no platform. ("Handle" is
+// Bot.Handle's, which dedupes, loads and saves the session around Respond; "Update" is the
+// platform's delivery, in the channel packages.)
+func (e *Engine) Respond(s *Session, ev Event) Result {
 	t := turn{e: e, s: s, ev: ev}
 	if !t.held() {
-		t.handle()
+		t.respond()
 		t.markRelease()
 	}
 	if t.detected {
@@ -130,7 +133,8 @@ type turn struct {
 	released bool
 }
 
-func (t *turn) handle() {
+// respond works out the turn: the reply to a command, a button or typed text.
+func (t *turn) respond() {
 	s, ev := t.s, t.ev
 	if s.Lang == "" && ev.Lang != "" {
 		s.Lang = t.e.lang.Negotiate(ev.Lang)

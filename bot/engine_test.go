@@ -42,7 +42,7 @@ func TestOptionChoice(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := &bot.Session{Lang: c.lang, Flow: "main", Node: "menu", Seen: at.Unix()}
-			e.Handle(s, text(c.input))
+			e.Respond(s, text(c.input))
 			if s.Flow != c.wantFlow || s.Node != c.wantNode {
 				t.Fatalf("%q took the user to %s.%s, want %s.%s", c.input, s.Flow, s.Node, c.wantFlow, c.wantNode)
 			}
@@ -53,7 +53,7 @@ func TestOptionChoice(t *testing.T) {
 func TestNotUnderstoodRepeatsOptions(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}
-	res := e.Handle(s, text("qwerty zxcv"))
+	res := e.Respond(s, text("qwerty zxcv"))
 	r := last(res)
 	if r.Text != "en:common.not_understood" {
 		t.Fatalf("reply = %q, want the not-understood message", r.Text)
@@ -70,12 +70,12 @@ func TestStaleButtonsStillWork(t *testing.T) {
 	e := testPack(t).Engine
 	// The user is deep in the quiz and presses the "Office address" button of an old menu message.
 	s := &bot.Session{Lang: "en", Flow: "quiz", Node: "q1", Seen: at.Unix()}
-	e.Handle(s, press(bot.OptionData("main.menu", "office")))
+	e.Respond(s, press(bot.OptionData("main.menu", "office")))
 	if s.Position() != "info.office" {
 		t.Fatalf("old menu button led to %s, want info.office", s.Position())
 	}
 	// A button whose node no longer exists says so and shows where the user is.
-	res := e.Handle(s, press(bot.OptionData("gone.node", "x")))
+	res := e.Respond(s, press(bot.OptionData("gone.node", "x")))
 	if r := res.Replies[0]; r.Text != "en:common.old_button" || len(last(res).Buttons) == 0 {
 		t.Fatalf("unknown button: replies %+v", res.Replies)
 	}
@@ -83,7 +83,7 @@ func TestStaleButtonsStillWork(t *testing.T) {
 		t.Fatalf("unknown button moved the user to %s", s.Position())
 	}
 	// Garbage data too.
-	res = e.Handle(s, press("\x00garbage"))
+	res = e.Respond(s, press("\x00garbage"))
 	if res.Replies[0].Text != "en:common.old_button" {
 		t.Fatalf("garbage data: %+v", res.Replies)
 	}
@@ -92,7 +92,7 @@ func TestStaleButtonsStillWork(t *testing.T) {
 func TestTemplatesAndVenue(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{Lang: "nb", Flow: "main", Node: "menu", Seen: at.Unix()}
-	res := e.Handle(s, text("3"))
+	res := e.Respond(s, text("3"))
 	if len(res.Replies) != 2 || res.Replies[0].Venue == nil {
 		t.Fatalf("want a venue then a text, got %+v", res.Replies)
 	}
@@ -111,7 +111,7 @@ func TestBranchSaveAndHandoff(t *testing.T) {
 		answer, wantNode string
 	}{{"1", "cannot"}, {"2", "may"}} {
 		s := &bot.Session{Lang: "en", Flow: "quiz", Node: "q1", Seen: at.Unix()}
-		res := e.Handle(s, text(c.answer))
+		res := e.Respond(s, text(c.answer))
 		if s.Node != c.wantNode {
 			t.Fatalf("answer %s went to %s, want %s", c.answer, s.Node, c.wantNode)
 		}
@@ -131,11 +131,11 @@ func TestBranchSaveAndHandoff(t *testing.T) {
 func TestAskSavesAnswerAndMovesOn(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}
-	e.Handle(s, text("4"))
+	e.Respond(s, text("4"))
 	if s.Position() != "info.country" {
 		t.Fatalf("at %s", s.Position())
 	}
-	res := e.Handle(s, text("  Afghanistan "))
+	res := e.Respond(s, text("  Afghanistan "))
 	if s.Answers["country"] != "Afghanistan" {
 		t.Fatalf("saved answer = %q", s.Answers["country"])
 	}
@@ -143,8 +143,8 @@ func TestAskSavesAnswerAndMovesOn(t *testing.T) {
 		t.Fatalf("after the answer: %+v at %s", res.Replies, s.Position())
 	}
 	// A long answer is cut so the session stays small.
-	e.Handle(s, text("4"))
-	e.Handle(s, text(strings.Repeat("ا", 1000)))
+	e.Respond(s, text("4"))
+	e.Respond(s, text(strings.Repeat("ا", 1000)))
 	if n := len([]rune(s.Answers["country"])); n != bot.MaxAnswerRunes {
 		t.Fatalf("saved %d runes, want %d", n, bot.MaxAnswerRunes)
 	}
@@ -160,7 +160,7 @@ func TestKeywordsJumpFromAnywhere(t *testing.T) {
 		{"en", "who can apply", "quiz.q1"},
 	} {
 		s := &bot.Session{Lang: c.lang, Flow: "info", Node: "start", Seen: at.Unix()}
-		e.Handle(s, text(c.input))
+		e.Respond(s, text(c.input))
 		if s.Position() != c.want {
 			t.Errorf("%s %q went to %s, want %s", c.lang, c.input, s.Position(), c.want)
 		}
@@ -170,29 +170,29 @@ func TestKeywordsJumpFromAnywhere(t *testing.T) {
 func TestGlobalCommands(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{Lang: "en", Flow: "quiz", Node: "q1", Trail: []string{"main.menu"}, Seen: at.Unix()}
-	e.Handle(s, text("/menu@returnbot_bot"))
+	e.Respond(s, text("/menu@returnbot_bot"))
 	if s.Position() != "main.menu" {
 		t.Fatalf("/menu@bot went to %s", s.Position())
 	}
-	e.Handle(s, text("1"))
-	e.Handle(s, text("/back"))
+	e.Respond(s, text("1"))
+	e.Respond(s, text("/back"))
 	if s.Position() != "main.menu" {
 		t.Fatalf("/back went to %s, want main.menu", s.Position())
 	}
-	e.Handle(s, text("/counsellor"))
+	e.Respond(s, text("/counsellor"))
 	if s.Position() != "handoff.start" {
 		t.Fatalf("/counsellor went to %s", s.Position())
 	}
-	res := e.Handle(s, text("/language"))
+	res := e.Respond(s, text("/language"))
 	if got := strings.Join(labels(last(res)), "|"); got != "English|Norsk" {
 		t.Fatalf("picker buttons = %s", got)
 	}
-	e.Handle(s, text("2"))
+	e.Respond(s, text("2"))
 	if s.Lang != "nb" || s.Position() != "main.menu" {
 		t.Fatalf("after picking Norsk: lang %s at %s", s.Lang, s.Position())
 	}
 	s.Answers = map[string]string{"legal": "no"}
-	e.Handle(s, text("/start"))
+	e.Respond(s, text("/start"))
 	if s.Lang != "nb" || s.Answers != nil || s.Position() != "main.menu" {
 		t.Fatalf("/start should keep the language and forget the rest: %+v", s)
 	}
@@ -201,16 +201,16 @@ func TestGlobalCommands(t *testing.T) {
 func TestForgetAsksFirst(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{Lang: "en", Flow: "info", Node: "office", Answers: map[string]string{"k": "v"}, Seen: at.Unix()}
-	res := e.Handle(s, text("/forget"))
+	res := e.Respond(s, text("/forget"))
 	if res.Erase || last(res).Text != "en:common.forget_confirm" || len(last(res).Buttons) != 2 {
 		t.Fatalf("/forget must ask first: %+v", res)
 	}
-	res = e.Handle(s, text("2")) // No
+	res = e.Respond(s, text("2")) // No
 	if res.Erase || s.Answers["k"] != "v" || res.Replies[0].Text != "en:common.kept" {
 		t.Fatalf("answering no erased or lost data: %+v %+v", res, s)
 	}
-	e.Handle(s, text("/forget"))
-	res = e.Handle(s, text("1")) // Yes
+	e.Respond(s, text("/forget"))
+	res = e.Respond(s, text("1")) // Yes
 	if !res.Erase || res.Replies[0].Text != "en:common.forgotten" || res.Replies[0].Lang != "en" {
 		t.Fatalf("answering yes: %+v", res)
 	}
@@ -222,23 +222,23 @@ func TestForgetAsksFirst(t *testing.T) {
 func TestIdleUserIsGreetedBack(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{Lang: "en", Flow: "quiz", Node: "q1", Seen: at.Add(-25 * time.Hour).Unix()}
-	res := e.Handle(s, text("hello again"))
+	res := e.Respond(s, text("hello again"))
 	if last(res).Text != "en:common.welcome_back" || len(last(res).Buttons) != 2 {
 		t.Fatalf("idle user: %+v", res.Replies)
 	}
-	res = e.Handle(s, text("1")) // continue
+	res = e.Respond(s, text("1")) // continue
 	if s.Position() != "quiz.q1" || res.Replies[0].Text != "Do you have legal residence?" {
 		t.Fatalf("continue: at %s, %+v", s.Position(), res.Replies)
 	}
 	s.Seen = at.Add(-48 * time.Hour).Unix()
-	e.Handle(s, press("o|quiz.q1|yes"))
-	e.Handle(s, press("c|start"))
+	e.Respond(s, press("o|quiz.q1|yes"))
+	e.Respond(s, press("c|start"))
 	if s.Position() != "main.menu" {
 		t.Fatalf("start over went to %s", s.Position())
 	}
 	// Away for less than a day: no greeting.
 	s.Seen = at.Add(-23 * time.Hour).Unix()
-	if res := e.Handle(s, text("1")); res.Replies[0].Text == "en:common.welcome_back" {
+	if res := e.Respond(s, text("1")); res.Replies[0].Text == "en:common.welcome_back" {
 		t.Fatal("greeted a user who was away less than a day")
 	}
 }
@@ -247,7 +247,7 @@ func TestNewUser(t *testing.T) {
 	e := testPack(t).Engine
 	// No language hint, nothing recognisable: the picker.
 	s := &bot.Session{}
-	res := e.Handle(s, text("ዝርዝር"))
+	res := e.Respond(s, text("ዝርዝር"))
 	if s.Position() != "language.pick" || strings.Join(labels(last(res)), "|") != "English|Norsk" {
 		t.Fatalf("new user without language: at %s %+v", s.Position(), res.Replies)
 	}
@@ -255,7 +255,7 @@ func TestNewUser(t *testing.T) {
 	s = &bot.Session{}
 	ev := text("hvor er kontoret")
 	ev.Lang = "nb-NO"
-	e.Handle(s, ev)
+	e.Respond(s, ev)
 	if s.Lang != "nb" || s.Position() != "info.office" {
 		t.Fatalf("nb-NO user asking for the office: lang %s at %s", s.Lang, s.Position())
 	}
@@ -263,7 +263,7 @@ func TestNewUser(t *testing.T) {
 	s = &bot.Session{}
 	ev = text("hi")
 	ev.Lang = "en-GB"
-	res = e.Handle(s, ev)
+	res = e.Respond(s, ev)
 	if s.Position() != "main.menu" || res.Replies[0].Text != "Hello" {
 		t.Fatalf("greeting: at %s %+v", s.Position(), res.Replies)
 	}
@@ -276,16 +276,16 @@ func TestBadInputGetsPoliteReply(t *testing.T) {
 		{"invalid utf-8", "abc\xff\xfe", "en:common.unreadable"},
 	} {
 		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}
-		res := e.Handle(s, text(c.input))
+		res := e.Respond(s, text(c.input))
 		if res.Replies[0].Text != c.want || len(last(res).Buttons) == 0 {
 			t.Errorf("%s: %+v", c.name, res.Replies)
 		}
 	}
 	s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}
-	if res := e.Handle(s, text("   \n ")); len(res.Replies) != 0 {
+	if res := e.Respond(s, text("   \n ")); len(res.Replies) != 0 {
 		t.Errorf("empty line got replies: %+v", res.Replies)
 	}
-	res := e.Handle(s, bot.Event{Kind: bot.KindMedia, Media: "voice", Time: at})
+	res := e.Respond(s, bot.Event{Kind: bot.KindMedia, Media: "voice", Time: at})
 	if res.Replies[0].Text != "en:common.media_voice" || len(last(res).Buttons) == 0 {
 		t.Errorf("voice: %+v", res.Replies)
 	}
@@ -295,8 +295,8 @@ func TestTrailIsBounded(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}
 	for i := 0; i < 50; i++ {
-		e.Handle(s, text("3"))
-		e.Handle(s, text("1"))
+		e.Respond(s, text("3"))
+		e.Respond(s, text("1"))
 	}
 	if len(s.Trail) > bot.MaxTrail {
 		t.Fatalf("trail grew to %d", len(s.Trail))
@@ -306,7 +306,7 @@ func TestTrailIsBounded(t *testing.T) {
 func TestDetectedLanguageOffersOneTapChange(t *testing.T) {
 	e := testPack(t).Engine
 	s := &bot.Session{}
-	res := e.Handle(s, text("hvor er kontoret"))
+	res := e.Respond(s, text("hvor er kontoret"))
 	if s.Lang != "nb" || s.Position() != "info.office" {
 		t.Fatalf("detected %q at %s", s.Lang, s.Position())
 	}
@@ -314,7 +314,7 @@ func TestDetectedLanguageOffersOneTapChange(t *testing.T) {
 	if len(b) == 0 || b[len(b)-1].Label != "nb:language.change" {
 		t.Fatalf("no change-language button after a guessed language: %+v", b)
 	}
-	e.Handle(s, press(b[len(b)-1].Data))
+	e.Respond(s, press(b[len(b)-1].Data))
 	if s.Position() != "language.pick" {
 		t.Fatalf("the change button led to %s", s.Position())
 	}
@@ -322,7 +322,7 @@ func TestDetectedLanguageOffersOneTapChange(t *testing.T) {
 	s = &bot.Session{}
 	ev := text("hvor er kontoret")
 	ev.Lang = "nb"
-	res = e.Handle(s, ev)
+	res = e.Respond(s, ev)
 	for _, b := range last(res).Buttons {
 		if b.Label == "nb:language.change" {
 			t.Fatal("offered a language change although the platform named the language")

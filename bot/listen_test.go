@@ -26,14 +26,14 @@ func TestListenOffered(t *testing.T) {
 	pack := testPack(t)
 	pack.Engine.SetRecordings(recorded{"en/info.office": true, "en/main.hello": true})
 	s := &bot.Session{Lang: "en"}
-	res := pack.Engine.Handle(s, press(bot.OptionData("main.menu", "office")))
+	res := pack.Engine.Respond(s, press(bot.OptionData("main.menu", "office")))
 	last := res.Replies[len(res.Replies)-1]
 	b, i := listenButton(last.Buttons)
 	if i != len(last.Buttons)-1 || b.Label != "en:common.listen" || b.Data != "a|info.office" {
 		t.Fatalf("office page buttons %+v", last.Buttons)
 	}
 	// Typed "1" is still the page's first option, not Listen.
-	res = pack.Engine.Handle(s, text("1"))
+	res = pack.Engine.Respond(s, text("1"))
 	if res.Replies[0].Node != "menu" {
 		t.Errorf("typed 1 led to %s.%s", res.Replies[0].Flow, res.Replies[0].Node)
 	}
@@ -42,13 +42,13 @@ func TestListenOffered(t *testing.T) {
 	}
 	// Norwegian: nothing recorded.
 	nb := &bot.Session{Lang: "nb"}
-	res = pack.Engine.Handle(nb, press(bot.OptionData("main.menu", "office")))
+	res = pack.Engine.Respond(nb, press(bot.OptionData("main.menu", "office")))
 	if _, i := listenButton(res.Replies[len(res.Replies)-1].Buttons); i >= 0 {
 		t.Errorf("Listen offered in nb: %+v", res.Replies)
 	}
 	// Without recordings at all, no page offers it.
 	pack.Engine.SetRecordings(nil)
-	res = pack.Engine.Handle(&bot.Session{Lang: "en"}, press(bot.OptionData("main.menu", "office")))
+	res = pack.Engine.Respond(&bot.Session{Lang: "en"}, press(bot.OptionData("main.menu", "office")))
 	if _, i := listenButton(res.Replies[len(res.Replies)-1].Buttons); i >= 0 {
 		t.Error("Listen offered without recordings")
 	}
@@ -61,8 +61,8 @@ func TestListenSends(t *testing.T) {
 	pack := testPack(t)
 	pack.Engine.SetRecordings(recorded{"en/info.office": true})
 	s := &bot.Session{Lang: "en"}
-	pack.Engine.Handle(s, press(bot.OptionData("main.menu", "office")))
-	res := pack.Engine.Handle(s, press("a|info.office"))
+	pack.Engine.Respond(s, press(bot.OptionData("main.menu", "office")))
+	res := pack.Engine.Respond(s, press("a|info.office"))
 	if len(res.Replies) != 1 {
 		t.Fatalf("replies %+v", res.Replies)
 	}
@@ -74,11 +74,11 @@ func TestListenSends(t *testing.T) {
 		t.Errorf("moved to %s", s.Position())
 	}
 	s.Lang = "nb"
-	res = pack.Engine.Handle(s, press("a|info.office"))
+	res = pack.Engine.Respond(s, press("a|info.office"))
 	if len(res.Replies) == 0 || res.Replies[0].Audio != "" || res.Replies[0].Text != "nb:"+bot.MsgOldButton {
 		t.Errorf("listen without a recording: %+v", res.Replies)
 	}
-	res = pack.Engine.Handle(s, press("a|no.such"))
+	res = pack.Engine.Respond(s, press("a|no.such"))
 	if len(res.Replies) == 0 || res.Replies[0].Text != "nb:"+bot.MsgOldButton {
 		t.Errorf("listen to an unknown page: %+v", res.Replies)
 	}

@@ -21,7 +21,7 @@ func voiceEvent(size int64) bot.Event {
 // offer a counsellor first and keep the buttons the user could press before.
 func TestMediaAnswerOffersPeopleAndKeepsButtons(t *testing.T) {
 	e := testPack(t).Engine
-	before := e.Handle(&bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}, bot.Event{Kind: bot.KindChoice, Data: "c|menu", Time: at})
+	before := e.Respond(&bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}, bot.Event{Kind: bot.KindChoice, Data: "c|menu", Time: at})
 	menu := last(before).Buttons
 	for _, c := range []struct {
 		ev   bot.Event
@@ -33,7 +33,7 @@ func TestMediaAnswerOffersPeopleAndKeepsButtons(t *testing.T) {
 		{bot.Event{Kind: bot.KindMedia, Media: "location", Time: at}, "en:common.media"},
 	} {
 		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix()}
-		res := e.Handle(s, c.ev)
+		res := e.Respond(s, c.ev)
 		if len(res.Replies) != 1 || res.Replies[0].Text != c.want {
 			t.Fatalf("%s: %+v", c.ev.Media, res.Replies)
 		}
@@ -64,12 +64,12 @@ func TestHeldMediumIsRelayedOrRefused(t *testing.T) {
 	for _, mode := range []string{bot.ModeStaff, bot.ModeWaiting} {
 		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: at.Unix(), Mode: mode}
 		ev := voiceEvent(12_345)
-		res := e.Handle(s, ev)
+		res := e.Respond(s, ev)
 		if len(res.Replies) != 0 || res.RelayMedium != ev.Medium || res.Relay != "[voice · 12 KB]" {
 			t.Fatalf("%s: %+v", mode, res)
 		}
 		big := voiceEvent(bot.MaxMediumBytes + 1)
-		res = e.Handle(s, big)
+		res = e.Respond(s, big)
 		if res.RelayMedium != nil || len(res.Replies) != 1 || res.Replies[0].Text != "en:common.media_too_large" {
 			t.Fatalf("%s too large: %+v", mode, res)
 		}
@@ -77,10 +77,10 @@ func TestHeldMediumIsRelayedOrRefused(t *testing.T) {
 			t.Errorf("%s too large relay: %q", mode, res.Relay)
 		}
 		photo := bot.Event{Kind: bot.KindMedia, Media: "photo", Time: at, Medium: &bot.Medium{Kind: "photo", Size: bot.MaxImageBytes + 1}}
-		if res = e.Handle(s, photo); res.RelayMedium != nil || len(res.Replies) != 1 {
+		if res = e.Respond(s, photo); res.RelayMedium != nil || len(res.Replies) != 1 {
 			t.Errorf("%s: photo over 5 MB passed: %+v", mode, res)
 		}
-		res = e.Handle(s, bot.Event{Kind: bot.KindMedia, Media: "location", Time: at})
+		res = e.Respond(s, bot.Event{Kind: bot.KindMedia, Media: "location", Time: at})
 		if res.Relay != "[location]" || res.RelayMedium != nil || len(res.Replies) != 0 {
 			t.Errorf("%s location: %+v", mode, res)
 		}

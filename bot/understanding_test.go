@@ -30,7 +30,7 @@ func TestConfidenceBands(t *testing.T) {
 		e := bot.NewEngine(p.Content, p.Catalog)
 		e.SetUnderstander(fixed{Lang: "en", Intents: c.guesses})
 		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: 1}
-		res := e.Handle(s, bot.Event{Kind: bot.KindText, Text: "some words", Time: time.Unix(2, 0)})
+		res := e.Respond(s, bot.Event{Kind: bot.KindText, Text: "some words", Time: time.Unix(2, 0)})
 		if s.Position() != c.wantAt {
 			t.Errorf("%s: at %s, want %s", c.name, s.Position(), c.wantAt)
 		}
@@ -54,7 +54,7 @@ func TestCautionGivesNumbersFirst(t *testing.T) {
 	e := bot.NewEngine(p.Content, p.Catalog)
 	e.SetUnderstander(fixed{Lang: "en", Caution: true, Intents: []bot.Guess{{Target: "info.office", Score: 0.8}}})
 	s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: 1}
-	res := e.Handle(s, bot.Event{Kind: bot.KindText, Text: "this waiting is killing me where is the office", Time: time.Unix(2, 0)})
+	res := e.Respond(s, bot.Event{Kind: bot.KindText, Text: "this waiting is killing me where is the office", Time: time.Unix(2, 0)})
 	if len(res.Replies) < 2 || res.Replies[0].Text != brief {
 		t.Fatalf("replies %+v, want the help numbers first", res.Replies)
 	}
@@ -66,7 +66,7 @@ func TestCautionGivesNumbersFirst(t *testing.T) {
 	}
 
 	s = &bot.Session{Lang: "en", Flow: "quiz", Node: "q1", Seen: 1}
-	res = e.Handle(s, bot.Event{Kind: bot.KindText, Text: "yes", Time: time.Unix(2, 0)})
+	res = e.Respond(s, bot.Event{Kind: bot.KindText, Text: "yes", Time: time.Unix(2, 0)})
 	for _, r := range res.Replies {
 		if r.Text == brief {
 			t.Errorf("an option picked by a short answer got the numbers: %+v", res.Replies)

@@ -160,7 +160,7 @@ func TestEveryPageIsReachableAndLeadsHome(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			start := &bot.Session{Lang: code}
 			now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-			first := p.Engine.Handle(start, bot.Event{Kind: bot.KindText, Text: "/start", Time: now})
+			first := p.Engine.Respond(start, bot.Event{Kind: bot.KindText, Text: "/start", Time: now})
 			type state struct {
 				s       bot.Session
 				buttons []bot.Button
@@ -182,7 +182,7 @@ func TestEveryPageIsReachableAndLeadsHome(t *testing.T) {
 					s.Trail = append([]string(nil), st.s.Trail...)
 					s.Answers = copyMap(st.s.Answers)
 					s.Topics = append([]string(nil), st.s.Topics...)
-					res := p.Engine.Handle(&s, bot.Event{Kind: bot.KindChoice, Data: b.Data, Time: now})
+					res := p.Engine.Respond(&s, bot.Event{Kind: bot.KindChoice, Data: b.Data, Time: now})
 					if res.Erase {
 						continue
 					}
@@ -266,11 +266,11 @@ func BenchmarkEngineDefaultContent(b *testing.B) {
 	p := loadPack(b)
 	s := &bot.Session{Lang: "en"}
 	now := time.Now()
-	p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: "/start", Time: now})
+	p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Text: "/start", Time: now})
 	evs := []bot.Event{{Kind: bot.KindText, Text: "1", Time: now}, {Kind: bot.KindText, Text: "/menu", Time: now}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p.Engine.Handle(s, evs[i%2])
+		p.Engine.Respond(s, evs[i%2])
 	}
 }

@@ -35,7 +35,7 @@ func TestEligibilityPaths(t *testing.T) {
 				steps = steps[:3]
 			}
 			for _, text := range steps {
-				p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: text, Time: now})
+				p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Text: text, Time: now})
 			}
 			if s.Position() != end {
 				t.Errorf("%s: %s, then no, no: at %s, want %s", code, o.ID, s.Position(), end)

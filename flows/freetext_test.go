@@ -34,7 +34,7 @@ func TestFreeTextOrder(t *testing.T) {
 			if c.at != "" {
 				s.Flow, s.Node, _ = strings.Cut(c.at, ".")
 			}
-			res := p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: c.text, Time: time.Unix(2, 0)})
+			res := p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Text: c.text, Time: time.Unix(2, 0)})
 			if c.wantAt != "" && s.Position() != c.wantAt {
 				t.Errorf("at %s, want %s", s.Position(), c.wantAt)
 			}
@@ -67,7 +67,7 @@ func TestCrisisAfterAWhile(t *testing.T) {
 	p := loadPack(t)
 	s := &bot.Session{Lang: "en", Flow: "contact", Node: "phone", Seen: 1}
 	later := time.Unix(1, 0).Add(bot.IdleAfter + time.Hour)
-	res := p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: "i want to kill myself", Time: later})
+	res := p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Text: "i want to kill myself", Time: later})
 	if s.Position() != "safety.help" || len(res.Replies) == 0 || res.Replies[0].Text != p.Catalog.Text("en", "safety.help", "") {
 		t.Errorf("at %s, replies %+v: want the safety page first", s.Position(), res.Replies)
 	}
@@ -78,7 +78,7 @@ func TestCrisisAfterAWhile(t *testing.T) {
 func TestTypedLanguageBeatsBrowserHint(t *testing.T) {
 	p := loadPack(t)
 	s := &bot.Session{}
-	p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Lang: "en-US", Text: "بدي احكي مع شخص مش مع بوت", Time: time.Unix(2, 0)})
+	p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Lang: "en-US", Text: "بدي احكي مع شخص مش مع بوت", Time: time.Unix(2, 0)})
 	if s.Lang != "ar" {
 		t.Errorf("language %q, want ar", s.Lang)
 	}
@@ -90,7 +90,7 @@ func TestBadInputCostsNoMore(t *testing.T) {
 	p := loadPack(t)
 	for _, text := range []string{"", "😀😀😀", "\xff\xfe\xfd", "salam привет ሰላም hello", strings.Repeat("ab ", 1365), strings.Repeat("é", 4096)} {
 		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: 1}
-		p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: text, Time: time.Unix(2, 0)})
+		p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Text: text, Time: time.Unix(2, 0)})
 		p.Model.Understand("", text)
 	}
 }

@@ -53,7 +53,7 @@ func loadEval(t testing.TB) []evalCase {
 // stays put (not understood, or "did you mean").
 func route(p *flow.Pack, code, text string) string {
 	s := &bot.Session{Lang: code, Flow: bot.MainFlow, Node: p.Content.Flows[bot.MainFlow].Start, Seen: 1}
-	p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: text, Time: time.Unix(2, 0)})
+	p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Text: text, Time: time.Unix(2, 0)})
 	if s.Position() == "main."+p.Content.Flows[bot.MainFlow].Start {
 		return "none"
 	}

@@ -153,7 +153,7 @@ func FuzzLoad(f *testing.F) {
 		// Whatever loads must run: a few steps from the menu never panic or loop.
 		s := &bot.Session{Lang: "en"}
 		for _, in := range []string{"hi", "1", "2", "/back", "x"} {
-			p.Engine.Handle(s, bot.Event{Kind: bot.KindText, Text: in})
+			p.Engine.Respond(s, bot.Event{Kind: bot.KindText, Text: in})
 		}
 	})
 }

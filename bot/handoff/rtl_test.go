@@ -91,7 +91,7 @@ func walk(t *testing.T, eng *bot.Engine, code string, now time.Time, see func(wh
 		buttons []bot.Button
 	}
 	start := bot.Session{Lang: code}
-	res := eng.Handle(&start, bot.Event{Kind: bot.KindText, Text: "/start", Time: now})
+	res := eng.Respond(&start, bot.Event{Kind: bot.KindText, Text: "/start", Time: now})
 	shown := bot.ForDisplay(l, res.Replies)
 	for _, r := range shown {
 		see("start", r)
@@ -106,7 +106,7 @@ func walk(t *testing.T, eng *bot.Engine, code string, now time.Time, see func(wh
 			s.Trail = append([]string(nil), st.s.Trail...)
 			s.Answers = maps.Clone(st.s.Answers)
 			s.Topics = append([]string(nil), st.s.Topics...)
-			res := eng.Handle(&s, bot.Event{Kind: bot.KindChoice, Data: b.Data, Time: now})
+			res := eng.Respond(&s, bot.Event{Kind: bot.KindChoice, Data: b.Data, Time: now})
 			if res.Erase || s.Lang != code {
 				continue
 			}

@@ -41,7 +41,7 @@ func TestCrisisGivesStaffAnUrgentTicketInOfficeHours(t *testing.T) {
 		before := len(posts.Posts())
 		s := &bot.Session{Lang: "en", Flow: "main", Node: "menu", Seen: c.at.Unix() - 60}
 		ev := bot.Event{Kind: bot.KindText, Text: text, User: "u-" + c.name, Channel: "telegram", Time: c.at}
-		res := eng.Handle(s, ev)
+		res := eng.Respond(s, ev)
 		if s.Position() != "safety.help" || s.Mode != "" {
 			t.Fatalf("%s: at %s mode %q, want the safety page and no hold", c.name, s.Position(), s.Mode)
 		}

@@ -2,8 +2,6 @@ package metrics_test
 
 import (
 	"context"
-	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,23 +9,13 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/returnbot/returnbot/bot"
-	"github.com/returnbot/returnbot/bot/flow"
-	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/metrics"
 	rstore "github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
-	"github.com/returnbot/returnbot/flows"
-	"github.com/returnbot/returnbot/locales"
 )
 
 func TestBotReportsUpdatesAndTopics(t *testing.T) {
-	p, err := flow.Load(flows.FS, locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := metrics.New()
-	b := bot.New(p.Engine, inmem.New(time.Hour), nil)
-	b.Observe(m)
+	b, m := observedBot(t)
 	ctx := context.Background()
 	for _, text := range []string{"/start", "where is your office?", "/menu", "address please"} {
 		if _, err := b.Handle(ctx, bot.Event{Channel: "web", User: "secret-user-key", Lang: "en", Text: text, Time: time.Now()}); err != nil {
@@ -35,10 +23,7 @@ func TestBotReportsUpdatesAndTopics(t *testing.T) {
 		}
 	}
 	m.Reply("web", "sent")
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body, _ := io.ReadAll(rec.Body)
-	out := string(body)
+	out := scrape(t, m)
 	for _, want := range []string{
 		`returnbot_updates_total{channel="web",outcome="ok"} 4`,
 		`returnbot_topics_total{lang="en",topic="contact"} 1`, // once per session, not per visit
@@ -98,23 +83,4 @@ func TestRedisErrors(t *testing.T) {
 	if strings.Contains(out, "secret-user-key") {
 		t.Error("metrics contain a key")
 	}
-}
-
-func scrape(t *testing.T, m *metrics.Metrics) string {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body, _ := io.ReadAll(rec.Body)
-	return string(body)
-}
-
-// grep returns the lines of s that contain sub.
-func grep(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

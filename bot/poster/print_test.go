@@ -18,9 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/returnbot/returnbot/bot/poster"
+	"github.com/returnbot/returnbot/internal/chromium"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 var mediaBoxRe = regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]`)
 var pageRe = regexp.MustCompile(`/Type\s*/Page[^s]`)
@@ -29,9 +28,6 @@ var pageRe = regexp.MustCompile(`/Type\s*/Page[^s]`)
 // A4 page (595 × 842 points). The Dari poster's Telegram code is read back from a screenshot of
 // the page as the browser drew it, and the screenshot is kept (artifacts/poster-fa.png).
 func TestPrintPosters(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the poster test needs Chromium at %s (apt-get install chromium; scripts/test installs it): %v", chromiumPath, err)
-	}
 	p := pack(t)
 	langs := []string{"ar", "fa", "ti"}
 	pages, err := poster.Pages(p.Engine, poster.Options{Links: links, Source: "reception", Langs: langs})
@@ -55,16 +51,7 @@ func TestPrintPosters(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(794, 1123)) // A4 at 96 dpi
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
+	bctx := chromium.Start(t, 794, 1123) // A4 at 96 dpi
 	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	defer cancel()
 

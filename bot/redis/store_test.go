@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	"github.com/returnbot/returnbot/bot/redis/redistest"
 	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/flows"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 	"github.com/returnbot/returnbot/locales"
 )
 
@@ -412,7 +412,7 @@ func TestOutage(t *testing.T) {
 	// With an append-only file the data survives the restart, so we can see the conversation resume.
 	srv := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
 	s := newStore(t, newClient(t, srv.URL()), redis.Options{})
-	var logBuf syncBuffer
+	var logBuf syncbuf.Buffer
 	b := bot.New(loadPack(t).Engine, s, slog.New(slog.NewTextHandler(&logBuf, nil)))
 	user := bot.UserKey([]byte("0123456789abcdef0123456789abcdef"), "web", "outage")
 	ctx := context.Background()
@@ -1133,24 +1133,6 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(discard{}, ni
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// syncBuffer is a bytes.Buffer that the bot may log to from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestCorruptSessionStartsAfresh: unreadable bytes in a session do not lock the user out until
 // the TTL; a session from a newer version (a rolling upgrade) is left untouched.

@@ -15,44 +15,19 @@ import (
 	"github.com/returnbot/returnbot/bot/handoff"
 	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/staff"
+	"github.com/returnbot/returnbot/internal/chromium"
 )
-
-// chromiumPath is where the browser tests expect Chromium (scripts/test installs it).
-const chromiumPath = "/usr/bin/chromium"
 
 // browsers starts one headless Chromium and returns a function that opens a page in a browser
 // context of its own (its own cookies: another person signed in).
 func browsers(t *testing.T) func() context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the browser tests need Chromium at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
+	browser := chromium.Start(t, 1280, 900)
 	return func() context.Context {
-		tab, cancelTab := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-		if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
+		ctx := chromium.Tab(t, browser, 90*time.Second, chromedp.WithNewBrowserContext())
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 			t.Fatalf("opening a browser context: %v", err)
 		}
-		ctx, cancel := context.WithTimeout(tab, 90*time.Second)
-		t.Cleanup(func() { cancel(); cancelTab() })
 		return ctx
 	}
 }

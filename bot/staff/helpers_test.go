@@ -18,6 +18,7 @@ import (
 	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/staff"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 )
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
@@ -69,25 +70,7 @@ type desk struct {
 	srv    *staff.Server
 	http   *httptest.Server
 	out    *sentTo
-	logs   *syncBuffer // the workspace's log
-}
-
-// syncBuffer is a log sink that tests can read while servers write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *syncbuf.Buffer // the workspace's log
 }
 
 // newDesk starts the workspace on the shipped content, on a Wednesday morning (open), with the
@@ -101,7 +84,7 @@ func newDesk(t *testing.T, tune ...func(*staff.Config)) *desk {
 	d := &desk{t: t, clk: clk, store: mem, out: &sentTo{}}
 	d.office = handofftest.NewOffice(t, inmem.New(0), secret, clk.now)
 	d.office.Service.SetUserSender("web", d.out)
-	d.logs = &syncBuffer{}
+	d.logs = &syncbuf.Buffer{}
 	cfg := staff.Config{Store: d.store, Handoff: d.office.Service, Language: handofftest.Content(t).Catalog,
 		Secret: secret, Location: oslo(t), Now: clk.now, Log: slog.New(slog.NewJSONHandler(d.logs, nil))}
 	for _, f := range tune {

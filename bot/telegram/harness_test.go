@@ -1,7 +1,6 @@
 package telegram_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 	"github.com/returnbot/returnbot/bot/telegram"
 	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
 	"github.com/returnbot/returnbot/flows"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 	"github.com/returnbot/returnbot/locales"
 )
 
@@ -68,24 +68,6 @@ func fixtures(t testing.TB) map[string][]byte {
 	return out
 }
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type mode string
 
 const (
@@ -103,7 +85,7 @@ type harness struct {
 	store bot.Store
 	bot   *bot.Bot
 	ad    *telegram.Adapter
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 	hook  *httptest.Server
 	hookU string
 
@@ -138,7 +120,7 @@ func startWith(t testing.TB, m mode, srv *telegramtest.Server, store bot.Store, 
 	if store == nil {
 		store = inmem.New(0)
 	}
-	h := &harness{t: t, mode: m, srv: srv, store: store, logs: &syncBuffer{}}
+	h := &harness{t: t, mode: m, srv: srv, store: store, logs: &syncbuf.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.bot = bot.New(p.Engine, store, log)
 	cfg := telegram.Config{

@@ -17,10 +17,8 @@ import (
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/bot/webchat"
+	"github.com/returnbot/returnbot/internal/chromium"
 )
-
-// chromiumPath is where the browser tests expect Chromium (scripts/test installs it).
-const chromiumPath = "/usr/bin/chromium"
 
 // browser starts a headless Chromium for a test server running the web chat and returns the
 // server's URL and a function that opens a fresh tab (its own sessionStorage, so its own user).
@@ -34,44 +32,10 @@ func browser(t testing.TB) (string, func() context.Context) {
 // environment without some fonts, for example).
 func browserFor(t testing.TB, h http.Handler, extra ...chromedp.ExecAllocatorOption) (string, func() context.Context) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the browser tests need Chromium at %s (apt-get install chromium; scripts/test installs it): %v", chromiumPath, err)
-	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.Flag("accept-lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1024, 768),
-	}
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	// The first Run starts the browser; it must not carry a timeout (that would stop the browser).
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting Chromium at %s: %v", chromiumPath, err)
-	}
-	newTab := func() context.Context {
-		tab, cancelTab := chromedp.NewContext(bctx)
-		if err := chromedp.Do(tab); err != nil {
-			t.Fatalf("opening a tab: %v", err)
-		}
-		ctx, cancel := context.WithTimeout(tab, 60*time.Second)
-		t.Cleanup(func() { cancel(); cancelTab() })
-		return ctx
-	}
+	browser := chromium.Start(t, 1024, 768, extra...)
+	newTab := func() context.Context { return chromium.Tab(t, browser, 60*time.Second) }
 	return srv.URL, newTab
 }
 

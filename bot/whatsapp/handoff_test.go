@@ -1,7 +1,6 @@
 package whatsapp_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/returnbot/returnbot/bot/handoff/handofftest"
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/whatsapp"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 )
 
 // desk is the WhatsApp adapter with a handoff service, on a fake Graph API.
@@ -37,11 +37,11 @@ func newDesk(t *testing.T, at time.Time, template string) *desk {
 	g := &graph{}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
-	logs := &bytes.Buffer{}
+	logs := &syncbuf.Buffer{}
 	a := whatsapp.New(whatsapp.Config{
 		Bot: b, Secret: secret, Token: "TOKEN", PhoneNumberID: phoneID, AppSecret: appSecret, VerifyToken: "v",
 		Endpoint: srv.URL + "/v21.0", Backoff: time.Millisecond, Now: clk.now, TemplateName: template, TemplateLang: "en",
-		Log: slog.New(slog.NewJSONHandler(&syncWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	d.svc.SetUserSender(whatsapp.Channel, a)
 	mux := http.NewServeMux()

@@ -151,11 +151,21 @@ func (a *Adapter) menuLabel(lang string) string {
 	return a.cfg.Bot.Engine().Language().Text(lang, bot.MsgMenu, "")
 }
 
-// sendReplies sends the replies of one turn in order to a user who has just written (inside
-// the window), through the delivery runtime (bot/deliver): after the user's turn before, paced,
-// retried, and parked in the delivery queue when the Graph API does not take them in time.
+// sendReplies sends the replies of one turn through the delivery runtime (bot/deliver): after
+// the user's turn before, paced, retried, and parked in the delivery queue when the Graph API
+// does not take them in time.
 func (a *Adapter) sendReplies(ctx context.Context, user, to string, replies []bot.Reply, t bot.Turn, ordered bool) {
 	_ = a.send.Deliver(ctx, user, platform{a}.Render(to, replies), t, ordered)
+}
+
+// sendLater sends the replies of a handled message in the user's send sequence (a.out), in the
+// order the messages were handled, apart from the sequence that handles them.
+func (a *Adapter) sendLater(user, to string, replies []bot.Reply, t bot.Turn) {
+	a.out.do(user, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
+		defer cancel()
+		a.sendReplies(ctx, user, to, replies, t, true)
+	})
 }
 
 // sendMessages sends messages built here (a template) through the delivery runtime, as

@@ -319,24 +319,30 @@ func (a *Adapter) inbound(ctx context.Context, m Message) <-chan bool {
 				return
 			}
 			if err == nil {
+				cancel()
 				a.stats.received.Add(1)
 				answer(ack, false)
-				a.sendReplies(hctx, user, to, replies, turn, true)
-				cancel()
+				// Sent in the user's send sequence, not here: the user's next message must not
+				// wait behind this one's sending (paced, or waiting for the turn before on
+				// another replica), or a replica it did not reach first could take it first.
+				a.sendLater(user, to, replies, turn)
 				return
 			}
 			// Not acted on. The notice (the user's first in this outage) goes out at once.
 			a.cfg.Log.Debug("whatsapp: store unavailable; the message waits", "user", user, "err", err)
 			a.sendReplies(hctx, user, to, replies, bot.Turn{}, false)
 			cancel()
-			answer(ack, true)
+			// Held before the webhook answers: a later message of the user's that comes in on
+			// the 503 must find this one held, and wait behind it with a 503 of its own.
 			if try == 0 {
 				a.stats.retried.Add(1)
 				if !a.spool.hold(user, m.ID) {
+					answer(ack, true)
 					a.cfg.Log.Warn("whatsapp: spool full; the message is left to Meta's redelivery", "user", user)
 					return
 				}
 			}
+			answer(ack, true)
 			if !a.spool.wait(pause) {
 				return // shutting down: Meta delivers it again
 			}

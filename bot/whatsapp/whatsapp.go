@@ -117,7 +117,8 @@ func (nopMetrics) Status(string, string) {}
 // Adapter is the WhatsApp channel.
 type Adapter struct {
 	cfg   Config
-	seq   sequencer
+	seq   sequencer // handles each user's messages in order
+	out   sequencer // sends each user's replies in order, apart from seq (send.go)
 	spool *spool
 	stats counters
 
@@ -192,16 +193,13 @@ func New(cfg Config) *Adapter {
 	return a
 }
 
-// late sends the replies of a message whose write was in doubt and turned out saved
-// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go first in the user's queue:
+// late queues the replies of a message whose write was in doubt and turned out saved
+// (bot.LateFunc): Meta's redelivery of it was a duplicate. They go first in the user's sequence:
 // the job running is the spool's try of that very message (the bot hands them on before a try
-// can find the message handled), and what waits behind it came after it.
+// can find the message handled), and what waits behind it came after it; in the send sequence
+// they go after the replies of earlier messages, before those of later ones.
 func (a *Adapter) late(ev bot.Event, replies []bot.Reply, t bot.Turn) {
-	a.seq.first(ev.User, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), handleTimeout)
-		defer cancel()
-		a.sendReplies(ctx, ev.User, ev.Route, replies, t, true)
-	})
+	a.seq.first(ev.User, func() { a.sendLater(ev.User, ev.Route, replies, t) })
 }
 
 // Run delivers the messages waiting in the delivery queue, this process's and those that other
@@ -220,9 +218,15 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 func (a *Adapter) Wait(ctx context.Context) error {
 	select {
 	case <-a.seq.idle():
-		return nil
 	case <-ctx.Done():
 		a.spool.close()
+		return ctx.Err()
+	}
+	// The replies are sent in a sequence of their own (send.go): answered means sent.
+	select {
+	case <-a.out.idle():
+		return nil
+	case <-ctx.Done():
 		return ctx.Err()
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/returnbot/returnbot/bot/inmem"
 	"github.com/returnbot/returnbot/bot/storetest"
 	"github.com/returnbot/returnbot/bot/whatsapp"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 )
 
 const (
@@ -84,7 +85,7 @@ type env struct {
 	a     *whatsapp.Adapter
 	g     *graph
 	h     http.Handler
-	logs  *bytes.Buffer
+	logs  *syncbuf.Buffer // the adapter logs from its goroutines
 	clock *clock
 	store bot.Store
 }
@@ -102,14 +103,14 @@ func setup(t *testing.T, mod func(*whatsapp.Config)) *env {
 	g := &graph{}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
-	logs := &bytes.Buffer{}
+	logs := &syncbuf.Buffer{}
 	store := inmem.New(time.Hour)
 	clk := &clock{t: time.Unix(1698266730, 0).Add(time.Minute)}
 	cfg := whatsapp.Config{
 		Bot: bot.New(testPack(t).Engine, store, nil), Secret: []byte("pseudonym-secret"),
 		Token: "TOKEN", PhoneNumberID: phoneID, AppSecret: appSecret, VerifyToken: "verify-me",
 		Endpoint: srv.URL + "/v21.0", Backoff: time.Millisecond, Now: clk.now,
-		Log: slog.New(slog.NewJSONHandler(&syncWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -123,17 +124,6 @@ func routes(a *whatsapp.Adapter) http.Handler {
 	mux := http.NewServeMux()
 	a.Routes(mux)
 	return mux
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // deliver posts a signed webhook body and waits until its messages are answered.

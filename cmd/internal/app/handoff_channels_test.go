@@ -38,10 +38,11 @@ const (
 
 var hoCodeRE = regexp.MustCompile(handoff.CodePattern)
 
-// hoGraph is a fake Graph API that records the messages sent.
+// hoGraph is a fake Graph API that records the messages sent and when each arrived.
 type hoGraph struct {
 	mu   sync.Mutex
 	sent []map[string]any
+	at   []time.Time // at[i]: when sent[i] arrived
 }
 
 func (g *hoGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,6 +54,7 @@ func (g *hoGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.mu.Lock()
 	g.sent = append(g.sent, m)
+	g.at = append(g.at, time.Now())
 	n := len(g.sent)
 	g.mu.Unlock()
 	fmt.Fprintf(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.ho%d"}]}`, n)

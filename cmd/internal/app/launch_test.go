@@ -1,15 +1,14 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/returnbot/returnbot/bot/flow"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 )
 
 // testBot is a Main running in the test process, with its output kept whole.
@@ -17,7 +16,7 @@ type testBot struct {
 	*Main
 	// base is the server's URL, http://127.0.0.1:port.
 	base           string
-	stdout, stderr *syncBuffer
+	stdout, stderr *syncbuf.Buffer
 }
 
 // startMain runs the bot in this process as serve does (ConfigFromEnv, Main.Run) with env, a
@@ -48,7 +47,7 @@ func launch(t testing.TB, pack *flow.Pack, env ...string) (*testBot, error) {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}
-	b := &testBot{Main: &Main{}, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	b := &testBot{Main: &Main{}, stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}}
 	cfg, err := ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		return b, err
@@ -79,22 +78,4 @@ func (b *testBot) stop(t testing.TB) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the bot did not stop within 15s; stderr:\n%s", b.stderr.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer the bot and the test may use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -15,22 +15,18 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/returnbot/returnbot/bot"
 	"github.com/returnbot/returnbot/bot/flow"
 	"github.com/returnbot/returnbot/bot/handoff"
 	"github.com/returnbot/returnbot/bot/redis"
 	"github.com/returnbot/returnbot/bot/redis/redistest"
-	"github.com/returnbot/returnbot/bot/telegram"
-	"github.com/returnbot/returnbot/bot/telegram/telegramtest"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 )
 
 var replicasFull = flag.Bool("replicas.full", false,
@@ -52,94 +48,45 @@ func replicasSize(ci replicaSize) replicaSize {
 	return ci
 }
 
-// TestReplicas runs three `returnbot serve` processes in webhook mode on one redis-server and
-// one fake Bot API. A driver sends every user's updates round-robin across the replicas, with 5%
-// redelivered (to another replica) and bursts of updates of one user sent at once. Afterwards
-// each user's replies and session must be exactly what one process produces for the same updates
-// in the order they were taken: nothing lost, nothing twice, nothing out of order.
-func TestReplicas(t *testing.T) {
-	r := newReplicaRun(t, replicasSize(replicaSize{users: 60, updatesPerUser: 20}), false)
-	r.drive(nil)
-	r.stop()
-	r.verify()
-}
+const replicaSecret = "a41f9c7e2b6d08531e9fc4a7d2b86e03"
 
-// TestReplicasFaults is TestReplicas with faults: redis-server is killed (SIGKILL) and restarted
-// a second later, and the fake Bot API answers 429 and then 500 for a while. Updates that meet
-// the outage are answered 503 and delivered again, as Telegram does, until they get through:
-// every update is still acted on exactly once, in order, and every reply delivered, in order per
-// chat; users caught by the outage get the outage notice, at most once per replica.
-func TestReplicasFaults(t *testing.T) {
-	r := newReplicaRun(t, replicasSize(replicaSize{users: 40, updatesPerUser: 20}), true)
-	r.drive(func(progress float64, once map[string]bool) {
-		if progress >= 0.3 && !once["redis"] {
-			once["redis"] = true
-			r.redis.Kill()
-			t.Logf("redis-server killed at %.0f%% of the updates", progress*100)
-			time.Sleep(time.Second)
-			r.redis.Restart()
-			t.Logf("redis-server restarted")
-		}
-		if progress >= 0.6 && !once["api"] {
-			once["api"] = true
-			r.srv.Fail("sendMessage", 0, 40, telegramtest.Fault{Code: 429, RetryAfter: 1})
-			r.srv.Fail("sendMessage", 0, 40, telegramtest.Fault{Code: 500})
-			t.Logf("fake Bot API: 40 answers 429, then 40 answers 500")
-		}
-	})
-	r.stop()
-	r.verify()
+// replicaChannel is what a replicas run needs of one channel: the replicas' settings, the
+// webhook deliveries in the platform's wire format, and what its fake platform API received.
+// The driver, the processes and the replay that checks the replies are the same for every
+// channel.
+type replicaChannel interface {
+	// name is the channel's name in sessions' keys (bot.UserKey).
+	name() string
+	// env is the settings of a replica listening at addr, and its webhook's URL.
+	env(addr string) (hook string, env []string)
+	// started waits until n replicas take the channel's webhooks.
+	started(t *testing.T, n int)
+	// userID is the platform's id of the i-th synthetic user, who writes in lang.
+	userID(i int, lang string) string
+	// message and press are the webhook bodies of a typed text and of a button press.
+	message(id int64, u *simUser, text string) []byte
+	press(id int64, u *simUser, data string) []byte
+	// authorize adds what proves a webhook delivery comes from the platform.
+	authorize(req *http.Request, body []byte)
+	// accepted is told the body of a webhook's 200 answer.
+	accepted(answer []byte)
+	// event is the event the channel makes of up, for the replay.
+	event(u *simUser, up *simUpdate) bot.Event
+	// rendered is what the platform receives for replies to u; sent what its fake API received
+	// for u, in the order it arrived; calls how many calls it received in all.
+	rendered(u *simUser, replies []bot.Reply) []sentMsg
+	sent(u *simUser) []sentMsg
+	calls() int
+	// check is what else the channel promises once the run is verified.
+	check(r *replicaRun)
 }
-
-// TestReplicasStall freezes redis-server (SIGSTOP) for five seconds in the middle of the run, then
-// lets it go on: writes sent to the frozen server time out and are applied when it wakes. Every
-// update is still acted on exactly once, in order: one that met the stall is answered 503 and
-// delivered again, and one whose write was applied after its answer was lost is settled by the
-// replica that sent it (its redelivery elsewhere is a duplicate).
-func TestReplicasStall(t *testing.T) {
-	r := newReplicaRun(t, replicasSize(replicaSize{users: 40, updatesPerUser: 20}), true)
-	var paused, resumed time.Time
-	r.drive(func(progress float64, once map[string]bool) {
-		if progress >= 0.3 && !once["redis"] {
-			once["redis"] = true
-			r.redis.Pause()
-			paused = time.Now()
-			t.Logf("redis-server stopped (SIGSTOP) at %.0f%% of the updates", progress*100)
-			time.Sleep(5 * time.Second)
-			r.redis.Resume()
-			resumed = time.Now()
-			t.Logf("redis-server continued (SIGCONT)")
-		}
-	})
-	r.stop()
-	r.verify()
-	during := 0
-	for _, u := range r.users {
-		for _, s := range u.steps {
-			for _, up := range s {
-				if at := up.posted.Load(); at >= paused.UnixNano() && at < resumed.UnixNano() {
-					during++
-				}
-			}
-		}
-	}
-	if !t.Failed() {
-		t.Logf("stall: %d updates first delivered during the 5 s SIGSTOP, all acted on exactly once and in order; "+
-			"%d deliveries answered other than 200 and delivered again", during, r.retried.Load())
-	}
-}
-
-const (
-	replicaSecret = "a41f9c7e2b6d08531e9fc4a7d2b86e03"
-	replicaHook   = "replicas_hook_secret"
-)
 
 // replicaRun is one run: the processes, the fake API, the scripts and what the driver did.
 type replicaRun struct {
 	t      *testing.T
+	ch     replicaChannel
 	faults bool
 	redis  *redistest.Instance
-	srv    *telegramtest.Server
 	hooks  []string
 	procs  []*replica
 	pack   *flow.Pack
@@ -156,19 +103,19 @@ type replicaRun struct {
 // replica is one `returnbot serve` process.
 type replica struct {
 	stop   func() // SIGTERM, then wait for exit 0
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 }
 
-// simUser is one synthetic user: a chat, a language and a script of steps; a step is one update
-// or a burst of updates sent at once.
+// simUser is one synthetic user: a platform id, a language and a script of steps; a step is one
+// update or a burst of updates sent at once.
 type simUser struct {
-	chat  int64
+	id    string // the platform's: a chat id, a wa_id
 	lang  string
 	steps [][]*simUpdate
 	dups  atomic.Int64 // redelivered updates
 }
 
-// simUpdate is one Telegram update and the event the bot makes of it.
+// simUpdate is one webhook delivery and the event the bot makes of it.
 type simUpdate struct {
 	id          int64
 	body        []byte
@@ -178,7 +125,9 @@ type simUpdate struct {
 	posted      atomic.Int64 // when it was first posted, in Unix ns
 }
 
-func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
+// newReplicaRun starts redis-server and three replicas serving ch, and writes the users' scripts
+// with the typed questions of questions (by language).
+func newReplicaRun(t *testing.T, ch replicaChannel, size replicaSize, faults bool, questions map[string][]string) *replicaRun {
 	if testing.Short() && !*replicasFull {
 		size.users /= 2
 	}
@@ -199,7 +148,7 @@ func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
 	}
 	pack.Engine.SetCalendar(cal) // as serve does: the reference must answer the same
 
-	r := &replicaRun{t: t, faults: faults, pack: pack, srv: telegramtest.NewServer(t), pace: 250 * time.Millisecond, seed: seed}
+	r := &replicaRun{t: t, ch: ch, faults: faults, pack: pack, pace: 250 * time.Millisecond, seed: seed}
 	args := []string{}
 	if faults {
 		// A killed server must keep what it acknowledged, or no order of the updates explains
@@ -210,7 +159,7 @@ func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
 		args = []string{"--appendonly", "yes", "--appendfsync", "always"}
 	}
 	r.redis = redistest.Start(t, args...)
-	r.users = scripts(t, rng, pack, size)
+	r.users = scripts(ch, rng, pack, size, questions)
 	for _, u := range r.users {
 		for _, s := range u.steps {
 			r.total += len(s)
@@ -219,15 +168,7 @@ func newReplicaRun(t *testing.T, size replicaSize, faults bool) *replicaRun {
 	for range 3 {
 		r.startReplica()
 	}
-	r.srv.WaitFor(20*time.Second, "three webhooks", func(calls []telegramtest.Call) bool {
-		n := 0
-		for _, c := range calls {
-			if c.Method == "setWebhook" {
-				n++
-			}
-		}
-		return n >= 3
-	})
+	ch.started(t, len(r.procs))
 	return r
 }
 
@@ -239,11 +180,9 @@ func (r *replicaRun) startReplica() {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	hook := "http://" + addr + "/tg/hook"
-	_, cmd, stderr := startServe(t, "RETURNBOT_ADDR="+addr, "REDIS_URL="+r.redis.URL(), "RETURNBOT_SECRET="+replicaSecret,
-		"TELEGRAM_TOKEN="+telegramtest.Token, "TELEGRAM_API_ENDPOINT="+r.srv.Endpoint(),
-		"TELEGRAM_WEBHOOK_URL="+hook, "TELEGRAM_WEBHOOK_SECRET="+replicaHook,
-		"TELEGRAM_RATE_GLOBAL=20000", "TELEGRAM_RATE_CHAT=1000", "RETURNBOT_LOG_LEVEL=info")
+	hook, env := r.ch.env(addr)
+	env = append(env, "RETURNBOT_ADDR="+addr, "REDIS_URL="+r.redis.URL(), "RETURNBOT_SECRET="+replicaSecret, "RETURNBOT_LOG_LEVEL=info")
+	_, cmd, stderr := startServe(t, env...)
 	r.hooks = append(r.hooks, hook)
 	r.procs = append(r.procs, &replica{stop: func() { stopServe(t, cmd, stderr) }, stderr: stderr})
 }
@@ -252,7 +191,7 @@ func (r *replicaRun) startReplica() {
 // working), questions typed in the user's language from the evaluation sets, /menu and /back;
 // about one step in six is a burst of two or three updates. The handoff is left out: a visit
 // code depends on which replica counted first.
-func scripts(t *testing.T, rng *rand.Rand, pack *flow.Pack, size replicaSize) []*simUser {
+func scripts(ch replicaChannel, rng *rand.Rand, pack *flow.Pack, size replicaSize, questions map[string][]string) []*simUser {
 	var buttons []string
 	for _, f := range pack.Content.Flows {
 		if f.ID == "handoff" {
@@ -267,7 +206,6 @@ func scripts(t *testing.T, rng *rand.Rand, pack *flow.Pack, size replicaSize) []
 		}
 	}
 	slices.Sort(buttons)
-	questions := evalQuestions(t)
 	var langs []string
 	for l := range questions {
 		langs = append(langs, l)
@@ -277,14 +215,15 @@ func scripts(t *testing.T, rng *rand.Rand, pack *flow.Pack, size replicaSize) []
 	next := func() int64 { id++; return id }
 	users := make([]*simUser, size.users)
 	for i := range users {
-		u := &simUser{chat: 7_000_000 + int64(i), lang: langs[rng.IntN(len(langs))]}
+		u := &simUser{lang: langs[rng.IntN(len(langs))]}
+		u.id = ch.userID(i, u.lang)
 		text := func(s string) *simUpdate {
 			n := next()
-			return &simUpdate{id: n, text: s, body: simMessage(n, u.chat, u.lang, s)}
+			return &simUpdate{id: n, text: s, body: ch.message(n, u, s)}
 		}
 		press := func(d string) *simUpdate {
 			n := next()
-			return &simUpdate{id: n, data: d, body: simPress(n, u.chat, u.lang, "q"+strconv.FormatInt(n, 10), d)}
+			return &simUpdate{id: n, data: d, body: ch.press(n, u, d)}
 		}
 		one := func() *simUpdate {
 			switch p := rng.Float64(); {
@@ -346,33 +285,6 @@ func evalQuestions(t *testing.T) map[string][]string {
 	return out
 }
 
-func simMessage(id, chat int64, lang, text string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"update_id": id,
-		"message": map[string]any{
-			"message_id": id, "date": time.Now().Unix(), "text": text,
-			"from": map[string]any{"id": chat, "is_bot": false, "first_name": "Sim", "language_code": lang},
-			"chat": map[string]any{"id": chat, "first_name": "Sim", "type": "private"},
-		},
-	})
-	return b
-}
-
-func simPress(id, chat int64, lang, query, data string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"update_id": id,
-		"callback_query": map[string]any{
-			"id": query, "chat_instance": "1", "data": data,
-			"from": map[string]any{"id": chat, "is_bot": false, "first_name": "Sim", "language_code": lang},
-			"message": map[string]any{
-				"message_id": 1, "date": time.Now().Unix(), "text": "menu",
-				"chat": map[string]any{"id": chat, "first_name": "Sim", "type": "private"},
-			},
-		},
-	})
-	return b
-}
-
 // drive sends every user's script at once (one goroutine per user), each update to the next
 // replica in turn; fault is called as the run progresses (0..1), from one goroutine at a time.
 func (r *replicaRun) drive(fault func(progress float64, once map[string]bool)) {
@@ -389,17 +301,17 @@ func (r *replicaRun) drive(fault func(progress float64, once map[string]bool)) {
 		for attempt := 0; ; attempt++ {
 			req, _ := http.NewRequest(http.MethodPost, hook, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set(telegram.SecretHeader, replicaHook)
+			r.ch.authorize(req, body)
 			resp, err := client.Do(req)
 			if err == nil {
 				answer, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
-					r.srv.Respond(answer) // as Telegram runs a method in the response
+					r.ch.accepted(answer)
 					return
 				}
 			}
-			// Telegram delivers again after an error or a non-2xx answer, for up to a day.
+			// Telegram and Meta deliver again after an error or a non-2xx answer, for a day or more.
 			if attempt == 1200 {
 				r.refused.Add(1)
 				return
@@ -451,7 +363,7 @@ func (r *replicaRun) drive(fault func(progress float64, once map[string]bool)) {
 	// Replies go out after the webhook answered: wait until nothing more arrives.
 	last, stable := -1, 0
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && stable < 20; {
-		n := len(r.srv.Calls())
+		n := r.ch.calls()
 		if n == last {
 			stable++
 		} else {
@@ -489,23 +401,9 @@ func (r *replicaRun) stop() {
 	})
 }
 
-// sentMsg is one message as the fake API received it: the method and its text (a venue's title).
+// sentMsg is one message as the fake API received it: its kind (the Bot API's method, the Cloud
+// API's type) and its text (a venue's or location's name).
 type sentMsg struct{ method, text string }
-
-func rendered(chat int64, replies []bot.Reply) []sentMsg {
-	var out []sentMsg
-	for _, m := range telegram.Render(chat, replies) {
-		switch v := m.(type) {
-		case tgbotapi.MessageConfig:
-			out = append(out, sentMsg{"sendMessage", v.Text})
-		case tgbotapi.VenueConfig:
-			out = append(out, sentMsg{"sendVenue", v.Title})
-		default:
-			out = append(out, sentMsg{fmt.Sprintf("%T", m), ""})
-		}
-	}
-	return out
-}
 
 // verify replays every user's script on the engine in one process and compares replies and the
 // stored session. A burst may have been taken in any order: the replay tries each order and keeps
@@ -530,14 +428,7 @@ func (r *replicaRun) verify() {
 	}
 	var expected, got, outages, failedUsers int
 	for _, u := range r.users {
-		var seen []sentMsg
-		for _, c := range r.srv.Sent(u.chat) {
-			text := c.Params["text"]
-			if c.Method == "sendVenue" {
-				text = c.Params["title"]
-			}
-			seen = append(seen, sentMsg{c.Method, text})
-		}
+		seen := r.ch.sent(u)
 		got += len(seen)
 		msgs := seen[:0:0]
 		n := 0
@@ -549,15 +440,16 @@ func (r *replicaRun) verify() {
 			msgs = append(msgs, m)
 		}
 		if n > 0 && !r.faults {
-			t.Errorf("user %d got %d outage messages without a fault", u.chat, n)
+			t.Errorf("user %s got %d outage messages without a fault", u.id, n)
 		}
 		if n > len(r.procs) {
-			t.Errorf("user %d got %d outage notices, want at most one per replica (%d)", u.chat, n, len(r.procs))
+			t.Errorf("user %s got %d outage notices, want at most one per replica (%d)", u.id, n, len(r.procs))
 		}
 		outages += n
 		var stored bot.Session
 		peek := errors.New("peek")
-		if err := store.Update(context.Background(), bot.UserKey([]byte(replicaSecret), telegram.Channel, strconv.FormatInt(u.chat, 10)),
+		pk := bot.UserKey([]byte(replicaSecret), r.ch.name(), u.id)
+		if err := store.Update(context.Background(), pk,
 			func(s *bot.Session) error { stored = *s; return peek }); !errors.Is(err, peek) {
 			t.Fatalf("reading a session: %v", err)
 		}
@@ -566,7 +458,6 @@ func (r *replicaRun) verify() {
 		if _, ok := rp.walk(bot.Session{}, at{}); !ok {
 			failedUsers++
 			if failedUsers <= 3 {
-				pk := bot.UserKey([]byte(replicaSecret), telegram.Channel, strconv.FormatInt(u.chat, 10))
 				for i, p := range r.procs {
 					for _, l := range strings.Split(p.stderr.String(), "\n") {
 						if strings.Contains(l, pk) {
@@ -574,8 +465,8 @@ func (r *replicaRun) verify() {
 						}
 					}
 				}
-				t.Errorf("user %d (%s): no order of the updates, each acted on once, gives these replies and the stored session (%d outage notices, %d redelivered)\n%s\nstored: %+v",
-					u.chat, u.lang, n, u.dups.Load(), rp.explain(), stored)
+				t.Errorf("user %s (%s): no order of the updates, each acted on once, gives these replies and the stored session (%d outage notices, %d redelivered)\n%s\nstored: %+v",
+					u.id, u.lang, n, u.dups.Load(), rp.explain(), stored)
 			}
 			continue
 		}
@@ -584,31 +475,7 @@ func (r *replicaRun) verify() {
 	if failedUsers > 0 {
 		t.Errorf("%d of %d users' replies did not match", failedUsers, len(r.users))
 	}
-	// Every callback query answered once (with faults, a press may go unanswered: the answer
-	// gave up on 500s); never twice, redelivered or not.
-	answers := map[string]int{}
-	for _, c := range r.srv.Calls("answerCallbackQuery") {
-		if c.Status == http.StatusOK {
-			answers[c.Params["callback_query_id"]]++
-		}
-	}
-	pressed, twice := 0, 0
-	for _, u := range r.users {
-		for _, s := range u.steps {
-			for _, up := range s {
-				if up.data == "" {
-					continue
-				}
-				pressed++
-				if k := answers["q"+strconv.FormatInt(up.id, 10)]; k > 1 || !r.faults && k != 1 {
-					twice++
-				}
-			}
-		}
-	}
-	if twice > 0 {
-		t.Errorf("%d of %d button presses were answered other than once", twice, pressed)
-	}
+	r.ch.check(r)
 	if r.refused.Load() > 0 {
 		t.Errorf("%d updates were never accepted", r.refused.Load())
 	}
@@ -667,7 +534,7 @@ func (p *replay) walk(s bot.Session, a at) (bot.Session, bool) {
 			continue
 		}
 		s2 := p.apply(s, up)
-		want := rendered(p.u.chat, s2.replies)
+		want := p.r.ch.rendered(p.u, s2.replies)
 		if !p.matchAt(a.pos, want) {
 			continue
 		}
@@ -695,14 +562,10 @@ func (p *replay) apply(s bot.Session, up *simUpdate) applied {
 	b, _ := s.MarshalBinary()
 	var c bot.Session
 	_ = c.UnmarshalBinary(b)
-	ev := bot.Event{Channel: telegram.Channel, User: "replay", Lang: p.u.lang, Time: time.Now()}
-	if up.data != "" {
-		ev.Kind, ev.Data = bot.KindChoice, up.data
-	} else {
-		ev.Kind, ev.Text = bot.KindText, up.text
-	}
+	ev := p.r.ch.event(p.u, up)
+	ev.User, ev.Time = "replay", time.Now()
 	turn := c.Turn
-	res := p.r.pack.Engine.Handle(&c, ev)
+	res := p.r.pack.Engine.Respond(&c, ev)
 	c.Turn = turn + 1
 	// Bot.Handle hands every reply out through ForDisplay; the replay must too.
 	return applied{sess: c, replies: bot.ForDisplay(p.r.pack.Catalog, res.Replies)}

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"fmt"
+	"github.com/returnbot/returnbot/internal/syncbuf"
 	"io"
 	"net/http"
 	"os"
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 
 // startServe runs `returnbot serve` as a process with env and returns its base URL and the
 // process; tests that do not need a process of their own use startMain.
-func startServe(t testing.TB, env ...string) (string, *exec.Cmd, *syncBuffer) {
+func startServe(t testing.TB, env ...string) (string, *exec.Cmd, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), "RETURNBOT_RUN_MAIN=1", "RETURNBOT_ADDR=127.0.0.1:0", "REDIS_URL=", "REDIS_CLUSTER_ADDRS=",
@@ -40,7 +41,7 @@ func startServe(t testing.TB, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuffer{} // written by exec's copier while the test may read it
+	stderr := &syncbuf.Buffer{} // written by exec's copier while the test may read it
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

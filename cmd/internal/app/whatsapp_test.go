@@ -98,7 +98,7 @@ func TestWhatsAppWindowSharedByReplicas(t *testing.T) {
 			}
 			g.mu.Lock()
 			answered := len(g.sent)
-			g.sent = nil
+			g.sent, g.at = nil, nil
 			g.mu.Unlock()
 			if answered == 0 {
 				t.Fatal("replica A did not answer the message")
