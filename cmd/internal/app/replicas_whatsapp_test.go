@@ -23,8 +23,11 @@ import (
 )
 
 // waReplicaRate is the replicas' WhatsApp rate for the number (WHATSAPP_RATE_GLOBAL), low enough
-// that three replicas, each sending its share, would go over it if each kept a bucket of its own.
-const waReplicaRate = 20
+// that three replicas, each sending its share, would go over it if each kept a bucket of its own,
+// and high enough that the full run's backlog (about 800 messages, burst 80) drains well within
+// the 30 s TurnWait: at 20/s it took 35 s, so a turn queued early waited past TurnWait and was
+// sent out of order by design ("an earlier turn was not sent in time").
+const waReplicaRate = 50
 
 // TestReplicasWhatsApp is TestReplicas for WhatsApp: three `returnbot serve` processes on one
 // redis-server and one fake Graph API, webhook deliveries (signed, built from the Cloud API
