@@ -1,15 +1,11 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strconv"
 	"time"
 
@@ -132,36 +128,17 @@ func (a *api) voiceByID(ctx context.Context, v jsonVoice, clip *audio.Clip, file
 // uploadVoice sends a voice message with the file itself (multipart/form-data, the file as
 // audio/ogg) and returns the file_id Telegram gave it.
 func (a *api) uploadVoice(ctx context.Context, v jsonVoice, clip *audio.Clip) (string, error) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	_ = mw.WriteField("chat_id", strconv.FormatInt(v.ChatID, 10))
-	_ = mw.WriteField("duration", strconv.Itoa(seconds(clip)))
+	fields := map[string]string{"chat_id": strconv.FormatInt(v.ChatID, 10), "duration": strconv.Itoa(seconds(clip))}
 	if v.ReplyMarkup != nil {
 		kb, err := json.Marshal(v.ReplyMarkup)
 		if err != nil {
 			return "", err
 		}
-		_ = mw.WriteField("reply_markup", string(kb))
+		fields["reply_markup"] = string(kb)
 	}
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="voice"; filename="%s%s"`, clip.Hash, audio.Ext))
-	h.Set("Content-Type", audio.ContentType)
-	part, err := mw.CreatePart(h)
+	resp, err := a.upload(ctx, clip.Medium(bot.MediumVoice), fields)
 	if err != nil {
 		return "", err
-	}
-	part.Write(clip.Data)
-	if err := mw.Close(); err != nil {
-		return "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf(a.endpoint, a.token, methodVoice), &buf)
-	if err != nil {
-		return "", scrub(err, a.token)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := a.answer(req, true)
-	if err != nil {
-		return "", scrub(err, a.token)
 	}
 	var sent struct {
 		Voice *struct {

@@ -1,15 +1,10 @@
 package whatsapp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strings"
 	"time"
 
@@ -91,46 +86,5 @@ func (a *Adapter) graphURL(edge string) string {
 // uploadMedia uploads a recording to POST /<phone number id>/media (multipart/form-data:
 // messaging_product, type, and the file as audio/ogg) and returns the media id.
 func (a *Adapter) uploadMedia(ctx context.Context, clip *audio.Clip) (string, error) {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	_ = mw.WriteField("messaging_product", "whatsapp")
-	_ = mw.WriteField("type", audio.ContentType)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s%s"`, clip.Hash, audio.Ext))
-	h.Set("Content-Type", audio.ContentType)
-	part, err := mw.CreatePart(h)
-	if err != nil {
-		return "", err
-	}
-	part.Write(clip.Data)
-	if err := mw.Close(); err != nil {
-		return "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.graphURL("media"), &buf)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+a.cfg.Token)
-	res, err := a.cfg.Client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		return "", fmt.Errorf("graph API unreachable: %w", err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode/100 != 2 {
-		var ge graphError
-		_ = json.Unmarshal(raw, &ge)
-		return "", &SendError{Status: res.StatusCode, Code: ge.Error.Code, Type: ge.Error.Type}
-	}
-	var ans struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &ans); err != nil || ans.ID == "" {
-		return "", &SendError{Status: http.StatusBadGateway, Type: "media upload answered without an id"}
-	}
-	return ans.ID, nil
+	return a.upload(ctx, clip.Medium(bot.MediumAudio), "audio")
 }

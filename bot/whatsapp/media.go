@@ -256,7 +256,7 @@ func (a *Adapter) upload(ctx context.Context, m *bot.Medium, typ string) (string
 		ID string `json:"id"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || out.ID == "" {
-		return "", errors.New("whatsapp: media upload gave no id")
+		return "", &SendError{Status: http.StatusBadGateway, Type: "media upload answered without an id"}
 	}
 	return out.ID, nil
 }
