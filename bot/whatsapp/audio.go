@@ -55,7 +55,7 @@ func (a *Adapter) sendAudio(ctx context.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
-	err = a.postAudio(ctx, q.To, mediaID)
+	err = a.postAudio(ctx, q, mediaID)
 	var se *SendError
 	if fresh || !errors.As(err, &se) || se.Status != http.StatusBadRequest {
 		return err
@@ -65,18 +65,30 @@ func (a *Adapter) sendAudio(ctx context.Context, body []byte) error {
 	if mediaID, _, err = a.uploads.ID(ctx, clip, upload); err != nil {
 		return err
 	}
-	return a.postAudio(ctx, q.To, mediaID)
+	return a.postAudio(ctx, q, mediaID)
 }
 
-// postAudio sends the audio message with a media id.
-func (a *Adapter) postAudio(ctx context.Context, to, mediaID string) error {
-	body, err := json.Marshal(OutMessage{"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+// postAudio sends the audio message with a media id, and remembers which recording the
+// message carried (audiostatus.go: Meta may report later that it could not send it).
+func (a *Adapter) postAudio(ctx context.Context, q queuedAudio, mediaID string) error {
+	body, err := json.Marshal(OutMessage{"messaging_product": "whatsapp", "recipient_type": "individual", "to": q.To,
 		"type": "audio", "audio": map[string]any{"id": mediaID}})
 	if err != nil {
 		return err
 	}
-	_, err = a.postOnce(ctx, a.graphURL("messages"), body)
-	return err
+	raw, _, err := a.post(ctx, a.graphURL("messages"), body)
+	if err != nil {
+		return err
+	}
+	var sent struct {
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
+	}
+	if json.Unmarshal(raw, &sent) == nil && len(sent.Messages) == 1 {
+		a.sentAudio.add(sent.Messages[0].ID, q.To, q.Audio.Clip)
+	}
+	return nil
 }
 
 func (a *Adapter) graphURL(edge string) string {

@@ -138,11 +138,10 @@ func pressAt(id string, t time.Time) []byte {
 	return bytes.Replace(b, []byte(`"timestamp":"1698266730"`), []byte(fmt.Sprintf(`"timestamp":"%d"`, t.Unix())), 1)
 }
 
-// TestAudioUploadReuseRenew: Listen on a recorded page uploads the recording to /media
-// (multipart, audio/ogg) and sends an audio message with the media id; the next Listen reuses
-// the id; once 29 days have passed (Meta forgets uploads at 30) the file is uploaded again
-// before the old id expires; an id Meta refuses is replaced by a new upload, once.
-func TestAudioUploadReuseRenew(t *testing.T) {
+// recordedSetup is an adapter whose content has a recording of the "info" page in English, sent
+// through a mediaGraph; it returns the recording's bytes too.
+func recordedSetup(t *testing.T) (*env, *mediaGraph, []byte) {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "audio", "testdata", "opus-2500ms.ogg"))
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +162,102 @@ func TestAudioUploadReuseRenew(t *testing.T) {
 		t.Cleanup(srv.Close)
 		c.Endpoint = srv.URL + "/v21.0"
 	})
+	return e, g, data
+}
+
+// failedStatus is the real "failed" status webhook (testdata/fixtures/whatsapp/status_failed.json)
+// for message id, sent to recipient, with the Cloud API error code.
+func failedStatus(t *testing.T, id, recipient string, code int) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "status_failed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	st := path(p, "entry", 0, "changes", 0, "value", "statuses", 0).(map[string]any)
+	st["id"], st["recipient_id"] = id, recipient
+	st["errors"].([]any)[0].(map[string]any)["code"] = code
+	out, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAudioLostAfterSend: Meta takes an audio message by a kept media id and later reports,
+// in a "failed" status (error 131053), that the upload behind it is gone. The adapter drops
+// the id, uploads the recording again and sends it once more to the same person; a second
+// such failure is not retried, and failures of other codes, of unknown messages or naming
+// another recipient send nothing.
+func TestAudioLostAfterSend(t *testing.T) {
+	e, g, _ := recordedSetup(t)
+	e.deliver(t, press(bot.OptionData("main.menu", "info")))
+	e.deliver(t, pressAt("a|info.start", e.clock.now()))
+	if ups, audios := g.counts(); ups != 1 || len(audios) != 1 {
+		t.Fatalf("first Listen: %d uploads, audio messages %v", ups, audios)
+	}
+	sends := func() int { g.mu.Lock(); defer g.mu.Unlock(); return len(g.messages) }
+	before := sends()
+	// The fake answers message n with the id wamid.audio<n>.
+	lastAudio := func() string {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for i := len(g.messages) - 1; i >= 0; i-- {
+			if g.messages[i]["type"] == "audio" {
+				return fmt.Sprintf("wamid.audio%d", i+1)
+			}
+		}
+		t.Fatal("no audio message sent")
+		return ""
+	}
+
+	// Statuses that must not send anything: another code, an unknown message, another person.
+	first := lastAudio()
+	e.deliver(t, failedStatus(t, first, sender, 130472))
+	e.deliver(t, failedStatus(t, "wamid.unknown", sender, 131053))
+	e.deliver(t, failedStatus(t, first, "4915100000000", 131053))
+	if ups, _ := g.counts(); ups != 1 || sends() != before {
+		t.Fatalf("statuses that are not this recording's loss: %d uploads, %d messages (was %d)", ups, sends(), before)
+	}
+
+	lost := lastAudio()
+	g.forget()
+	e.deliver(t, failedStatus(t, lost, sender, 131053))
+	ups, audios := g.counts()
+	if ups != 2 || len(audios) != 2 || audios[1] != g.uploads[1].id {
+		t.Fatalf("after the loss: %d uploads, audio messages %v, refused %v", ups, audios, g.refused)
+	}
+	g.mu.Lock()
+	last := g.messages[len(g.messages)-1]
+	g.mu.Unlock()
+	if last["to"] != sender {
+		t.Fatalf("sent again to %v", last["to"])
+	}
+
+	// Lost again: the id is dropped once more, but nothing is sent in a loop.
+	again := lastAudio()
+	e.deliver(t, failedStatus(t, again, sender, 131053))
+	if ups, audios = g.counts(); ups != 2 || len(audios) != 2 {
+		t.Fatalf("a second loss: %d uploads, audio messages %v", ups, audios)
+	}
+	e.deliver(t, pressAt("a|info.start", e.clock.now()))
+	if ups, audios = g.counts(); ups != 3 || len(audios) != 3 {
+		t.Fatalf("Listen after the second loss uploads again: %d uploads, audio messages %v", ups, audios)
+	}
+	if strings.Contains(e.logs.String(), sender) {
+		t.Error("the log carries the phone number")
+	}
+}
+
+// TestAudioUploadReuseRenew: Listen on a recorded page uploads the recording to /media
+// (multipart, audio/ogg) and sends an audio message with the media id; the next Listen reuses
+// the id; once 29 days have passed (Meta forgets uploads at 30) the file is uploaded again
+// before the old id expires; an id Meta refuses is replaced by a new upload, once.
+func TestAudioUploadReuseRenew(t *testing.T) {
+	e, g, data := recordedSetup(t)
 	e.deliver(t, press(bot.OptionData("main.menu", "info")))
 	g.mu.Lock()
 	page := g.messages[len(g.messages)-1]

@@ -240,24 +240,30 @@ func (e *SendError) Error() string {
 // postOnce makes one request. retry is -1 when retrying cannot help, else the server's
 // Retry-After (0 when none).
 func (a *Adapter) postOnce(ctx context.Context, url string, body []byte) (retry time.Duration, err error) {
+	_, retry, err = a.post(ctx, url, body)
+	return retry, err
+}
+
+// post is postOnce that also returns the body of a successful answer (the message ids).
+func (a *Adapter) post(ctx context.Context, url string, body []byte) (answer []byte, retry time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return -1, err
+		return nil, -1, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+a.cfg.Token)
 	res, err := a.cfg.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return -1, ctx.Err()
+			return nil, -1, ctx.Err()
 		}
 		// The error may quote the URL (with the phone number id) but never the recipient.
-		return 0, fmt.Errorf("graph API unreachable: %w", err)
+		return nil, 0, fmt.Errorf("graph API unreachable: %w", err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 	if res.StatusCode/100 == 2 {
-		return 0, nil
+		return raw, 0, nil
 	}
 	var ge graphError
 	_ = json.Unmarshal(raw, &ge)
@@ -265,9 +271,9 @@ func (a *Adapter) postOnce(ctx context.Context, url string, body []byte) (retry 
 	if res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500 {
 		if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
 			se.retryAfter = time.Duration(s) * time.Second
-			return se.retryAfter, se
+			return nil, se.retryAfter, se
 		}
-		return 0, se
+		return nil, 0, se
 	}
-	return -1, se
+	return nil, -1, se
 }

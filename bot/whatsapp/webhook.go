@@ -92,9 +92,10 @@ type Reply struct {
 
 // Status is a delivery status of a message the bot sent.
 type Status struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Errors []struct {
+	ID          string `json:"id"`
+	Status      string `json:"status"`
+	RecipientID string `json:"recipient_id"`
+	Errors      []struct {
 		Code  int    `json:"code"`
 		Title string `json:"title"`
 	} `json:"errors"`
@@ -252,6 +253,9 @@ func (a *Adapter) status(s Status) {
 			code, title = s.Errors[0].Code, s.Errors[0].Title
 		}
 		a.cfg.Log.Warn("whatsapp: message not delivered", "code", code, "reason", title)
+		if code == codeMediaUpload {
+			a.audioFailed(s)
+		}
 	default:
 		// Meta adds statuses now and then ("deleted", "warning"); one label for them all keeps
 		// the series few whatever the payload says.

@@ -126,6 +126,8 @@ type Adapter struct {
 	odd  oddCounters     // odd.go
 	// uploads are the media ids of recordings sent (audio.go).
 	uploads *audio.Uploads
+	// sentAudio are the audio messages sent lately, for a late media failure (audiostatus.go).
+	sentAudio *sentAudio
 }
 
 // New returns an Adapter for cfg.
@@ -168,6 +170,7 @@ func New(cfg Config) *Adapter {
 		cfg.ChatRate = DefaultChatRate
 	}
 	a := &Adapter{cfg: cfg, spool: newSpool(cfg.Spool), uploads: audio.NewUploads("wa", MediaIDTTL, cfg.AudioIDs, cfg.Now)}
+	a.sentAudio = newSentAudio(a.cfg.Now)
 	q := cfg.Queue
 	if q == nil {
 		q = inmem.NewDeliveryQueue()
