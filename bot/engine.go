@@ -235,16 +235,19 @@ func (t *turn) typedLanguage(text string, u Understanding) {
 }
 
 // caution gives the help numbers first to a text that may be from a person in danger, though not
-// surely: a short message, in the conversation's language (or the likeliest), and then the
-// answer as usual. It never blocks, never asks, and makes no urgent ticket.
+// surely: a short message, in the conversation's language (or the likeliest), with one button to
+// a counsellor (when the content has the page), and then the answer as usual. It never blocks,
+// never asks, and makes no urgent ticket.
 func (t *turn) caution(u Understanding) {
 	lang := t.lang()
 	if t.s.Lang == "" && len(u.Langs) > 0 {
 		lang = u.Langs[0]
 	}
-	t.res.Replies = append(t.res.Replies, Reply{
-		Lang: lang, Flow: t.s.Flow, Node: t.s.Node, Text: t.e.lang.Text(lang, MsgSafetyBrief, ""),
-	})
+	r := Reply{Lang: lang, Flow: t.s.Flow, Node: t.s.Node, Text: t.e.lang.Text(lang, MsgSafetyBrief, "")}
+	if t.e.content.Node(counsellorRef) != nil {
+		r.Buttons = []Button{{Label: t.e.lang.Text(lang, MsgSafetyTalk, ""), Data: dataGoto + counsellorRef}}
+	}
+	t.res.Replies = append(t.res.Replies, r)
 }
 
 // offerLanguageChange adds one button to switch language to the last reply, so a wrong guess

@@ -73,7 +73,7 @@ const (
 var EngineMessages = []string{
 	MsgMenu, MsgBack, MsgNotUnderstood, MsgTooLong, MsgUnreadable, MsgMedia, MsgMediaVoice, MsgMediaTooLarge, MsgMediaType, MsgUnavailable,
 	MsgWelcomeBack, MsgContinue, MsgStartOver, MsgForgetConfirm, MsgForgetYes, MsgForgetNo,
-	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange, MsgSafetyBrief,
+	MsgForgotten, MsgKept, MsgOldButton, MsgDidYouMean, MsgLanguageSelf, MsgLanguageChange, MsgSafetyBrief, MsgSafetyTalk,
 	"common.days", // the plural days of {{.Retention}} (bot/lang)
 	// and the handoff texts (handoffpages.go)
 	MsgClosedNow, MsgNextOpen, MsgDayClosed, MsgCardWhen, MsgCardInterp, MsgCardReminder, MsgFromStaff, MsgVisitCode,
@@ -111,7 +111,9 @@ const (
 	MsgDidYouMean    = "common.did_you_mean"
 	// MsgSafetyBrief is the help numbers alone, given before the answer to a text that may be
 	// from a person in danger (Understanding.Caution).
-	MsgSafetyBrief    = "safety.brief"
+	MsgSafetyBrief = "safety.brief"
+	// MsgSafetyTalk labels the counsellor button of the safety page and of the help numbers.
+	MsgSafetyTalk     = "safety.opt_talk"
 	MsgLanguageSelf   = "language.self"
 	MsgLanguageChange = "language.change"
 )

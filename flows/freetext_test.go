@@ -94,3 +94,38 @@ func TestBadInputCostsNoMore(t *testing.T) {
 		p.Model.Understand("", text)
 	}
 }
+
+// cautious is an understanding that says a text may be from a person in danger (the numbers
+// band), with a sure topic besides.
+type cautious struct{ lang string }
+
+func (c cautious) Understand(string, string) bot.Understanding {
+	return bot.Understanding{Lang: c.lang, Caution: true, Intents: []bot.Guess{{Target: "contact.office", Score: 0.9}}}
+}
+
+// TestNumbersBandOffersCounsellor: in every language, a text in the numbers band gets the help
+// numbers first with one button to a counsellor in that language (issue 17: numbers and the
+// offer of a counsellor), then its answer; the button leads to the counsellor page.
+func TestNumbersBandOffersCounsellor(t *testing.T) {
+	p := loadPack(t)
+	for _, lang := range p.Catalog.Languages() {
+		e := bot.NewEngine(p.Content, p.Catalog)
+		e.SetUnderstander(cautious{lang})
+		s := &bot.Session{Lang: lang, Flow: "main", Node: "menu", Seen: 1}
+		res := e.Respond(s, bot.Event{Kind: bot.KindText, Text: "words", Time: time.Unix(2, 0)})
+		if len(res.Replies) < 2 || res.Replies[0].Text != p.Catalog.Text(lang, bot.MsgSafetyBrief, "") {
+			t.Fatalf("%s: replies %+v, want the help numbers first", lang, res.Replies)
+		}
+		b := res.Replies[0].Buttons
+		if len(b) != 1 || b[0].Label != p.Catalog.Text(lang, "safety.opt_talk", "") {
+			t.Fatalf("%s: buttons of the numbers %+v, want one to a counsellor", lang, b)
+		}
+		if s.Position() != "contact.office" {
+			t.Errorf("%s: at %s, want the answer after the numbers", lang, s.Position())
+		}
+		e.Respond(s, bot.Event{Kind: bot.KindChoice, Data: b[0].Data, Time: time.Unix(3, 0)})
+		if s.Position() != "handoff.start" {
+			t.Errorf("%s: the counsellor button led to %s", lang, s.Position())
+		}
+	}
+}
